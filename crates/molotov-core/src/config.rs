@@ -1,0 +1,123 @@
+//! [`RunConfig`]: how a run goes, as validated plain data.
+//!
+//! Nothing here parses: the command line (or a test) builds a `RunConfig` once, with types that
+//! make bad values unrepresentable (`NonZeroUsize` workers, `Duration`s), and the engine only
+//! reads it.
+
+use std::num::{NonZeroU64, NonZeroUsize};
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::vars::Vars;
+
+/// What fixtures receive about the run: its settings and its shared variables (Molotov passes
+/// the command-line `args`). Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct RunInfo {
+    /// The run's settings.
+    pub config: Arc<RunConfig>,
+    /// The run's shared variables.
+    pub vars: Vars,
+}
+
+/// Which scenario a worker runs next.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Mode {
+    /// Weighted random picking, or the plan's scenario picker if it has one.
+    #[default]
+    Weighted,
+    /// `-s NAME`: this scenario, over and over.
+    Single(String),
+    /// `--single-run`: every scenario once per worker, in name order.
+    SingleRun,
+}
+
+/// The settings of one run.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    /// Concurrent workers in this process (`-w`).
+    pub workers: NonZeroUsize,
+    /// Stop after this long (`-d`), counted from the start of the run, ramp-up included.
+    /// `None`: no time limit.
+    pub duration: Option<Duration>,
+    /// Stop each worker after this many scenario runs (`-r`).
+    pub max_runs: Option<NonZeroU64>,
+    /// How scenarios are picked.
+    pub mode: Mode,
+    /// Spread the workers' starts over this long (`--ramp-up`): worker `i` of `w` starts at
+    /// `i * ramp_up / w`.
+    pub ramp_up: Duration,
+    /// Pause after every scenario run (`--delay`), added to the scenario's own delay.
+    pub delay: Duration,
+    /// Stop everything at the first failure (`-x`).
+    pub fail_fast: bool,
+    /// At the deadline, cancel the scenarios in flight instead of letting them finish
+    /// (`--force-shutdown`).
+    pub force_shutdown: bool,
+    /// 0: quiet about details; 1: failures with their full cause; 2: also dump every request
+    /// and response.
+    pub verbose: u8,
+    /// Seed of the scenario picker's random numbers, for repeatable runs.
+    pub seed: Option<u64>,
+    /// The id of this process's first worker. With several processes, each gets its own range
+    /// so that worker ids are unique across the run.
+    pub first_worker_id: usize,
+    /// Run `global_setup` and `global_teardown` here (false in the child processes of a
+    /// multi-process run, where the parent runs them).
+    pub global_fixtures: bool,
+    /// The most distinct request keys tracked before new ones are grouped as `"(other)"`.
+    pub request_key_limit: usize,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            workers: NonZeroUsize::MIN,
+            duration: None,
+            max_runs: None,
+            mode: Mode::Weighted,
+            ramp_up: Duration::ZERO,
+            delay: Duration::ZERO,
+            fail_fast: false,
+            force_shutdown: false,
+            verbose: 0,
+            seed: None,
+            first_worker_id: 0,
+            global_fixtures: true,
+            request_key_limit: 1000,
+        }
+    }
+}
+
+impl RunConfig {
+    /// When worker `index` (0-based, within this process) starts, relative to the run's start.
+    pub fn ramp_delay(&self, index: usize) -> Duration {
+        if self.ramp_up.is_zero() {
+            return Duration::ZERO;
+        }
+        let workers = self.workers.get();
+        // Both fit u32 for any worker count a machine can run.
+        let (i, w) = (
+            u32::try_from(index).unwrap_or(u32::MAX),
+            u32::try_from(workers).unwrap_or(u32::MAX),
+        );
+        self.ramp_up * i / w
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ramp_up_spreads_starts_evenly() {
+        let config = RunConfig {
+            workers: NonZeroUsize::new(5).unwrap(),
+            ramp_up: Duration::from_secs(10),
+            ..RunConfig::default()
+        };
+        let starts: Vec<u64> = (0..5).map(|i| config.ramp_delay(i).as_secs()).collect();
+        assert_eq!(starts, [0, 2, 4, 6, 8]);
+        assert_eq!(RunConfig::default().ramp_delay(3), Duration::ZERO);
+    }
+}

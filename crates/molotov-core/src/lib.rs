@@ -1,0 +1,92 @@
+//! The molotov engine: Molotov's model of a load test (weighted async scenarios, fixtures,
+//! events, workers and stop conditions) on tokio, with exact statistics.
+//!
+//! No command line, no terminal, no Python here: the `molotov` crate parses options and draws
+//! the console, `molotov-py` adapts Python scripts; both drive this crate.
+//!
+//! # Layout
+//! - [`plan`](Plan): what a load test defines: [`Scenario`]s, fixtures, [`Listener`]s, a
+//!   picker. [`scenario`](Scenario) holds [`ScenarioFn`], the seam any code plugs into.
+//! - [`config`](RunConfig): how a run goes (workers, duration, runs, mode, ramp-up, delays,
+//!   `-x`, verbosity), as validated data; [`RunInfo`] is what fixtures receive.
+//! - [`runner`](Runner): validates a plan against a config, runs global fixtures, starts the
+//!   workers, the deadline and the `current_workers` ticker, and returns a [`Summary`].
+//! - `worker`: one worker's fixtures around the single scenario loop; `picker`: the
+//!   scenario catalog and the picking strategies (weighted, custom, `-s`, `--single-run`).
+//! - [`session`](Session): what scenario code receives; [`RequestBuilder`] and [`Response`];
+//!   every request goes through [`Session::send`], which fires events and records statistics.
+//! - [`event`](Event): the events and listeners. [`notice`](Notice): what the console is told,
+//!   without ever blocking a worker; [`Progress`]: live counters.
+//! - [`shutdown`](Shutdown): graceful stop and abort, passed in by the caller.
+//! - [`vars`](Vars): `set_var`/`get_var`. `blocking`: synchronous requests for fixtures.
+//! - [`error`](Error): errors that stop a run; [`Failure`] and [`failure_kind`] classify the
+//!   errors of scenario code.
+//!
+//! # Data flow
+//! `Runner::new(plan, config)` → `run(shutdown)`: `global_setup` → N workers (ramp-up pause →
+//! `setup` → [`Session`] → `setup_session` → loop { pick → `scenario_start` → run →
+//! record in `Stats` → success/failure event + [`Notice`] → delay } → `teardown_session` →
+//! `teardown`) → `global_teardown` → [`Summary`] with the `molotov_stats::Report`.
+//!
+//! Every worker of a process runs on one thread (`current_thread` runtime + `LocalSet`): no
+//! locks on the hot path, scenario futures need not be `Send`, and a Python coroutine can be a
+//! scenario. More cores are used with more processes.
+//!
+//! # Fixture failures
+//! - `global_setup` fails: nothing runs, [`Runner::run`] returns the error.
+//! - `setup` or `setup_session` fails for a worker: that worker does not run scenarios, the
+//!   run stops gracefully (the other workers finish their current scenario), every worker's
+//!   teardowns and `global_teardown` still run; the summary lists the failure.
+//! - a teardown fixture fails: it is reported and listed; the rest goes on.
+//!
+//! # Example
+//! ```no_run
+//! use molotov_core::{ensure, Plan, RunConfig, Runner, Scenario, ScenarioResult, Session, Shutdown};
+//!
+//! async fn home(session: Session) -> ScenarioResult {
+//!     let response = session.get("http://127.0.0.1:8080/").send().await?;
+//!     ensure!(response.status() == 200);
+//!     Ok(())
+//! }
+//!
+//! let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! let runner = Runner::new(Plan::new().scenario(Scenario::new("home", home)), RunConfig::default())?;
+//! let summary = runtime.block_on(runner.run(Shutdown::new()))?;
+//! println!("{} successes", summary.successes());
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod blocking;
+mod config;
+mod dump;
+mod error;
+mod event;
+mod notice;
+mod picker;
+mod plan;
+mod request;
+mod response;
+mod runner;
+mod scenario;
+mod session;
+mod shutdown;
+mod summary;
+mod vars;
+mod worker;
+
+pub use blocking::{BLOCKING_TIMEOUT, SyncResponse, blocking_request};
+pub use config::{Mode, RunConfig, RunInfo};
+pub use error::{BoxError, Error, Failure, Fixture, ScenarioResult, failure_kind};
+pub use event::{Event, Listener, Listeners, Reaction};
+pub use notice::{Notice, NoticeReceiver, Notices, Progress};
+pub use plan::{Plan, SetupResult};
+pub use request::RequestBuilder;
+pub use runner::Runner;
+pub use scenario::{Scenario, ScenarioFn};
+pub use session::{Context, Request, Response, Session, SessionOptions};
+pub use shutdown::{Shutdown, StopCause};
+pub use summary::{FixtureFailure, Summary};
+pub use vars::Vars;
+
+pub use molotov_http as http;
+pub use molotov_stats as stats;

@@ -1,0 +1,270 @@
+//! [`Runner`]: validates a plan against a config, then runs it: global fixtures, workers with
+//! their ramp-up, the deadline, the once-a-second `current_workers` event, aborts.
+//!
+//! Every worker of the process runs on the calling thread: [`Runner::run`] must be awaited on a
+//! tokio `current_thread` runtime (it makes its own `LocalSet`). With no locks and no
+//! cross-thread wake-ups between workers, one process uses one core fully; `-p` adds cores.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use molotov_http::TlsContext;
+use molotov_stats::Stats;
+use tokio::task::{JoinHandle, JoinSet, LocalSet};
+use tokio::time::Instant;
+
+use crate::config::{RunConfig, RunInfo};
+use crate::error::{Error, Fixture};
+use crate::event::{Event, Listeners};
+use crate::notice::{self, Notice, NoticeReceiver, Notices, Progress};
+use crate::picker::{Catalog, UNKNOWN_PICK};
+use crate::plan::{BackgroundFn, GlobalFn, Plan};
+use crate::scenario::Scenario;
+use crate::session::SessionEnv;
+use crate::shutdown::{Shutdown, StopCause};
+use crate::summary::{FixtureFailure, Summary};
+use crate::vars::Vars;
+use crate::worker::{self, Shared};
+
+/// A validated load test, ready to run once.
+pub struct Runner {
+    plan: Plan,
+    catalog: Catalog,
+    config: RunConfig,
+    vars: Vars,
+    progress: Arc<Progress>,
+    notices: Notices,
+    receiver: Option<NoticeReceiver>,
+}
+
+impl Runner {
+    /// Checks the plan against the config: at least one scenario, unique names, a known `-s`
+    /// scenario, each fixture defined once. Warnings (weight-0 scenarios) become notices.
+    pub fn new(mut plan: Plan, config: RunConfig) -> Result<Runner, Error> {
+        if !plan.mistakes.is_empty() {
+            return Err(plan.mistakes.swap_remove(0));
+        }
+        let (catalog, warnings) = Catalog::new(std::mem::take(&mut plan.scenarios))?;
+        catalog.picker(&config.mode, None, 0)?;
+        let progress = Arc::new(Progress::default());
+        let (notices, receiver) = notice::channel(progress.clone());
+        for warning in warnings {
+            notices.send(Notice::Warning(warning));
+        }
+        Ok(Runner {
+            plan,
+            catalog,
+            config,
+            vars: Vars::default(),
+            progress,
+            notices,
+            receiver: Some(receiver),
+        })
+    }
+
+    /// The notices of the run, for a console; `None` after the first call.
+    pub fn take_notices(&mut self) -> Option<NoticeReceiver> {
+        self.receiver.take()
+    }
+
+    /// The live counters.
+    pub fn progress(&self) -> Arc<Progress> {
+        self.progress.clone()
+    }
+
+    /// The run's shared variables, to set some before it starts.
+    pub fn vars(&self) -> &Vars {
+        &self.vars
+    }
+
+    /// The names of the scenarios that will run, in name order.
+    pub fn scenario_names(&self) -> Vec<String> {
+        let names = self.catalog.scenarios.iter().map(|s| s.name().to_owned());
+        names.collect()
+    }
+
+    /// Runs the test until it runs out of work, its deadline, or `shutdown`.
+    ///
+    /// Returns `Err` only when `global_setup` fails (nothing else ran); other fixture failures
+    /// stop the run gracefully and are listed in the [`Summary`].
+    pub async fn run(self, shutdown: Shutdown) -> Result<Summary, Error> {
+        LocalSet::new().run_until(self.run_local(shutdown)).await
+    }
+
+    async fn run_local(self, shutdown: Shutdown) -> Result<Summary, Error> {
+        let Runner {
+            plan,
+            catalog,
+            config,
+            vars,
+            progress,
+            notices,
+            receiver: _,
+        } = self;
+        let Plan {
+            mut fixtures,
+            listeners,
+            picker,
+            background,
+            ..
+        } = plan;
+        let info = RunInfo {
+            config: Arc::new(config),
+            vars,
+        };
+        let global_fixtures = info.config.global_fixtures;
+        let global_setup = fixtures.global_setup.take();
+        let global_teardown = fixtures.global_teardown.take();
+        if global_fixtures {
+            if let Some(f) = global_setup {
+                f(&info).map_err(|source| Error::FixtureFailed {
+                    fixture: Fixture::GlobalSetup,
+                    worker: None,
+                    source,
+                })?;
+            }
+        }
+
+        let mut names: Vec<&str> = catalog.scenarios.iter().map(Scenario::name).collect();
+        let unknown_index = names.len();
+        if picker.is_some() {
+            names.push(UNKNOWN_PICK);
+        }
+        let mut stats = Stats::new(&names);
+        stats.set_request_key_limit(info.config.request_key_limit);
+        let workers = info.config.workers.get();
+        let seed = info.config.seed.unwrap_or_else(|| fastrand::u64(..));
+        let listeners = Listeners::new(listeners);
+        let env = Rc::new(SessionEnv {
+            stats: RefCell::new(stats),
+            listeners: listeners.clone(),
+            notices: notices.clone(),
+            info: info.clone(),
+            tls: TlsContext::new(),
+        });
+        let shared = Rc::new(Shared {
+            catalog,
+            fixtures,
+            picker,
+            env,
+            shutdown: shutdown.clone(),
+            progress: progress.clone(),
+            loops: RefCell::default(),
+            cancelled: Cell::new(0),
+            fixture_failures: RefCell::default(),
+            unknown_index,
+            seed,
+        });
+
+        notices.send(Notice::Preparing { workers });
+        let start = Instant::now();
+        let mut helpers = spawn_helpers(&shared, &listeners, &notices, start);
+        helpers.extend(spawn_background(background, &shutdown));
+        notices.send(Notice::Started);
+        let mut set = JoinSet::new();
+        for index in 0..workers {
+            set.spawn_local(worker::run(shared.clone(), index));
+        }
+        while let Some(done) = set.join_next().await {
+            if let Err(e) = done {
+                notices.send(Notice::Warning(format!("a worker ended abnormally: {e}")));
+            }
+        }
+        let elapsed = start.elapsed();
+        for helper in helpers {
+            helper.abort();
+        }
+
+        if global_fixtures {
+            run_global_teardown(global_teardown, &info, &shared, &notices);
+        }
+        let report = shared.env.stats.borrow().report();
+        let fixture_failures = shared.fixture_failures.take();
+        Ok(Summary {
+            report,
+            elapsed,
+            stop: shutdown.cause(),
+            max_workers: progress.max_workers(),
+            cancelled: shared.cancelled.get(),
+            fixture_failures,
+            dropped_notices: progress.dropped_notices(),
+            seed,
+        })
+    }
+}
+
+/// The deadline, the abort watcher and the `current_workers` ticker.
+fn spawn_helpers(
+    shared: &Rc<Shared>,
+    listeners: &Listeners,
+    notices: &Notices,
+    start: Instant,
+) -> Vec<JoinHandle<()>> {
+    let mut helpers = Vec::new();
+    let config = &shared.env.info.config;
+    if let Some(duration) = config.duration {
+        let shutdown = shared.shutdown.clone();
+        let force = config.force_shutdown;
+        helpers.push(tokio::task::spawn_local(async move {
+            tokio::time::sleep_until(start + duration).await;
+            if force {
+                shutdown.abort(StopCause::Deadline);
+            } else {
+                shutdown.stop(StopCause::Deadline);
+            }
+        }));
+    }
+    let watched = shared.clone();
+    helpers.push(tokio::task::spawn_local(async move {
+        watched.shutdown.aborted().await;
+        for handle in watched.loops.borrow().iter() {
+            handle.abort();
+        }
+    }));
+    if !listeners.is_empty() {
+        let (listeners, notices) = (listeners.clone(), notices.clone());
+        let progress = shared.progress.clone();
+        helpers.push(tokio::task::spawn_local(async move {
+            let period = Duration::from_secs(1);
+            let mut ticker = tokio::time::interval_at(start + period, period);
+            loop {
+                ticker.tick().await;
+                let event = Event::CurrentWorkers {
+                    workers: progress.workers(),
+                };
+                listeners.emit(&event, &notices).await;
+            }
+        }));
+    }
+    helpers
+}
+
+fn spawn_background(background: Vec<BackgroundFn>, shutdown: &Shutdown) -> Vec<JoinHandle<()>> {
+    background
+        .into_iter()
+        .map(|f| tokio::task::spawn_local(f(shutdown.clone())))
+        .collect()
+}
+
+fn run_global_teardown(
+    teardown: Option<GlobalFn>,
+    info: &RunInfo,
+    shared: &Shared,
+    notices: &Notices,
+) {
+    let Some(f) = teardown else { return };
+    if let Err(error) = f(info) {
+        shared.fixture_failures.borrow_mut().push(FixtureFailure {
+            fixture: Fixture::GlobalTeardown,
+            worker: None,
+            message: error.to_string(),
+        });
+        notices.send(Notice::FixtureFailed {
+            fixture: Fixture::GlobalTeardown,
+            worker: None,
+            error,
+        });
+    }
+}

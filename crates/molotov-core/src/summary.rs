@@ -1,0 +1,52 @@
+//! [`Summary`]: what a run produced, for the final report and the exit code.
+
+use std::time::Duration;
+
+use molotov_stats::Report;
+
+use crate::error::Fixture;
+use crate::shutdown::StopCause;
+
+/// A fixture that failed during the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixtureFailure {
+    /// Which fixture.
+    pub fixture: Fixture,
+    /// For which worker, if per-worker.
+    pub worker: Option<usize>,
+    /// What it failed with.
+    pub message: String,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Counts and latencies per scenario and per request.
+    pub report: Report,
+    /// From the start of the first worker to the end of the last.
+    pub elapsed: Duration,
+    /// Why the run stopped early, if it did.
+    pub stop: Option<StopCause>,
+    /// The most workers that ran at once.
+    pub max_workers: usize,
+    /// Scenario runs cancelled in flight by an abort (neither successes nor failures).
+    pub cancelled: u64,
+    /// Fixtures that failed (the run may have gone on, for teardowns).
+    pub fixture_failures: Vec<FixtureFailure>,
+    /// Console notices dropped because output did not keep up.
+    pub dropped_notices: u64,
+    /// The seed of the scenario picking, to repeat the run's choices.
+    pub seed: u64,
+}
+
+impl Summary {
+    /// Successful scenario runs.
+    pub fn successes(&self) -> u64 {
+        self.report.scenarios.values().map(|e| e.successes).sum()
+    }
+
+    /// Failed scenario runs.
+    pub fn failures(&self) -> u64 {
+        self.report.scenarios.values().map(|e| e.failures).sum()
+    }
+}

@@ -1,0 +1,280 @@
+//! A worker: its fixtures around the one scenario loop.
+//!
+//! `run` does what Molotov's worker does: wait for its ramp-up slot, `setup`, create the
+//! session, `setup_session`, loop over scenarios, `teardown_session`, close, `teardown`. The
+//! loop is its own task so that an abort (a second Ctrl-C, `--force-shutdown` at the deadline)
+//! can cancel the scenario in flight while the teardowns still run.
+//!
+//! The loop is the only loop: picking is a [`Picker`] value, stopping is the shared
+//! [`Shutdown`](crate::Shutdown) plus `max_runs`, pacing is the scenario's and the run's delay.
+
+use std::cell::{Cell, RefCell};
+use std::panic::AssertUnwindSafe;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::FutureExt as _;
+use tokio::task::AbortHandle;
+
+use crate::config::RunConfig;
+use crate::error::{BoxError, Failure, Fixture, failure_kind};
+use crate::event::Event;
+use crate::notice::{Notice, Progress};
+use crate::picker::{Catalog, Pick};
+use crate::plan::{Fixtures, PickerFn};
+use crate::session::{Session, SessionEnv, SessionOptions};
+use crate::shutdown::{Shutdown, StopCause};
+use crate::summary::FixtureFailure;
+
+/// What every worker of a run shares (one thread, so `Rc` and `Cell`s).
+pub(crate) struct Shared {
+    pub(crate) catalog: Catalog,
+    pub(crate) fixtures: Fixtures,
+    pub(crate) picker: Option<PickerFn>,
+    pub(crate) env: Rc<SessionEnv>,
+    pub(crate) shutdown: Shutdown,
+    pub(crate) progress: Arc<Progress>,
+    /// The scenario loops, to cancel on abort.
+    pub(crate) loops: RefCell<Vec<AbortHandle>>,
+    /// Scenario runs cancelled in flight.
+    pub(crate) cancelled: Cell<u64>,
+    pub(crate) fixture_failures: RefCell<Vec<FixtureFailure>>,
+    /// The statistics index that runs of an unknown picked name are counted under.
+    pub(crate) unknown_index: usize,
+    pub(crate) seed: u64,
+}
+
+impl Shared {
+    fn config(&self) -> &RunConfig {
+        &self.env.info.config
+    }
+
+    fn fixture_failed(&self, fixture: Fixture, worker: usize, error: BoxError) {
+        self.fixture_failures.borrow_mut().push(FixtureFailure {
+            fixture,
+            worker: Some(worker),
+            message: error.to_string(),
+        });
+        self.env.notices.send(Notice::FixtureFailed {
+            fixture,
+            worker: Some(worker),
+            error,
+        });
+    }
+}
+
+/// Runs worker `index` of this process from its ramp-up pause to its teardown.
+pub(crate) async fn run(shared: Rc<Shared>, index: usize) {
+    let config = shared.config();
+    let id = config.first_worker_id + index;
+    let notices = &shared.env.notices;
+    notices.send(Notice::WorkerStarting(id));
+    let ramp = config.ramp_delay(index);
+    if !ramp.is_zero() && !pause(&shared.shutdown, ramp).await {
+        return;
+    }
+    if shared.shutdown.is_stopping() {
+        return;
+    }
+    shared.progress.worker_started();
+    if let Some(session) = start_session(&shared, id).await {
+        notices.send(Notice::RunningScenarios(id));
+        let in_flight = Rc::new(Cell::new(false));
+        let looped = tokio::task::spawn_local(scenario_loop(
+            shared.clone(),
+            session.clone(),
+            in_flight.clone(),
+        ));
+        shared.loops.borrow_mut().push(looped.abort_handle());
+        if shared.shutdown.is_aborted() {
+            looped.abort();
+        }
+        if let Err(e) = looped.await {
+            if e.is_cancelled() && in_flight.get() {
+                shared.cancelled.set(shared.cancelled.get() + 1);
+            } else if e.is_panic() {
+                // Scenario panics are caught per run; this would be an engine bug.
+                notices.send(Notice::Warning(format!(
+                    "worker {id}: the scenario loop panicked"
+                )));
+            }
+        }
+        notices.send(Notice::WorkerDone(id));
+        if let Some(f) = &shared.fixtures.teardown_session {
+            if let Err(e) = guarded(f(id, session.clone())).await {
+                shared.fixture_failed(Fixture::TeardownSession, id, e);
+            }
+        }
+        session.close();
+    }
+    if let Some(f) = &shared.fixtures.teardown {
+        if let Err(e) = f(id) {
+            shared.fixture_failed(Fixture::Teardown, id, e);
+        }
+    }
+    shared.progress.worker_stopped();
+}
+
+/// `setup`, the session, `setup_session`; `None` (and the run stopping) if a fixture failed.
+async fn start_session(shared: &Rc<Shared>, id: usize) -> Option<Session> {
+    let options = match &shared.fixtures.setup {
+        Some(f) => match guarded(f(id, shared.env.info.clone())).await {
+            Ok(options) => options.unwrap_or_default(),
+            Err(e) => {
+                shared.fixture_failed(Fixture::Setup, id, e);
+                shared.shutdown.stop(StopCause::FixtureFailed);
+                return None;
+            }
+        },
+        None => SessionOptions::default(),
+    };
+    shared.env.notices.send(Notice::SettingUpSession(id));
+    let session = Session::new(id, options, shared.env.clone());
+    if let Some(f) = &shared.fixtures.setup_session {
+        if let Err(e) = guarded(f(id, session.clone())).await {
+            shared.fixture_failed(Fixture::SetupSession, id, e);
+            shared.shutdown.stop(StopCause::FixtureFailed);
+            session.close();
+            return None;
+        }
+    }
+    Some(session)
+}
+
+/// The scenario loop of one worker.
+async fn scenario_loop(shared: Rc<Shared>, session: Session, in_flight: Rc<Cell<bool>>) {
+    let config = shared.config();
+    let id = session.worker_id();
+    let seed = shared.seed.wrapping_add(id as u64);
+    let custom = shared.picker.as_ref();
+    let Ok(mut picker) = shared.catalog.picker(&config.mode, custom, seed) else {
+        // The runner validated the mode before starting any worker.
+        return;
+    };
+    let max_runs = config.max_runs.map_or(u64::MAX, std::num::NonZeroU64::get);
+    let env = &*shared.env;
+    let mut step = 0u64;
+    while step < max_runs && !shared.shutdown.is_stopping() {
+        step += 1;
+        session.context().set_step(step);
+        let index = match picker.next(&shared.catalog, id, step) {
+            Pick::Run(index) => index,
+            Pick::Done => break,
+            Pick::Unknown(name) => {
+                unknown_pick(&shared, id, &name);
+                tokio::task::consume_budget().await;
+                continue;
+            }
+        };
+        let scenario = &shared.catalog.scenarios[index];
+        if !env.listeners.is_empty() {
+            let event = Event::ScenarioStart {
+                scenario,
+                worker: id,
+            };
+            env.listeners.emit(&event, &env.notices).await;
+        }
+        in_flight.set(true);
+        let start = Instant::now();
+        let result = guarded(scenario.run(session.clone())).await;
+        let elapsed = start.elapsed();
+        in_flight.set(false);
+        let mut delay = config.delay;
+        match result {
+            Ok(()) => {
+                env.stats.borrow_mut().scenario_success(index, elapsed);
+                shared.progress.success();
+                if !env.listeners.is_empty() {
+                    let event = Event::ScenarioSuccess {
+                        scenario,
+                        worker: id,
+                    };
+                    env.listeners.emit(&event, &env.notices).await;
+                }
+                delay += scenario.get_delay();
+            }
+            Err(error) => {
+                let kind = failure_kind(&*error);
+                env.stats
+                    .borrow_mut()
+                    .scenario_failure(index, kind, elapsed);
+                shared.progress.failure();
+                if !env.listeners.is_empty() {
+                    let event = Event::ScenarioFailure {
+                        scenario,
+                        worker: id,
+                        error: &*error,
+                    };
+                    env.listeners.emit(&event, &env.notices).await;
+                }
+                env.notices.send(Notice::Failure {
+                    worker: id,
+                    scenario: scenario.shared_name().clone(),
+                    error,
+                });
+                if config.fail_fast {
+                    shared.shutdown.stop(StopCause::FailFast);
+                }
+            }
+        }
+        if step % 10 == 0 {
+            env.notices.send(Notice::Ran {
+                worker: id,
+                runs: step,
+            });
+        }
+        if delay.is_zero() {
+            // Scenarios that never wait (all-CPU, or answered from a buffer) must still let
+            // the other workers, the timers and the signal handler run.
+            tokio::task::consume_budget().await;
+        } else if !pause(&shared.shutdown, delay).await {
+            break;
+        }
+    }
+}
+
+fn unknown_pick(shared: &Shared, id: usize, name: &str) {
+    let message = format!("the scenario picker returned {name:?}, which is not a scenario");
+    let env = &shared.env;
+    env.stats.borrow_mut().scenario_failure(
+        shared.unknown_index,
+        "unknown-scenario",
+        Duration::ZERO,
+    );
+    shared.progress.failure();
+    env.notices.send(Notice::Failure {
+        worker: id,
+        scenario: crate::picker::UNKNOWN_PICK.into(),
+        error: Box::new(Failure::new("unknown-scenario", message)),
+    });
+    if shared.config().fail_fast {
+        shared.shutdown.stop(StopCause::FailFast);
+    }
+}
+
+/// Sleeps for `d` unless a stop comes first; `false` if it did.
+async fn pause(shutdown: &Shutdown, d: Duration) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(d) => true,
+        () = shutdown.stopped() => false,
+    }
+}
+
+/// Runs user code, turning a panic into a failure of kind `"panic"` so one bad run does not
+/// take the worker down.
+async fn guarded<T>(
+    fut: impl std::future::Future<Output = Result<T, BoxError>>,
+) -> Result<T, BoxError> {
+    match AssertUnwindSafe(fut).catch_unwind().await {
+        Ok(result) => result,
+        Err(payload) => {
+            let message = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".to_owned());
+            Err(Box::new(Failure::new("panic", message)))
+        }
+    }
+}

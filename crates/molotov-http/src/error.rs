@@ -1,0 +1,225 @@
+//! The one error type of the client: opaque, cheap to create, classified by kind.
+//!
+//! A load test turns every failed request into a counted outcome keyed by its kind, so the kind
+//! is a `&'static str` that costs nothing to read, and the message is formatted only when
+//! somebody displays it (a console line, `-v`). Callers branch on the predicates
+//! (`is_timeout`, `is_connect`, ...), not on the text, which is not a contract.
+
+use std::error::Error as StdError;
+use std::fmt;
+
+/// Boxed cause of an [`Error`].
+pub(crate) type Cause = Box<dyn StdError + Send + Sync>;
+
+/// Why a request did not produce a response.
+#[derive(Debug)]
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    kind: Kind,
+    /// What was being done, e.g. the address being connected to. Only the connect path sets it,
+    /// where opening a socket already costs far more than the string.
+    context: Option<String>,
+    source: Option<Cause>,
+}
+
+/// The classification of an [`Error`]; [`Error::kind_name`] gives its stable name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Kind {
+    /// The URL cannot be requested (bad syntax, no host, a scheme other than http/https).
+    Url,
+    /// The request could not be built (an invalid header, a body that does not serialise).
+    Request,
+    /// The host name did not resolve.
+    Dns,
+    /// The TCP connection could not be opened (refused, unreachable, connect timeout).
+    Connect,
+    /// The TLS handshake failed (certificate not trusted, protocol error).
+    Tls,
+    /// The request or the whole exchange took longer than its timeout.
+    Timeout,
+    /// The server closed or reset the connection before the response was complete.
+    Closed,
+    /// The server answered something that is not valid HTTP/1.1.
+    Protocol,
+    /// More redirects than the client follows.
+    Redirects,
+    /// Any other I/O failure on the socket.
+    Io,
+}
+
+impl Kind {
+    /// The stable, lower-case name used in statistics and reports.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Kind::Url => "url",
+            Kind::Request => "request",
+            Kind::Dns => "dns",
+            Kind::Connect => "connect",
+            Kind::Tls => "tls",
+            Kind::Timeout => "timeout",
+            Kind::Closed => "closed",
+            Kind::Protocol => "protocol",
+            Kind::Redirects => "redirects",
+            Kind::Io => "io",
+        }
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Kind::Url => "invalid URL",
+            Kind::Request => "invalid request",
+            Kind::Dns => "cannot resolve host",
+            Kind::Connect => "cannot connect",
+            Kind::Tls => "TLS handshake failed",
+            Kind::Timeout => "request timed out",
+            Kind::Closed => "connection closed before the response was complete",
+            Kind::Protocol => "invalid HTTP response",
+            Kind::Redirects => "too many redirects",
+            Kind::Io => "I/O error",
+        }
+    }
+}
+
+impl Error {
+    /// An error of `kind`; for adapters that build requests and must report their own
+    /// failures the way the client does.
+    pub fn new(kind: Kind) -> Self {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                context: None,
+                source: None,
+            }),
+        }
+    }
+
+    /// Attaches the underlying cause.
+    #[must_use]
+    pub fn with_source(mut self, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        self.inner.source = Some(source.into());
+        self
+    }
+
+    /// Attaches what was being done (an address, a URL).
+    #[must_use]
+    pub fn with_context(mut self, context: String) -> Self {
+        self.inner.context = Some(context);
+        self
+    }
+
+    /// Classify an I/O error seen while exchanging a request on an open connection.
+    pub(crate) fn from_io(err: std::io::Error) -> Self {
+        use std::io::ErrorKind as K;
+        let kind = match err.kind() {
+            K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => {
+                Kind::Closed
+            }
+            K::TimedOut => Kind::Timeout,
+            K::InvalidData => Kind::Tls,
+            _ => Kind::Io,
+        };
+        Error::new(kind).with_source(err)
+    }
+
+    /// The classification.
+    pub fn kind(&self) -> Kind {
+        self.inner.kind
+    }
+
+    /// The stable name of the classification (`"connect"`, `"timeout"`...), for statistics.
+    pub fn kind_name(&self) -> &'static str {
+        self.inner.kind.name()
+    }
+
+    /// The request timed out.
+    pub fn is_timeout(&self) -> bool {
+        self.inner.kind == Kind::Timeout
+    }
+
+    /// The connection could not be opened (including name resolution).
+    pub fn is_connect(&self) -> bool {
+        matches!(self.inner.kind, Kind::Connect | Kind::Dns)
+    }
+
+    /// The TLS handshake failed.
+    pub fn is_tls(&self) -> bool {
+        self.inner.kind == Kind::Tls
+    }
+
+    /// The server closed the connection early.
+    pub fn is_closed(&self) -> bool {
+        self.inner.kind == Kind::Closed
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.inner.kind.describe())?;
+        if let Some(context) = &self.inner.context {
+            write!(f, " ({context})")?;
+        }
+        Ok(())
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.inner
+            .source
+            .as_ref()
+            .map(|s| &**s as &(dyn StdError + 'static))
+    }
+}
+
+/// A malformed response, with what was wrong with it.
+#[derive(Debug)]
+pub(crate) struct Malformed(pub(crate) &'static str);
+
+impl fmt::Display for Malformed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl StdError for Malformed {}
+
+impl From<Malformed> for Error {
+    fn from(m: Malformed) -> Self {
+        Error::new(Kind::Protocol).with_source(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_the_kind_and_context_and_keeps_the_cause() {
+        let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+        let err = Error::new(Kind::Connect)
+            .with_context("127.0.0.1:1".to_owned())
+            .with_source(io);
+        assert_eq!(err.to_string(), "cannot connect (127.0.0.1:1)");
+        assert_eq!(err.kind_name(), "connect");
+        assert!(err.is_connect());
+        assert_eq!(
+            err.source().map(ToString::to_string).as_deref(),
+            Some("refused")
+        );
+    }
+
+    #[test]
+    fn io_errors_are_classified() {
+        let eof = std::io::Error::from(std::io::ErrorKind::UnexpectedEof);
+        assert!(Error::from_io(eof).is_closed());
+        let reset = std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        assert!(Error::from_io(reset).is_closed());
+        let other = std::io::Error::other("x");
+        assert_eq!(Error::from_io(other).kind(), Kind::Io);
+    }
+}

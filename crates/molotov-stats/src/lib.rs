@@ -1,0 +1,38 @@
+//! Counters and exact, mergeable latency histograms for molotov load tests.
+//!
+//! Pure data: no I/O, no async runtime, no clock (callers pass the `Duration`s they measured).
+//!
+//! # Map
+//!
+//! - `stats`: [`Stats`], the recorder one worker thread owns and calls on the hot path
+//!   (scenarios by index, requests by method and key). No locks: one owner per `Stats`.
+//! - `requests`: the method -> key -> entry table behind `Stats`, with the cardinality guard
+//!   that sends keys past the limit to `"(other)"`.
+//! - `entry`: [`Entry`], the live [`Counts`] and [`Latency`] of one tracked thing, and its
+//!   conversion to an [`EntryReport`].
+//! - `counts`: [`Counts`], successes, failures, HTTP statuses and error kinds in small vectors.
+//! - `latency`: [`Latency`], an HDR histogram in microseconds whose merge is exact and whose
+//!   JSON form keeps every bucket.
+//! - `report`: [`Report`] and [`EntryReport`], the versioned ([`REPORT_FORMAT`]), serde-ready,
+//!   mergeable results document, and [`MergeError`].
+//!
+//! # Data flow
+//!
+//! Worker thread: `Stats::scenario_*` / `Stats::request_*` update an `Entry` in place ->
+//! periodically or at the end `Stats::report()` snapshots into a `Report` (optionally followed
+//! by `Stats::reset()` for interval views) -> the report is shipped as JSON between processes
+//! or machines -> `Report::merge` adds them up (counts add, histograms merge sample-exact) ->
+//! `Report::totals` / `EntryReport::rate` feed the summary.
+
+mod counts;
+mod entry;
+mod latency;
+mod report;
+mod requests;
+mod stats;
+
+pub use counts::Counts;
+pub use entry::Entry;
+pub use latency::Latency;
+pub use report::{EntryReport, MergeError, REPORT_FORMAT, Report};
+pub use stats::Stats;

@@ -1,0 +1,330 @@
+//! [`Report`]: the versioned, serialisable, mergeable results document, and [`MergeError`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::latency::Latency;
+
+/// Version of the [`Report`] layout. Bumped whenever a field changes meaning, so that reports
+/// written by different molotov versions are refused at merge time instead of mis-added.
+pub const REPORT_FORMAT: u32 = 1;
+
+/// Versioned, mergeable results document.
+///
+/// Workers produce one with [`Stats::report`](crate::Stats::report); processes and machines
+/// ship them as JSON and [`merge`](Report::merge) them. Merging is exact: counts add up and
+/// latency histograms keep every sample, so the merged percentiles are true percentiles.
+///
+/// `Default` is an empty report of the current [`REPORT_FORMAT`] (not format 0), so an empty
+/// accumulator can merge anything this version wrote.
+///
+/// ```
+/// use std::time::Duration;
+/// use molotov_stats::{Report, Stats};
+///
+/// let mut worker1 = Stats::new(&["browse"]);
+/// worker1.scenario_success(0, Duration::from_millis(12));
+/// worker1.request_status("GET", "/", 200, Duration::from_millis(10));
+///
+/// let mut worker2 = Stats::new(&["browse"]);
+/// worker2.scenario_failure(0, "AssertionError", Duration::from_millis(30));
+/// worker2.request_status("GET", "/", 500, Duration::from_millis(28));
+///
+/// // Each process ships its report as JSON; the coordinator merges them.
+/// let json = serde_json::to_string(&worker2.report()).unwrap();
+/// let mut total = Report::default();
+/// total.merge(&worker1.report())?;
+/// total.merge(&serde_json::from_str(&json).unwrap())?;
+///
+/// let browse = &total.scenarios["browse"];
+/// assert_eq!((browse.successes, browse.failures), (1, 1));
+/// assert_eq!(browse.latency.count(), 2);
+/// let get = &total.requests["GET /"];
+/// assert_eq!(get.statuses["200"] + get.statuses["500"], 2);
+/// assert_eq!(total.totals().rate(Duration::from_secs(2)), 1.0);
+/// # Ok::<(), molotov_stats::MergeError>(())
+/// ```
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Report {
+    /// Layout version; [`REPORT_FORMAT`] for reports this crate writes.
+    pub format: u32,
+    /// Scenario name -> its results.
+    #[serde(default)]
+    pub scenarios: BTreeMap<String, EntryReport>,
+    /// `"METHOD key"` (method, a space, the URL path or request name) -> its results.
+    #[serde(default)]
+    pub requests: BTreeMap<String, EntryReport>,
+}
+
+impl Default for Report {
+    fn default() -> Self {
+        Self {
+            format: REPORT_FORMAT,
+            scenarios: BTreeMap::new(),
+            requests: BTreeMap::new(),
+        }
+    }
+}
+
+impl Report {
+    /// Adds `other` into `self`: counts add, keys are the union, histograms merge exactly.
+    ///
+    /// Fails, leaving `self` untouched, if the two reports have different formats.
+    pub fn merge(&mut self, other: &Report) -> Result<(), MergeError> {
+        if self.format != other.format {
+            return Err(MergeError::FormatMismatch {
+                ours: self.format,
+                theirs: other.format,
+            });
+        }
+        merge_maps(&mut self.scenarios, &other.scenarios);
+        merge_maps(&mut self.requests, &other.requests);
+        Ok(())
+    }
+
+    /// All scenarios summed into one entry (histograms merged).
+    pub fn totals(&self) -> EntryReport {
+        sum(self.scenarios.values())
+    }
+
+    /// All requests summed into one entry (histograms merged).
+    pub fn request_totals(&self) -> EntryReport {
+        sum(self.requests.values())
+    }
+}
+
+/// The results for one scenario or request kind, as a report carries them.
+///
+/// Statuses are keyed by their decimal string because JSON object keys must be strings.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct EntryReport {
+    /// Events that succeeded.
+    pub successes: u64,
+    /// Events that failed.
+    pub failures: u64,
+    /// HTTP status (`"200"`) -> count.
+    #[serde(default)]
+    pub statuses: BTreeMap<String, u64>,
+    /// Error kind -> count.
+    #[serde(default)]
+    pub errors: BTreeMap<String, u64>,
+    /// How long the events took, every sample kept.
+    #[serde(default)]
+    pub latency: Latency,
+}
+
+impl EntryReport {
+    /// Adds every count and sample of `other` to `self`.
+    pub fn merge(&mut self, other: &EntryReport) {
+        self.successes += other.successes;
+        self.failures += other.failures;
+        add_counts(&mut self.statuses, &other.statuses);
+        add_counts(&mut self.errors, &other.errors);
+        self.latency.merge(&other.latency);
+    }
+
+    /// Successes plus failures.
+    pub fn total(&self) -> u64 {
+        self.successes + self.failures
+    }
+
+    /// Events per second over `elapsed` (successes and failures alike); 0 if `elapsed` is zero.
+    /// The caller passes the wall time the events span: this crate keeps no clock.
+    pub fn rate(&self, elapsed: Duration) -> f64 {
+        let secs = elapsed.as_secs_f64();
+        if secs > 0.0 {
+            self.total() as f64 / secs
+        } else {
+            0.0
+        }
+    }
+}
+
+/// Why two reports could not be merged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum MergeError {
+    /// The reports were written in different layouts; adding them field by field could
+    /// silently mix up meanings.
+    FormatMismatch {
+        /// Format of the report merged into.
+        ours: u32,
+        /// Format of the report being merged.
+        theirs: u32,
+    },
+}
+
+impl fmt::Display for MergeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            MergeError::FormatMismatch { ours, theirs } => write!(
+                f,
+                "cannot merge a format {theirs} report into a format {ours} report \
+                 (were they written by different molotov versions?)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for MergeError {}
+
+fn merge_maps(ours: &mut BTreeMap<String, EntryReport>, theirs: &BTreeMap<String, EntryReport>) {
+    for (key, entry) in theirs {
+        if let Some(mine) = ours.get_mut(key) {
+            mine.merge(entry);
+        } else {
+            ours.insert(key.clone(), entry.clone());
+        }
+    }
+}
+
+fn add_counts(ours: &mut BTreeMap<String, u64>, theirs: &BTreeMap<String, u64>) {
+    for (key, n) in theirs {
+        if let Some(mine) = ours.get_mut(key) {
+            *mine += n;
+        } else {
+            ours.insert(key.clone(), *n);
+        }
+    }
+}
+
+fn sum<'a>(entries: impl Iterator<Item = &'a EntryReport>) -> EntryReport {
+    let mut total = EntryReport::default();
+    for entry in entries {
+        total.merge(entry);
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(successes: u64, failures: u64, status: &str, error: &str, ms: &[u64]) -> EntryReport {
+        let mut latency = Latency::new();
+        for &m in ms {
+            latency.record(Duration::from_millis(m));
+        }
+        EntryReport {
+            successes,
+            failures,
+            statuses: BTreeMap::from([(status.to_owned(), successes)]),
+            errors: BTreeMap::from([(error.to_owned(), failures)]),
+            latency,
+        }
+    }
+
+    fn report(scenarios: &[(&str, EntryReport)], requests: &[(&str, EntryReport)]) -> Report {
+        let own = |list: &[(&str, EntryReport)]| {
+            list.iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect()
+        };
+        Report {
+            format: REPORT_FORMAT,
+            scenarios: own(scenarios),
+            requests: own(requests),
+        }
+    }
+
+    #[test]
+    fn merge_adds_counts_and_unions_keys() {
+        let mut a = report(
+            &[("s1", entry(2, 1, "200", "timeout", &[1, 2, 3]))],
+            &[("GET /", entry(2, 0, "200", "connect", &[1, 2]))],
+        );
+        let b = report(
+            &[
+                ("s1", entry(1, 1, "500", "timeout", &[4, 5])),
+                ("s2", entry(5, 0, "200", "x", &[6])),
+            ],
+            &[("POST /login", entry(1, 1, "201", "connect", &[7, 8]))],
+        );
+        a.merge(&b).unwrap();
+
+        let s1 = &a.scenarios["s1"];
+        assert_eq!((s1.successes, s1.failures), (3, 2));
+        assert_eq!(s1.statuses["200"], 2);
+        assert_eq!(s1.statuses["500"], 1);
+        assert_eq!(s1.errors["timeout"], 2);
+        assert_eq!(s1.latency.count(), 5);
+        let max = s1.latency.max();
+        assert!(max >= Duration::from_millis(5) && max < Duration::from_micros(5_010));
+        assert_eq!(a.scenarios.len(), 2);
+        assert_eq!(a.scenarios["s2"].total(), 5);
+        assert_eq!(
+            a.requests.keys().collect::<Vec<_>>(),
+            vec!["GET /", "POST /login"]
+        );
+
+        let totals = a.totals();
+        assert_eq!((totals.successes, totals.failures), (8, 2));
+        assert_eq!(totals.latency.count(), 6);
+        let requests = a.request_totals();
+        assert_eq!(requests.total(), 4);
+        assert_eq!(requests.latency.count(), 4);
+        assert_eq!(requests.errors["connect"], 1);
+    }
+
+    #[test]
+    fn default_report_accepts_current_format() {
+        let mut total = Report::default();
+        assert_eq!(total.format, REPORT_FORMAT);
+        let one = report(&[("s", entry(1, 0, "200", "x", &[1]))], &[]);
+        total.merge(&one).unwrap();
+        total.merge(&one).unwrap();
+        assert_eq!(total.scenarios["s"].successes, 2);
+        assert_eq!(total.scenarios["s"].latency.count(), 2);
+    }
+
+    #[test]
+    fn format_mismatch_is_an_error_and_changes_nothing() {
+        let mut a = report(&[("s", entry(1, 0, "200", "x", &[1]))], &[]);
+        let mut b = a.clone();
+        b.format = REPORT_FORMAT + 1;
+        let err = a.merge(&b).unwrap_err();
+        assert_eq!(
+            err,
+            MergeError::FormatMismatch {
+                ours: REPORT_FORMAT,
+                theirs: REPORT_FORMAT + 1
+            }
+        );
+        assert!(
+            err.to_string().contains("format 2 report into a format 1"),
+            "{err}"
+        );
+        let _: &dyn std::error::Error = &err;
+        assert_eq!(a.scenarios["s"].successes, 1);
+    }
+
+    #[test]
+    fn json_round_trip() {
+        let r = report(
+            &[("s1", entry(3, 1, "200", "timeout", &[1, 20, 300]))],
+            &[("GET /a", entry(2, 0, "204", "none", &[5, 6]))],
+        );
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(json["format"], REPORT_FORMAT);
+        assert_eq!(json["scenarios"]["s1"]["statuses"]["200"], 3);
+        assert_eq!(json["scenarios"]["s1"]["latency"]["count"], 3);
+        let back: Report = serde_json::from_value(json).unwrap();
+        assert_eq!(back.format, REPORT_FORMAT);
+        let s1 = &back.scenarios["s1"];
+        assert_eq!((s1.successes, s1.failures), (3, 1));
+        assert_eq!(s1.errors["timeout"], 1);
+        assert_eq!(s1.latency, r.scenarios["s1"].latency);
+        assert_eq!(back.requests["GET /a"].latency.count(), 2);
+    }
+
+    #[test]
+    fn rate_over_elapsed() {
+        let e = entry(30, 10, "200", "x", &[]);
+        assert!((e.rate(Duration::from_secs(4)) - 10.0).abs() < 1e-9);
+        assert!((e.rate(Duration::from_millis(500)) - 80.0).abs() < 1e-9);
+        assert!(e.rate(Duration::ZERO).abs() < f64::EPSILON);
+    }
+}

@@ -1,0 +1,265 @@
+//! [`Stats`]: the per-thread recorder workers call on the hot path.
+
+use std::time::Duration;
+
+use crate::entry::Entry;
+use crate::report::{EntryReport, Report};
+use crate::requests::Requests;
+
+/// The per-process (per-thread) recorder.
+///
+/// Owned by the one thread that records into it: no locks, no atomics. Scenarios are addressed
+/// by index (no hashing on the hot path); requests by method and key, where a key seen before
+/// is found without allocating. The owner snapshots it into a [`Report`] at the end, or
+/// periodically for a live view, and may [`reset`](Stats::reset) it between snapshots.
+///
+/// Latencies are passed in: this crate keeps no clock.
+///
+/// ```
+/// use std::time::Duration;
+/// use molotov_stats::Stats;
+///
+/// let mut stats = Stats::new(&["login", "browse"]);
+/// stats.scenario_success(1, Duration::from_millis(40));
+/// stats.scenario_failure(0, "AssertionError", Duration::from_millis(90));
+/// stats.request_status("GET", "/", 200, Duration::from_millis(35));
+/// stats.request_status("POST", "/login", 401, Duration::from_millis(80));
+/// stats.request_error("GET", "/slow", "timeout", Duration::from_secs(5));
+/// assert_eq!(stats.totals(), (1, 1));
+///
+/// let report = stats.report();
+/// assert_eq!(report.scenarios["login"].errors["AssertionError"], 1);
+/// assert_eq!(report.requests["POST /login"].statuses["401"], 1);
+/// assert_eq!(report.requests["POST /login"].successes, 1); // a response arrived
+/// assert_eq!(report.requests["GET /slow"].failures, 1);
+///
+/// stats.reset();
+/// assert_eq!(stats.totals(), (0, 0));
+/// ```
+#[derive(Debug)]
+pub struct Stats {
+    /// Scenario names, parallel to `scenarios`.
+    names: Vec<Box<str>>,
+    scenarios: Vec<Entry>,
+    requests: Requests,
+}
+
+impl Stats {
+    /// `scenarios`: the scenario names, in the order the engine indexes them (index = position).
+    pub fn new(scenarios: &[&str]) -> Self {
+        Self {
+            names: scenarios.iter().map(|&name| Box::from(name)).collect(),
+            scenarios: vec![Entry::default(); scenarios.len()],
+            requests: Requests::new(),
+        }
+    }
+
+    /// One scenario run that succeeded after `elapsed`. Hot path: an index, no hashing.
+    ///
+    /// # Panics
+    ///
+    /// If `index` is not a position in the names given to [`Stats::new`]: that is an engine
+    /// bug, and counting it elsewhere would hide it.
+    #[inline]
+    pub fn scenario_success(&mut self, index: usize, elapsed: Duration) {
+        self.scenarios[index].success(elapsed);
+    }
+
+    /// One scenario run that failed with error `kind` after `elapsed`.
+    ///
+    /// # Panics
+    ///
+    /// If `index` is out of range, as for [`Stats::scenario_success`].
+    #[inline]
+    pub fn scenario_failure(&mut self, index: usize, kind: &str, elapsed: Duration) {
+        self.scenarios[index].failure(kind, elapsed);
+    }
+
+    /// One request that got a response with `status` after `elapsed`. Any status is a request
+    /// success (the server answered); the status is counted so errors still show. `method` is
+    /// e.g. `"GET"`; `key` the URL path or a name the test gave the request.
+    #[inline]
+    pub fn request_status(&mut self, method: &str, key: &str, status: u16, elapsed: Duration) {
+        self.requests.with_entry(method, key, |entry| {
+            entry.counts.add_status(status);
+            entry.success(elapsed);
+        });
+    }
+
+    /// One request that got no response (error `kind`: connect, timeout, ...) after `elapsed`.
+    #[inline]
+    pub fn request_error(&mut self, method: &str, key: &str, kind: &str, elapsed: Duration) {
+        self.requests
+            .with_entry(method, key, |entry| entry.failure(kind, elapsed));
+    }
+
+    /// Cardinality guard: at most `max` distinct request keys (default 1000, across methods).
+    /// Later new keys are recorded under the key `"(other)"` of their method; keys already
+    /// tracked keep their own entries.
+    pub fn set_request_key_limit(&mut self, max: usize) {
+        self.requests.set_key_limit(max);
+    }
+
+    /// (scenario successes, scenario failures), summed over all scenarios.
+    pub fn totals(&self) -> (u64, u64) {
+        self.scenarios.iter().fold((0, 0), |(ok, failed), entry| {
+            (ok + entry.counts.successes, failed + entry.counts.failures)
+        })
+    }
+
+    /// Snapshot of everything recorded so far (clones; the recorder is left as is).
+    ///
+    /// Every scenario appears, run or not, so a report always lists the whole test; request
+    /// keys with nothing recorded since the last reset are left out.
+    pub fn report(&self) -> Report {
+        let mut report = Report::default();
+        for (name, entry) in self.names.iter().zip(&self.scenarios) {
+            let entry = EntryReport::from(entry);
+            // Duplicate names share one report entry rather than overwrite each other.
+            report
+                .scenarios
+                .entry(name.to_string())
+                .or_default()
+                .merge(&entry);
+        }
+        self.requests.report_into(&mut report.requests);
+        report
+    }
+
+    /// Zeroes everything but keeps what was allocated (request keys, status and error kinds,
+    /// histograms), so recording after a periodic reset is allocation-free. The request key
+    /// limit keeps counting the keys already seen.
+    pub fn reset(&mut self) {
+        self.scenarios.iter_mut().for_each(Entry::zero);
+        self.requests.zero();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[test]
+    fn scenarios_by_index() {
+        let mut s = Stats::new(&["a", "b", "idle"]);
+        s.scenario_success(0, ms(1));
+        s.scenario_success(0, ms(2));
+        s.scenario_failure(1, "timeout", ms(3));
+        s.scenario_failure(1, "timeout", ms(4));
+        s.scenario_failure(1, "AssertionError", ms(5));
+        assert_eq!(s.totals(), (2, 3));
+
+        let r = s.report();
+        assert_eq!(r.scenarios.len(), 3, "idle scenarios are listed too");
+        assert_eq!(r.scenarios["a"].successes, 2);
+        assert_eq!(r.scenarios["a"].latency.count(), 2);
+        assert_eq!(r.scenarios["b"].failures, 3);
+        assert_eq!(r.scenarios["b"].errors["timeout"], 2);
+        assert_eq!(r.scenarios["b"].errors["AssertionError"], 1);
+        // HDR reports the top of the value's bucket: 5 ms to 3 significant digits.
+        let max = r.scenarios["b"].latency.max();
+        assert!(
+            max >= ms(5) && max < Duration::from_micros(5_010),
+            "{max:?}"
+        );
+        assert_eq!(r.scenarios["idle"].total(), 0);
+        assert_eq!(r.totals().total(), 5);
+    }
+
+    #[test]
+    #[should_panic(expected = "index out of bounds")]
+    fn unknown_scenario_index_panics() {
+        Stats::new(&["a"]).scenario_success(1, ms(1));
+    }
+
+    #[test]
+    fn duplicate_scenario_names_share_an_entry() {
+        let mut s = Stats::new(&["a", "a"]);
+        s.scenario_success(0, ms(1));
+        s.scenario_success(1, ms(1));
+        assert_eq!(s.report().scenarios["a"].successes, 2);
+    }
+
+    #[test]
+    fn requests_count_statuses_and_errors() {
+        let mut s = Stats::new(&[]);
+        s.request_status("GET", "/", 200, ms(1));
+        s.request_status("GET", "/", 503, ms(2));
+        s.request_error("GET", "/", "connect", ms(3));
+        s.request_status("POST", "/", 201, ms(4));
+        let r = s.report();
+        let get = &r.requests["GET /"];
+        assert_eq!((get.successes, get.failures), (2, 1));
+        assert_eq!(get.statuses["200"], 1);
+        assert_eq!(get.statuses["503"], 1);
+        assert_eq!(get.errors["connect"], 1);
+        assert_eq!(get.latency.count(), 3);
+        assert_eq!(r.requests["POST /"].statuses["201"], 1);
+        assert_eq!(r.request_totals().total(), 4);
+        assert_eq!(s.totals(), (0, 0), "requests are not scenarios");
+    }
+
+    #[test]
+    fn request_key_limit_goes_to_other() {
+        let mut s = Stats::new(&[]);
+        s.set_request_key_limit(1);
+        s.request_status("GET", "/user/1", 200, ms(1));
+        s.request_status("GET", "/user/2", 200, ms(1));
+        s.request_error("GET", "/user/3", "timeout", ms(1));
+        let r = s.report();
+        assert_eq!(r.requests.len(), 2);
+        assert_eq!(r.requests["GET /user/1"].successes, 1);
+        let other = &r.requests["GET (other)"];
+        assert_eq!((other.successes, other.failures), (1, 1));
+        assert_eq!(other.latency.count(), 2);
+    }
+
+    #[test]
+    fn reset_zeroes_everything() {
+        let mut s = Stats::new(&["a"]);
+        s.scenario_failure(0, "boom", ms(1));
+        s.request_status("GET", "/", 200, ms(1));
+        s.reset();
+        assert_eq!(s.totals(), (0, 0));
+        let r = s.report();
+        let a = &r.scenarios["a"];
+        assert_eq!(a.total(), 0);
+        assert!(a.errors.is_empty());
+        assert!(a.latency.is_empty());
+        assert!(r.requests.is_empty());
+
+        s.request_status("GET", "/", 404, ms(1));
+        let r = s.report();
+        assert_eq!(r.requests["GET /"].statuses.len(), 1);
+        assert_eq!(r.requests["GET /"].statuses["404"], 1);
+    }
+
+    #[test]
+    fn report_is_a_snapshot() {
+        let mut s = Stats::new(&["a"]);
+        s.scenario_success(0, ms(1));
+        let before = s.report();
+        s.scenario_success(0, ms(1));
+        assert_eq!(before.scenarios["a"].successes, 1);
+        assert_eq!(s.report().scenarios["a"].successes, 2);
+    }
+
+    #[test]
+    fn reports_of_two_workers_merge() {
+        let mut w1 = Stats::new(&["a"]);
+        let mut w2 = Stats::new(&["a"]);
+        w1.scenario_success(0, ms(10));
+        w1.request_status("GET", "/x", 200, ms(9));
+        w2.scenario_success(0, ms(20));
+        w2.request_status("GET", "/y", 200, ms(19));
+        let mut total = w1.report();
+        total.merge(&w2.report()).unwrap();
+        assert_eq!(total.scenarios["a"].successes, 2);
+        assert_eq!(total.scenarios["a"].latency.count(), 2);
+        assert_eq!(total.requests.len(), 2);
+    }
+}

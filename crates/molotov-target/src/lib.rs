@@ -1,0 +1,48 @@
+//! `molotov-target`: the HTTP server that load tests, demos, benchmarks and test suites aim at.
+//!
+//! It ships as a library so other crates' tests can start it in-process ([`Target::start`]),
+//! and as the `molotov-target` binary ([`cli`]) so scripts and the Python package run the very
+//! same server.
+//!
+//! How a request flows through the modules:
+//!
+//! - `target` — [`Target`]: owns a thread with its own tokio runtime, binds `127.0.0.1:0`,
+//!   runs [`serve`] on it and stops it on drop; exposes the [`Counters`] to tests.
+//! - `cli` — [`cli`]: parses the command line, binds the requested address, prints the one
+//!   "listening on" line and runs [`serve`] until SIGINT/SIGTERM.
+//! - `server` — [`serve`]: the accept loop. Counts connections, sets `TCP_NODELAY`, does the
+//!   TLS handshake (via `tls`) or asks `raw` whether the connection wants a misbehaviour, then
+//!   hands the connection to hyper (HTTP/1.1 keep-alive or HTTP/2) with `routes` as the service.
+//! - `tls` — a self-signed certificate for `localhost`/`127.0.0.1` and the rustls config
+//!   offering ALPN `h2` and `http/1.1`.
+//! - `raw` — peeks the first request line of a plaintext connection; `/malformed`,
+//!   `/truncated`, `/drop` and `/garbage` are answered by hand with broken HTTP.
+//! - `routes` — maps a request to an endpoint, counts it in [`Counters`] and answers the hot
+//!   path `/` from a precomputed body.
+//! - `endpoints` — the endpoint handlers (`/delay`, `/status`, `/echo`, `/redirect`,
+//!   `/cookies`, `/basic-auth`, `/bytes`, `/chunked`, `/limit`, `/close`, `/stats`).
+//! - `responses` — JSON answers, error bodies and the constant bodies of the hot path.
+//! - `query` — query-string splitting and percent-decoding for the endpoints.
+//! - `body` — the response body type: one buffer, or a buffer streamed as several chunks.
+//! - `counters` — [`Counters`]: request, per-path and connection counts shared by the server
+//!   and whoever watches it.
+//! - `config` — [`TargetConfig`]: TLS on/off and the runtime's worker thread count.
+
+mod body;
+mod cli;
+mod config;
+mod counters;
+mod endpoints;
+mod query;
+mod raw;
+mod responses;
+mod routes;
+mod server;
+mod target;
+mod tls;
+
+pub use cli::cli;
+pub use config::TargetConfig;
+pub use counters::Counters;
+pub use server::serve;
+pub use target::Target;
