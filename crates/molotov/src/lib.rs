@@ -1,1 +1,84 @@
-//! placeholder
+//! Molotov-style load tests in Rust: weighted async scenarios, fixtures, events, and Molotov's
+//! whole command line, on an engine that spends a fraction of the CPU.
+//!
+//! This is the crate a load test depends on. It re-exports the engine ([`molotov_core`]), the
+//! attribute macros, and provides the command line: [`main`] parses Molotov's options, runs the
+//! plan with the console, prints the summary and returns the exit code.
+//!
+//! # Layout
+//! - `app`: the edge: options → [`Settings`] → plan → run → console, summary, results, exit code.
+//! - `args` ([`Args`]): the command line as Molotov spells it; `config_file`: `--config
+//!   molotov.json TEST`; `settings` ([`Settings`]): the validated, typed result.
+//! - `console`: the simple console thread; `render`: summary and error text; `results`:
+//!   `--json`; `exit` ([`ExitStatus`]): exit codes; `signal`: Ctrl-C and SIGTERM.
+//! - [`prelude`]: what a load test file imports.
+//!
+//! # Example
+//! ```no_run
+//! use molotov::prelude::*;
+//!
+//! #[scenario(weight = 40)]
+//! async fn scenario_one(session: Session) -> ScenarioResult {
+//!     let response = session.get("http://localhost:8080").send().await?;
+//!     let body: serde_json::Value = response.json()?;
+//!     ensure!(body["result"] == "OK");
+//!     ensure!(response.status() == 200);
+//!     Ok(())
+//! }
+//!
+//! #[scenario(weight = 60)]
+//! async fn scenario_two(session: Session) -> ScenarioResult {
+//!     let response = session.get("http://localhost:8080").send().await?;
+//!     ensure!(response.status() == 200);
+//!     Ok(())
+//! }
+//!
+//! fn main() -> std::process::ExitCode {
+//!     molotov::main(molotov::plan![scenario_one, scenario_two])
+//! }
+//! ```
+
+mod app;
+mod args;
+mod config_file;
+mod console;
+mod exit;
+mod render;
+mod results;
+mod settings;
+mod signal;
+
+pub use app::{Host, main, run_with_loader};
+pub use args::{Args, Parsed};
+pub use exit::ExitStatus;
+pub use settings::{Output, Settings, UsageError};
+
+pub use molotov_core::*;
+pub use molotov_macros::{
+    events, global_setup, global_teardown, scenario, scenario_picker, setup, setup_session,
+    teardown, teardown_session,
+};
+
+/// A [`Plan`] from items marked with the attribute macros (`#[scenario]`, `#[setup]`...), in
+/// the order given.
+///
+/// ```ignore
+/// molotov::main(molotov::plan![home, checkout, init_worker])
+/// ```
+#[macro_export]
+macro_rules! plan {
+    ($($item:ident),* $(,)?) => {{
+        let plan = $crate::Plan::new();
+        $(let plan = $item::register(plan);)*
+        plan
+    }};
+}
+
+/// What a load test file imports: `use molotov::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        BoxError, Event, Failure, Plan, RunInfo, Scenario, ScenarioResult, Session, SessionOptions,
+        SetupResult, ensure, events, global_setup, global_teardown, plan, scenario,
+        scenario_picker, setup, setup_session, teardown, teardown_session,
+    };
+}

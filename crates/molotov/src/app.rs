@@ -1,0 +1,238 @@
+//! The edge: command line → settings → plan → run → console, summary, results file, exit code.
+//!
+//! Everything before the run is validated first, so a mistake costs one clear `error:` line
+//! and exit code 2 before any load is sent.
+
+use std::ffi::OsString;
+use std::io::IsTerminal as _;
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use anyhow::Context as _;
+use molotov_core::{Plan, Runner, Shutdown};
+
+use crate::args::Args;
+use crate::config_file;
+use crate::console::{Console, ConsoleOptions};
+use crate::exit::ExitStatus;
+use crate::render;
+use crate::results;
+use crate::settings::{Output, Settings};
+use crate::signal;
+
+/// Who drives the command line; decides what the script argument and the Python-only options
+/// mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    /// A Rust load test: the scenarios are compiled in.
+    Rust,
+    /// The Python package: the loader imports the script and extensions.
+    Python,
+}
+
+/// Runs a Rust load test with the process's command line: `fn main() -> ExitCode {
+/// molotov::main(plan) }`.
+pub fn main(plan: Plan) -> ExitCode {
+    run_with_loader(std::env::args_os(), Host::Rust, move |_| Ok(plan)).into()
+}
+
+/// Runs molotov with `argv` (program name first); `load` builds the plan once the options are
+/// known (the Python package imports the script there).
+pub fn run_with_loader<I, T, L>(argv: I, host: Host, load: L) -> ExitStatus
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+    L: FnOnce(&Settings) -> anyhow::Result<Plan>,
+{
+    let settings = match settings(argv) {
+        Ok(settings) => settings,
+        Err(status) => return status,
+    };
+    match prepare(&settings, host, load) {
+        Ok(runner) => run(runner, &settings),
+        Err(e) => {
+            eprint_line(&format!("error: {e:#}"));
+            ExitStatus::Usage
+        }
+    }
+}
+
+/// Parses and validates; prints help, the version or one error line.
+fn settings<I, T>(argv: I) -> Result<Settings, ExitStatus>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let mut parsed = match Args::parse_from_argv(argv) {
+        Ok(parsed) => parsed,
+        Err(e) => return Err(clap_exit(&e)),
+    };
+    let result = (|| -> anyhow::Result<Settings> {
+        if let Some(path) = parsed.args.config.clone() {
+            config_file::apply(&mut parsed, &path)?;
+        }
+        Ok(Settings::from_parsed(parsed)?)
+    })();
+    result.map_err(|e| {
+        eprint_line(&format!("error: {e:#}"));
+        ExitStatus::Usage
+    })
+}
+
+fn clap_exit(e: &clap::Error) -> ExitStatus {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitStatus::Success;
+    }
+    // One line: clap's first line names the option and what is wrong with its value.
+    let rendered = e.render().to_string();
+    let first = rendered
+        .lines()
+        .next()
+        .unwrap_or("error: invalid arguments");
+    eprint_line(&format!("{first} (see --help)"));
+    ExitStatus::Usage
+}
+
+/// Checks what this host supports, loads the plan and validates it.
+fn prepare<L>(settings: &Settings, host: Host, load: L) -> anyhow::Result<Runner>
+where
+    L: FnOnce(&Settings) -> anyhow::Result<Plan>,
+{
+    if settings.processes > 1 {
+        anyhow::bail!("-p/--processes above 1 is not available yet; run several molotov commands");
+    }
+    if settings.sizing.is_some() {
+        anyhow::bail!("--sizing is not available yet");
+    }
+    if settings.statsd.is_some() {
+        anyhow::bail!("--statsd is not available yet");
+    }
+    if host == Host::Rust && settings.output != Output::Quiet {
+        for (given, what) in [
+            (settings.is_explicit("scenario"), "the scenario argument"),
+            (settings.uvloop, "--uvloop"),
+            (settings.debug, "--debug"),
+            (!settings.extensions.is_empty(), "--use-extension"),
+        ] {
+            if given {
+                eprint_line(&format!(
+                    "warning: {what} is for Python scripts; this load test's scenarios are compiled in, so it is ignored"
+                ));
+            }
+        }
+    }
+    let plan = load(settings)?;
+    Runner::new(plan, settings.run.clone()).context("cannot start the load test")
+}
+
+fn run(mut runner: Runner, settings: &Settings) -> ExitStatus {
+    let quiet = settings.output == Output::Quiet;
+    let shutdown = Shutdown::new();
+    let console = if quiet {
+        None
+    } else {
+        print_stdout(&format!("{}\n", render::banner()));
+        let options = ConsoleOptions {
+            update: settings.console_update,
+            verbose: settings.run.verbose,
+            processes: settings.processes,
+            live_footer: std::io::stdout().is_terminal(),
+        };
+        runner.take_notices().and_then(|notices| {
+            Console::start(notices, runner.progress(), shutdown.clone(), options).ok()
+        })
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprint_line(&format!("error: cannot start the async runtime: {e}"));
+            return ExitStatus::Usage;
+        }
+    };
+    let hook = QuietPanics::install();
+    let result = runtime.block_on(async {
+        let signals = tokio::spawn(signal::watch(shutdown.clone()));
+        let result = runner.run(shutdown.clone()).await;
+        signals.abort();
+        result
+    });
+    drop(hook);
+    if let Some(console) = console {
+        console.finish();
+    }
+    let summary = match result {
+        Ok(summary) => summary,
+        Err(e) => {
+            eprint_line(&format!("error: {e}"));
+            return ExitStatus::FixtureFailed;
+        }
+    };
+    if !quiet {
+        print_stdout(&render::summary(&summary, settings.processes));
+    }
+    if let Some(path) = &settings.json {
+        if let Err(e) = results::write(path, &summary, settings.processes) {
+            eprint_line(&format!(
+                "error: cannot write the results to {}: {e}",
+                path.display()
+            ));
+            return ExitStatus::Usage;
+        }
+    }
+    ExitStatus::of(&summary, settings.fail)
+}
+
+/// Writes to stdout; a closed stdout is not an error worth more than silence.
+fn print_stdout(text: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+}
+
+fn eprint_line(text: &str) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{text}");
+}
+
+/// While a run lasts, panics in scenario code are counted failures; the default hook would
+/// print a backtrace header for each. Show the first few, briefly, then stay quiet.
+struct QuietPanics {
+    previous: Option<PanicHook>,
+}
+
+type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send>;
+
+impl QuietPanics {
+    const SHOWN: u32 = 3;
+
+    fn install() -> QuietPanics {
+        let previous = std::panic::take_hook();
+        let seen = Arc::new(AtomicU32::new(0));
+        std::panic::set_hook(Box::new(move |info| {
+            if seen.fetch_add(1, Ordering::Relaxed) < Self::SHOWN {
+                let location = info
+                    .location()
+                    .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                    .unwrap_or_default();
+                eprint_line(&format!("panic{location} (counted as a failure)"));
+            }
+        }));
+        QuietPanics {
+            previous: Some(previous),
+        }
+    }
+}
+
+impl Drop for QuietPanics {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            std::panic::set_hook(previous);
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! The command line, as Molotov 2.6 spells it: the same options, short and long names and
+//! defaults, plus `--json` and `--seed`. Raw values only; [`Settings`](crate::Settings) turns
+//! them into a validated configuration.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use clap::parser::ValueSource;
+use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
+
+/// `molotov [options] [scenario]`.
+#[derive(Debug, Clone, Parser)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "one field per Molotov flag: the command line is a flat list of switches"
+)]
+#[command(
+    name = "molotov",
+    version,
+    about = "Load test.",
+    long_about = "Load test: run the scenarios of a Molotov script (or of this Rust load test) \
+                  with many concurrent workers.",
+    disable_version_flag = true
+)]
+pub struct Args {
+    /// Path or module name that contains scenarios (with --config: the test to run)
+    #[arg(default_value = "loadtest.py")]
+    pub scenario: String,
+
+    /// Run once every existing scenario
+    #[arg(long, conflicts_with = "single_mode")]
+    pub single_run: bool,
+
+    /// Name of a single scenario to run, repeatedly, until -d or -r
+    #[arg(short = 's', long, value_name = "SINGLE_MODE")]
+    pub single_mode: Option<String>,
+
+    /// Point to a JSON config file (molotov.json)
+    #[arg(long, value_name = "CONFIG")]
+    pub config: Option<PathBuf>,
+
+    /// Displays version and exits
+    #[arg(long, action = ArgAction::Version)]
+    pub version: Option<bool>,
+
+    /// Run the event loop in debug mode
+    #[arg(long)]
+    pub debug: bool,
+
+    /// Verbosity level. -v will display tracebacks. -vv requests and responses
+    #[arg(short, long, action = ArgAction::Count, conflicts_with = "quiet")]
+    pub verbose: u8,
+
+    /// Number of workers
+    #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub workers: u64,
+
+    /// Ramp-up time in seconds
+    #[arg(long, default_value = "0.0", value_parser = parse_seconds)]
+    pub ramp_up: f64,
+
+    /// Autosizing
+    #[arg(long)]
+    pub sizing: bool,
+
+    /// Sizing tolerance, in percent of failures
+    #[arg(long, default_value = "5.0", value_parser = parse_percent)]
+    pub sizing_tolerance: f64,
+
+    /// Delay between each worker run, in seconds
+    #[arg(long, default_value = "0.0", value_parser = parse_seconds)]
+    pub delay: f64,
+
+    /// Delay between each console update, in seconds
+    #[arg(long, default_value = "0.2", value_parser = parse_positive_seconds)]
+    pub console_update: f64,
+
+    /// Number of processes
+    #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    pub processes: u64,
+
+    /// Duration in seconds
+    #[arg(short, long, default_value = "86400", value_parser = parse_positive_seconds)]
+    pub duration: f64,
+
+    /// Maximum runs per worker (0: no limit)
+    #[arg(short = 'r', long)]
+    pub max_runs: Option<u64>,
+
+    /// Quiet: print nothing (the exit code still reports failures with -f)
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Stop on first failure
+    #[arg(short = 'x', long)]
+    pub exception: bool,
+
+    /// Number of failures required to fail (exit code 1)
+    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub fail: Option<u64>,
+
+    /// Use simple console for feedback
+    #[arg(short, long)]
+    pub console: bool,
+
+    /// Activates statsd
+    #[arg(long)]
+    pub statsd: bool,
+
+    /// Statsd address
+    #[arg(long, default_value = "udp://localhost:8125")]
+    pub statsd_address: String,
+
+    /// Use uvloop
+    #[arg(long)]
+    pub uvloop: bool,
+
+    /// Imports a module containing Molotov extensions (repeat the option for several)
+    #[arg(long, value_name = "USE_EXTENSION", action = ArgAction::Append)]
+    pub use_extension: Vec<String>,
+
+    /// Cancel all pending workers on shutdown
+    #[arg(long)]
+    pub force_shutdown: bool,
+
+    /// Write the results (counts, latency histograms) as JSON to this file
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+
+    /// Seed of the scenario picking, to repeat a run's choices
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// Parsed arguments and which of them the user actually gave (the config file fills the
+/// others).
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The values.
+    pub args: Args,
+    /// The ids (field names) of the options given on the command line.
+    pub explicit: Vec<String>,
+}
+
+impl Args {
+    /// Parses `argv` (its first item is the program name).
+    pub fn parse_from_argv<I, T>(command_line: I) -> Result<Parsed, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<OsString> + Clone,
+    {
+        let command = Args::command();
+        let matches = command.try_get_matches_from(command_line)?;
+        let explicit = matches
+            .ids()
+            .filter(|id| matches.value_source(id.as_str()) == Some(ValueSource::CommandLine))
+            .map(|id| id.as_str().to_owned())
+            .collect();
+        let args = Args::from_arg_matches(&matches)?;
+        Ok(Parsed { args, explicit })
+    }
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!(
+            "{text} is not a duration: it must be 0 or more seconds"
+        ));
+    }
+    Ok(value)
+}
+
+fn parse_positive_seconds(text: &str) -> Result<f64, String> {
+    let value = parse_seconds(text)?;
+    if value <= 0.0 {
+        return Err(format!(
+            "{text} is not a duration: it must be more than 0 seconds"
+        ));
+    }
+    Ok(value)
+}
+
+fn parse_percent(text: &str) -> Result<f64, String> {
+    let value: f64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a percentage"))?;
+    if !(0.0..=100.0).contains(&value) {
+        return Err(format!("{text} is not a percentage between 0 and 100"));
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Parsed, clap::Error> {
+        Args::parse_from_argv(std::iter::once("molotov").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_match_molotov() {
+        let p = parse(&[]).unwrap();
+        let a = p.args;
+        assert_eq!(a.scenario, "loadtest.py");
+        assert_eq!((a.workers, a.processes), (1, 1));
+        assert!((a.duration - 86400.0).abs() < f64::EPSILON);
+        assert!((a.console_update - 0.2).abs() < f64::EPSILON);
+        assert!((a.sizing_tolerance - 5.0).abs() < f64::EPSILON);
+        assert_eq!(a.statsd_address, "udp://localhost:8125");
+        assert!(p.explicit.is_empty());
+    }
+
+    #[test]
+    fn short_and_long_names_and_explicit_options() {
+        let p = parse(&[
+            "-w",
+            "3",
+            "--duration",
+            "2.5",
+            "-vv",
+            "-r",
+            "4",
+            "-x",
+            "s.py",
+        ])
+        .unwrap();
+        assert_eq!(p.args.workers, 3);
+        assert_eq!(p.args.verbose, 2);
+        assert_eq!(p.args.max_runs, Some(4));
+        assert!(p.args.exception);
+        assert_eq!(p.args.scenario, "s.py");
+        for id in [
+            "workers",
+            "duration",
+            "verbose",
+            "max_runs",
+            "exception",
+            "scenario",
+        ] {
+            assert!(
+                p.explicit.iter().any(|e| e == id),
+                "{id} in {:?}",
+                p.explicit
+            );
+        }
+    }
+
+    #[test]
+    fn extensions_do_not_swallow_the_scenario() {
+        let p = parse(&["--use-extension", "ext.py", "script.py"]).unwrap();
+        assert_eq!(p.args.use_extension, ["ext.py"]);
+        assert_eq!(p.args.scenario, "script.py");
+    }
+
+    #[test]
+    fn bad_values_are_refused() {
+        for bad in [
+            &["-w", "0"][..],
+            &["-d", "-1"],
+            &["-d", "0"],
+            &["--ramp-up", "soon"],
+            &["-q", "-v"],
+            &["-s", "a", "--single-run"],
+            &["--sizing-tolerance", "150"],
+            &["-f", "0"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+}

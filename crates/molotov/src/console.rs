@@ -1,0 +1,253 @@
+//! The simple console: Molotov's line output (`[W:0] Starting`, `[W:0] Failure!`...) plus a
+//! live footer with the success and failure counts.
+//!
+//! It runs on its own thread and wakes every `--console-update`: it takes the notices waiting
+//! in the engine's channel and writes them, then redraws the footer. Workers never wait for
+//! it: if the terminal is slow or stdout is a pipe nobody reads, notices pile up in the
+//! channel and the excess is dropped and counted, and the load goes on. When stdout is not a
+//! terminal the footer becomes a progress line every few seconds, for CI logs.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use molotov_core::{Notice, NoticeReceiver, Progress, Shutdown, StopCause, failure_kind};
+
+use crate::render;
+
+/// At most this many failure lines per refresh; the rest are summed up in one line.
+const FAILURES_PER_REFRESH: usize = 20;
+/// How often the progress line is written when stdout is not a terminal.
+const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+
+/// What the console shows.
+#[derive(Debug, Clone)]
+pub(crate) struct ConsoleOptions {
+    pub(crate) update: Duration,
+    pub(crate) verbose: u8,
+    pub(crate) processes: usize,
+    /// Draw the footer in place (stdout is a terminal).
+    pub(crate) live_footer: bool,
+}
+
+/// The running console thread.
+pub(crate) struct Console {
+    done: Arc<AtomicBool>,
+    thread: JoinHandle<()>,
+}
+
+impl Console {
+    /// Starts the console thread.
+    pub(crate) fn start(
+        notices: NoticeReceiver,
+        progress: Arc<Progress>,
+        shutdown: Shutdown,
+        options: ConsoleOptions,
+    ) -> io::Result<Console> {
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = done.clone();
+        let thread = std::thread::Builder::new()
+            .name("molotov-console".into())
+            .spawn(move || {
+                let mut view = View::new(progress, shutdown, options);
+                view.run(&notices, &flag);
+            })?;
+        Ok(Console { done, thread })
+    }
+
+    /// Writes what is left and stops; the footer is erased so the summary follows cleanly.
+    pub(crate) fn finish(self) {
+        self.done.store(true, Ordering::Release);
+        self.thread.thread().unpark();
+        // A panic in the console thread must not hide the run's result.
+        let _ = self.thread.join();
+    }
+}
+
+/// Writes the collapsed `Ran N scenarios` lines, before any other line so the order holds.
+fn flush_ran(ran: &mut BTreeMap<usize, u64>, text: &mut String) {
+    for (worker, runs) in std::mem::take(ran) {
+        let _ = writeln!(text, "[W:{worker}] Ran {runs} scenarios");
+    }
+}
+
+struct View {
+    progress: Arc<Progress>,
+    shutdown: Shutdown,
+    options: ConsoleOptions,
+    started: Instant,
+    last_progress_line: Instant,
+    out: io::Stdout,
+    /// stdout was closed: keep draining notices, write nothing.
+    closed: bool,
+    told_about_stop: bool,
+    footer_shown: bool,
+}
+
+impl View {
+    fn new(progress: Arc<Progress>, shutdown: Shutdown, options: ConsoleOptions) -> View {
+        let now = Instant::now();
+        View {
+            progress,
+            shutdown,
+            options,
+            started: now,
+            last_progress_line: now,
+            out: io::stdout(),
+            closed: false,
+            told_about_stop: false,
+            footer_shown: false,
+        }
+    }
+
+    fn run(&mut self, notices: &NoticeReceiver, done: &AtomicBool) {
+        loop {
+            let finishing = done.load(Ordering::Acquire);
+            let mut text = String::new();
+            self.drain(notices, &mut text);
+            self.stop_message(&mut text);
+            self.write(&text, finishing);
+            if finishing {
+                return;
+            }
+            std::thread::park_timeout(self.options.update);
+        }
+    }
+
+    /// Formats every waiting notice into `text`.
+    fn drain(&mut self, notices: &NoticeReceiver, text: &mut String) {
+        let mut ran: BTreeMap<usize, u64> = BTreeMap::new();
+        let mut failures_shown = 0;
+        let mut failures_hidden = 0u64;
+        while let Some(notice) = notices.try_next() {
+            match notice {
+                Notice::Ran { worker, runs } => {
+                    // One line per worker per refresh is plenty.
+                    ran.insert(worker, runs);
+                }
+                Notice::Failure {
+                    worker,
+                    scenario,
+                    error,
+                } => {
+                    if failures_shown < FAILURES_PER_REFRESH {
+                        failures_shown += 1;
+                        let kind = failure_kind(&*error);
+                        let _ = writeln!(text, "[W:{worker}] Failure! {scenario}: {kind}: {error}");
+                        if self.options.verbose > 0 {
+                            render::error_detail(text, &*error);
+                        }
+                    } else {
+                        failures_hidden += 1;
+                    }
+                }
+                other => {
+                    flush_ran(&mut ran, text);
+                    self.line(other, text);
+                }
+            }
+        }
+        if failures_hidden > 0 {
+            let _ = writeln!(text, "... and {failures_hidden} more failures");
+        }
+        flush_ran(&mut ran, text);
+    }
+
+    fn line(&self, notice: Notice, text: &mut String) {
+        let _ = match notice {
+            Notice::Preparing { workers } => {
+                let s = if workers == 1 { "" } else { "s" };
+                writeln!(text, "Preparing {workers} worker{s}...")
+            }
+            Notice::Started => writeln!(text, "OK"),
+            Notice::WorkerStarting(w) => writeln!(text, "[W:{w}] Starting"),
+            Notice::SettingUpSession(w) => writeln!(text, "[W:{w}] Setting up session"),
+            Notice::RunningScenarios(w) => writeln!(text, "[W:{w}] Running scenarios"),
+            Notice::WorkerDone(w) => writeln!(text, "[W:{w}] Done!"),
+            Notice::FixtureFailed {
+                fixture,
+                worker,
+                error,
+            } => {
+                let who = worker.map(|w| format!("[W:{w}] ")).unwrap_or_default();
+                let _ = writeln!(text, "{who}The {fixture}() fixture failed: {error}");
+                render::error_detail(text, &*error);
+                Ok(())
+            }
+            Notice::ListenerFailed { event, error } => {
+                let _ = writeln!(text, "An event listener failed on {event}: {error}");
+                if self.options.verbose > 0 {
+                    render::error_detail(text, &*error);
+                }
+                Ok(())
+            }
+            Notice::Warning(message) => writeln!(text, "Warning: {message}"),
+            Notice::Exchange(dump) => writeln!(text, "{dump}"),
+            _ => Ok(()),
+        };
+    }
+
+    fn stop_message(&mut self, text: &mut String) {
+        if self.told_about_stop || self.shutdown.cause() != Some(StopCause::Interrupted) {
+            return;
+        }
+        self.told_about_stop = true;
+        let _ = writeln!(
+            text,
+            "Stopping: letting the scenarios in flight finish (interrupt again to cancel them)"
+        );
+    }
+
+    fn footer(&self) -> String {
+        format!(
+            "SUCCESS: {} FAILED: {} WORKERS: {} PROCESSES: {} ELAPSED: {}",
+            self.progress.successes(),
+            self.progress.failures(),
+            self.progress.workers(),
+            self.options.processes,
+            render::elapsed(self.started.elapsed()),
+        )
+    }
+
+    fn write(&mut self, text: &str, finishing: bool) {
+        if self.closed {
+            return;
+        }
+        let mut out = String::new();
+        if self.options.live_footer {
+            if self.footer_shown {
+                out.push_str("\r\x1b[2K");
+            }
+            out.push_str(text);
+            if finishing {
+                self.footer_shown = false;
+            } else {
+                out.push_str(&self.footer());
+                self.footer_shown = true;
+            }
+        } else {
+            out.push_str(text);
+            if !finishing && self.last_progress_line.elapsed() >= PROGRESS_EVERY {
+                self.last_progress_line = Instant::now();
+                out.push_str(&self.footer());
+                out.push('\n');
+            }
+        }
+        if out.is_empty() {
+            return;
+        }
+        let mut lock = self.out.lock();
+        if lock
+            .write_all(out.as_bytes())
+            .and_then(|()| lock.flush())
+            .is_err()
+        {
+            // Closed or broken stdout: nothing more can be shown; the run goes on.
+            self.closed = true;
+        }
+    }
+}

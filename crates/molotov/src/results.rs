@@ -1,0 +1,83 @@
+//! `--json FILE`: the results as a versioned JSON document (see `docs/results-format.md`).
+//!
+//! The `scenarios` and `requests` maps are `molotov_stats::Report`'s, histograms included, so
+//! results of several processes or machines can be merged exactly later.
+
+use std::path::Path;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use molotov_core::stats::{EntryReport, REPORT_FORMAT};
+use molotov_core::{StopCause, Summary};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct Results<'a> {
+    format: u32,
+    tool: &'static str,
+    version: &'static str,
+    /// Seconds since the Unix epoch when the file was written.
+    finished_at: f64,
+    elapsed_seconds: f64,
+    processes: usize,
+    max_workers: usize,
+    stop: Option<&'static str>,
+    successes: u64,
+    failures: u64,
+    cancelled: u64,
+    seed: u64,
+    fixture_failures: Vec<FixtureFailure<'a>>,
+    scenarios: &'a std::collections::BTreeMap<String, EntryReport>,
+    requests: &'a std::collections::BTreeMap<String, EntryReport>,
+}
+
+#[derive(Serialize)]
+struct FixtureFailure<'a> {
+    fixture: &'static str,
+    worker: Option<usize>,
+    message: &'a str,
+}
+
+/// The stable name of a stop cause in the results.
+pub(crate) fn stop_name(stop: StopCause) -> &'static str {
+    match stop {
+        StopCause::Deadline => "deadline",
+        StopCause::Interrupted => "interrupted",
+        StopCause::FailFast => "fail-fast",
+        StopCause::FixtureFailed => "fixture-failed",
+    }
+}
+
+/// Writes the results of `summary` to `path`.
+pub(crate) fn write(path: &Path, summary: &Summary, processes: usize) -> std::io::Result<()> {
+    let finished_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let results = Results {
+        format: REPORT_FORMAT,
+        tool: "molotov",
+        version: env!("CARGO_PKG_VERSION"),
+        finished_at,
+        elapsed_seconds: summary.elapsed.as_secs_f64(),
+        processes,
+        max_workers: summary.max_workers,
+        stop: summary.stop.map(stop_name),
+        successes: summary.successes(),
+        failures: summary.failures(),
+        cancelled: summary.cancelled,
+        seed: summary.seed,
+        fixture_failures: summary
+            .fixture_failures
+            .iter()
+            .map(|f| FixtureFailure {
+                fixture: f.fixture.name(),
+                worker: f.worker,
+                message: &f.message,
+            })
+            .collect(),
+        scenarios: &summary.report.scenarios,
+        requests: &summary.report.requests,
+    };
+    let mut text = serde_json::to_string_pretty(&results).map_err(std::io::Error::other)?;
+    text.push('\n');
+    std::fs::write(path, text)
+}

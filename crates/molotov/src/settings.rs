@@ -1,0 +1,173 @@
+//! [`Settings`]: the command line (and config file) turned, once, into typed values.
+//!
+//! After this conversion nothing looks at strings again: the engine gets a
+//! [`RunConfig`](molotov_core::RunConfig), the console its options, the edge its outputs.
+
+use std::num::{NonZeroU64, NonZeroUsize};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use molotov_core::{Mode, RunConfig};
+
+use crate::args::{Args, Parsed};
+
+/// How progress is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Output {
+    /// Nothing at all (`-q`).
+    Quiet,
+    /// Molotov's line console (`-c`, and the default for now).
+    Simple,
+}
+
+/// Everything a run needs from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The engine's configuration.
+    pub run: RunConfig,
+    /// The scenario script (path or module name) for hosts that load one.
+    pub script: String,
+    /// Extension modules to load before the script.
+    pub extensions: Vec<String>,
+    /// How progress is shown.
+    pub output: Output,
+    /// How often the console refreshes.
+    pub console_update: Duration,
+    /// Failures at which the exit code becomes 1 (`-f`).
+    pub fail: Option<u64>,
+    /// Where to write the JSON results.
+    pub json: Option<PathBuf>,
+    /// Worker processes (`-p`).
+    pub processes: usize,
+    /// `--uvloop` (Python scripts).
+    pub uvloop: bool,
+    /// `--debug` (Python scripts).
+    pub debug: bool,
+    /// `--statsd`: the address to send metrics to.
+    pub statsd: Option<String>,
+    /// `--sizing`: the failure tolerance in percent.
+    pub sizing: Option<f64>,
+    /// The options as given, for adapters that hand them to user code (Molotov's `args`).
+    pub args: Args,
+    /// The options given on the command line (not defaulted, not from a config file).
+    pub explicit: Vec<String>,
+}
+
+/// A combination of options that cannot work.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+impl Settings {
+    /// Validates the combination and converts.
+    pub fn from_parsed(parsed: Parsed) -> Result<Settings, UsageError> {
+        let Parsed { args, explicit } = parsed;
+        if args.quiet && args.verbose > 0 {
+            return Err(UsageError("-q and -v cannot be used together".into()));
+        }
+        if args.single_run && args.single_mode.is_some() {
+            return Err(UsageError(
+                "--single-mode and --single-run cannot be used together".into(),
+            ));
+        }
+        let mode = match (&args.single_mode, args.single_run) {
+            (Some(name), _) => Mode::Single(name.clone()),
+            (None, true) => Mode::SingleRun,
+            (None, false) => Mode::Weighted,
+        };
+        let workers = usize::try_from(args.workers)
+            .ok()
+            .and_then(NonZeroUsize::new)
+            .ok_or_else(|| UsageError(format!("--workers {} is out of range", args.workers)))?;
+        let processes = usize::try_from(args.processes)
+            .map_err(|_| UsageError(format!("--processes {} is out of range", args.processes)))?;
+        let run = RunConfig {
+            workers,
+            duration: Some(seconds(args.duration)),
+            max_runs: args.max_runs.and_then(NonZeroU64::new),
+            mode,
+            ramp_up: seconds(args.ramp_up),
+            delay: seconds(args.delay),
+            fail_fast: args.exception,
+            force_shutdown: args.force_shutdown,
+            verbose: args.verbose,
+            seed: args.seed,
+            ..RunConfig::default()
+        };
+        let output = if args.quiet {
+            Output::Quiet
+        } else {
+            Output::Simple
+        };
+        Ok(Settings {
+            run,
+            script: args.scenario.clone(),
+            extensions: args.use_extension.clone(),
+            output,
+            console_update: seconds(args.console_update),
+            fail: args.fail,
+            json: args.json.clone(),
+            processes,
+            uvloop: args.uvloop,
+            debug: args.debug,
+            statsd: args.statsd.then(|| args.statsd_address.clone()),
+            sizing: args.sizing.then_some(args.sizing_tolerance),
+            args,
+            explicit,
+        })
+    }
+
+    /// Whether the user gave option `id` (a field name of [`Args`]) on the command line.
+    pub fn is_explicit(&self, id: &str) -> bool {
+        self.explicit.iter().any(|e| e == id)
+    }
+}
+
+/// Seconds as a `Duration`; the parsers guarantee finite, non-negative values, and anything
+/// beyond what a `Duration` holds is a run that never ends anyway.
+fn seconds(value: f64) -> Duration {
+    Duration::try_from_secs_f64(value).unwrap_or(Duration::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(argv: &[&str]) -> Result<Settings, UsageError> {
+        let parsed =
+            Args::parse_from_argv(std::iter::once("molotov").chain(argv.iter().copied())).unwrap();
+        Settings::from_parsed(parsed)
+    }
+
+    #[test]
+    fn options_become_a_run_config() {
+        let s = settings(&[
+            "-w",
+            "4",
+            "-d",
+            "1.5",
+            "-r",
+            "0",
+            "--ramp-up",
+            "2",
+            "-x",
+            "-s",
+            "a",
+        ])
+        .unwrap();
+        assert_eq!(s.run.workers.get(), 4);
+        assert_eq!(s.run.duration, Some(Duration::from_millis(1500)));
+        assert_eq!(s.run.max_runs, None, "-r 0 means no limit, as in Molotov");
+        assert_eq!(s.run.ramp_up, Duration::from_secs(2));
+        assert!(s.run.fail_fast);
+        assert_eq!(s.run.mode, Mode::Single("a".into()));
+        assert_eq!(s.output, Output::Simple);
+    }
+
+    #[test]
+    fn quiet_and_verbose_conflict_even_from_a_config_file() {
+        let mut parsed = Args::parse_from_argv(["molotov", "-q"]).unwrap();
+        parsed.args.verbose = 1;
+        assert!(Settings::from_parsed(parsed).is_err());
+    }
+}
