@@ -133,6 +133,16 @@ impl Failure {
         self
     }
 
+    /// A failure of kind `"panic"` with the panic's message, from a caught panic's payload.
+    pub(crate) fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "panic".to_owned());
+        Failure::new("panic", message)
+    }
+
     /// The kind counted in the statistics.
     pub fn kind(&self) -> &str {
         &self.kind
@@ -184,7 +194,9 @@ pub fn failure_kind<'e>(error: &'e (dyn std::error::Error + 'static)) -> &'e str
 macro_rules! ensure {
     ($cond:expr $(,)?) => {
         if !$cond {
-            return ::core::result::Result::Err(::std::boxed::Box::new($crate::Failure::new(
+            // Boxed as a `BoxError`, not a `Box<Failure>`: in an `async` block the first
+            // `return` fixes the block's error type, and scenarios return `ScenarioResult`.
+            return ::core::result::Result::Err($crate::BoxError::from($crate::Failure::new(
                 "assertion",
                 concat!("assertion failed: ", stringify!($cond)),
             )));
@@ -192,7 +204,7 @@ macro_rules! ensure {
     };
     ($cond:expr, $($fmt:tt)+) => {
         if !$cond {
-            return ::core::result::Result::Err(::std::boxed::Box::new($crate::Failure::new(
+            return ::core::result::Result::Err($crate::BoxError::from($crate::Failure::new(
                 "assertion",
                 format!($($fmt)+),
             )));

@@ -6,11 +6,13 @@
 //! load, which is why the console and statistics are not listeners.
 
 use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
+use futures_util::FutureExt as _;
 use futures_util::future::LocalBoxFuture;
 
-use crate::error::BoxError;
+use crate::error::{BoxError, Failure};
 use crate::notice::{Notice, Notices};
 use crate::scenario::Scenario;
 use crate::session::{Request, Response, Session};
@@ -129,16 +131,23 @@ impl Listeners {
         self.list.is_empty()
     }
 
-    /// Sends `event` to every listener; a listener's failure is reported and the others
-    /// still get the event.
+    /// Sends `event` to every listener; a listener's failure (or panic) is reported and the
+    /// others still get the event. A panic must not escape: the caller is a worker's loop, a
+    /// request in a scenario, or the `current_workers` ticker.
     pub(crate) async fn emit(&self, event: &Event<'_>, notices: &Notices) {
+        let panicked = |payload: Box<dyn std::any::Any + Send>| -> BoxError {
+            Box::new(Failure::from_panic(&*payload))
+        };
         for listener in self.list.iter() {
-            let failed = match listener.on_event(event) {
+            let reaction = catch_unwind(AssertUnwindSafe(|| listener.on_event(event)))
+                .unwrap_or_else(|payload| Reaction::Failed(panicked(payload)));
+            let failed = match reaction {
                 Reaction::Done => continue,
                 Reaction::Failed(e) => e,
-                Reaction::Later(fut) => match fut.await {
-                    Ok(()) => continue,
-                    Err(e) => e,
+                Reaction::Later(fut) => match AssertUnwindSafe(fut).catch_unwind().await {
+                    Ok(Ok(())) => continue,
+                    Ok(Err(e)) => e,
+                    Err(payload) => panicked(payload),
                 },
             };
             notices.send(Notice::ListenerFailed {

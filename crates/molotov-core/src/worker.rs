@@ -102,14 +102,14 @@ pub(crate) async fn run(shared: Rc<Shared>, index: usize) {
         }
         notices.send(Notice::WorkerDone(id));
         if let Some(f) = &shared.fixtures.teardown_session {
-            if let Err(e) = guarded(f(id, session.clone())).await {
+            if let Err(e) = guarded(|| f(id, session.clone())).await {
                 shared.fixture_failed(Fixture::TeardownSession, id, e);
             }
         }
         session.close();
     }
     if let Some(f) = &shared.fixtures.teardown {
-        if let Err(e) = f(id) {
+        if let Err(e) = guarded(|| std::future::ready(f(id))).await {
             shared.fixture_failed(Fixture::Teardown, id, e);
         }
     }
@@ -119,7 +119,7 @@ pub(crate) async fn run(shared: Rc<Shared>, index: usize) {
 /// `setup`, the session, `setup_session`; `None` (and the run stopping) if a fixture failed.
 async fn start_session(shared: &Rc<Shared>, id: usize) -> Option<Session> {
     let options = match &shared.fixtures.setup {
-        Some(f) => match guarded(f(id, shared.env.info.clone())).await {
+        Some(f) => match guarded(|| f(id, shared.env.info.clone())).await {
             Ok(options) => options.unwrap_or_default(),
             Err(e) => {
                 shared.fixture_failed(Fixture::Setup, id, e);
@@ -132,7 +132,7 @@ async fn start_session(shared: &Rc<Shared>, id: usize) -> Option<Session> {
     shared.env.notices.send(Notice::SettingUpSession(id));
     let session = Session::new(id, options, shared.env.clone());
     if let Some(f) = &shared.fixtures.setup_session {
-        if let Err(e) = guarded(f(id, session.clone())).await {
+        if let Err(e) = guarded(|| f(id, session.clone())).await {
             shared.fixture_failed(Fixture::SetupSession, id, e);
             shared.shutdown.stop(StopCause::FixtureFailed);
             session.close();
@@ -146,7 +146,7 @@ async fn start_session(shared: &Rc<Shared>, id: usize) -> Option<Session> {
 async fn scenario_loop(shared: Rc<Shared>, session: Session, in_flight: Rc<Cell<bool>>) {
     let config = shared.config();
     let id = session.worker_id();
-    let seed = shared.seed.wrapping_add(id as u64);
+    let seed = worker_seed(shared.seed, id);
     let custom = shared.picker.as_ref();
     let Ok(mut picker) = shared.catalog.picker(&config.mode, custom, seed) else {
         // The runner validated the mode before starting any worker.
@@ -177,7 +177,7 @@ async fn scenario_loop(shared: Rc<Shared>, session: Session, in_flight: Rc<Cell<
         }
         in_flight.set(true);
         let start = Instant::now();
-        let result = guarded(scenario.run(session.clone())).await;
+        let result = guarded(|| scenario.run(session.clone())).await;
         let elapsed = start.elapsed();
         in_flight.set(false);
         let mut delay = config.delay;
@@ -262,19 +262,27 @@ async fn pause(shutdown: &Shutdown, d: Duration) -> bool {
 }
 
 /// Runs user code, turning a panic into a failure of kind `"panic"` so one bad run does not
-/// take the worker down.
-async fn guarded<T>(
-    fut: impl std::future::Future<Output = Result<T, BoxError>>,
-) -> Result<T, BoxError> {
-    match AssertUnwindSafe(fut).catch_unwind().await {
+/// take the worker down. It takes the call, not its future: user code may panic while making
+/// the future (a plain closure's body, an adapter's `ScenarioFn::call`), not only when it is
+/// polled.
+async fn guarded<T, Fut>(call: impl FnOnce() -> Fut) -> Result<T, BoxError>
+where
+    Fut: std::future::Future<Output = Result<T, BoxError>>,
+{
+    match AssertUnwindSafe(async move { call().await })
+        .catch_unwind()
+        .await
+    {
         Ok(result) => result,
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| payload.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "panic".to_owned());
-            Err(Box::new(Failure::new("panic", message)))
-        }
+        Err(payload) => Err(Box::new(Failure::from_panic(&*payload))),
     }
+}
+
+/// The picking seed of worker `id`: the run's seed mixed with the id (the `SplitMix64` finaliser),
+/// so no two workers, and no worker of another run with a nearby seed, share a sequence.
+fn worker_seed(seed: u64, id: usize) -> u64 {
+    let mut z = seed ^ (id as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
