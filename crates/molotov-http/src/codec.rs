@@ -163,6 +163,11 @@ pub(crate) fn parse_head(buf: &[u8], head_request: bool) -> Result<Option<Head>,
         off
     };
     let span = |s: &[u8]| -> (u32, u32) {
+        // httparse hands out a static `""` (not a slice of `buf`) for a missing or non-ASCII
+        // reason phrase: its pointer says nothing about `buf`, and any empty span will do.
+        if s.is_empty() {
+            return (0, 0);
+        }
         let start = offset(s);
         #[allow(clippy::cast_possible_truncation)]
         let end = start + s.len() as u32;
@@ -203,6 +208,9 @@ pub(crate) fn parse_head(buf: &[u8], head_request: bool) -> Result<Option<Head>,
     } else if chunked {
         Framing::Chunked
     } else if let Some(n) = length {
+        if len.checked_add(n).is_none() {
+            return Err(Malformed("content-length too large"));
+        }
         Framing::Length(n)
     } else {
         Framing::UntilClose
@@ -476,6 +484,23 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn a_missing_or_non_ascii_reason_is_an_empty_span() {
+        for text in [
+            &b"HTTP/1.1 404\r\nContent-Length: 0\r\n\r\n"[..],
+            b"HTTP/1.1 200 \xe9t\xe9\r\nContent-Length: 0\r\n\r\n",
+        ] {
+            let h = parse_head(text, false).unwrap().unwrap();
+            assert_eq!(h.reason, (0, 0));
+        }
+    }
+
+    #[test]
+    fn a_length_past_the_address_space_is_malformed() {
+        let text = format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n", usize::MAX);
+        assert!(parse_head(text.as_bytes(), false).is_err());
     }
 
     #[test]

@@ -110,7 +110,13 @@ impl Conn {
 
     /// Writes `wbuf` and reads one complete response.
     pub(crate) async fn exchange(&mut self, head_request: bool) -> Result<Exchanged, Failed> {
-        if let Err(e) = self.stream.write_all(&self.wbuf).await {
+        // A TLS stream may keep the tail of a write in its session until flushed (a no-op on
+        // plain TCP).
+        let written = match self.stream.write_all(&self.wbuf).await {
+            Ok(()) => self.stream.flush().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
             return Err(Failed {
                 error: Error::from_io(e),
                 nothing_received: true,

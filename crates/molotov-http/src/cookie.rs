@@ -77,7 +77,9 @@ impl Jar {
             .iter()
             .map(|(n, v)| (n.clone(), v.clone(), String::new()));
         let stored = self.store.iter_unexpired().map(|c| {
-            let domain = c.domain().unwrap_or_default().to_owned();
+            // The domain the jar matches on (the host for a host-only cookie), not the
+            // `Domain` attribute, which a host-only cookie does not have.
+            let domain = c.domain.as_cow().map(Into::into).unwrap_or_default();
             (c.name().to_owned(), c.value().to_owned(), domain)
         });
         fixed.chain(stored).collect()

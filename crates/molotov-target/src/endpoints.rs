@@ -117,10 +117,12 @@ fn redirect(status: StatusCode, location: &str) -> Answer {
     Ok(response)
 }
 
-/// `/redirect/{n}`: a chain of `n` redirects ending at `/`, for clients' redirect following.
+/// `/redirect/{n}`: a chain of exactly `n` redirects ending at `/` (httpbin's convention), for
+/// clients' redirect following; `/redirect/0` is the end of the chain and answers like `/`.
 pub(crate) fn redirect_steps(steps: &str) -> Answer {
     match number::<u64>(steps, "redirect count")? {
-        0 => redirect(StatusCode::FOUND, "/"),
+        0 => Ok(responses::ok()),
+        1 => redirect(StatusCode::FOUND, "/"),
         steps => redirect(StatusCode::FOUND, &format!("/redirect/{}", steps - 1)),
     }
 }
