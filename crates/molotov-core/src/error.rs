@@ -114,6 +114,9 @@ pub struct Failure {
     kind: Cow<'static, str>,
     message: Cow<'static, str>,
     detail: Option<String>,
+    /// What an adapter needs to hand the original error back to its user code (the Python
+    /// exception object, for the `scenario_failure` event).
+    payload: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl Failure {
@@ -123,6 +126,7 @@ impl Failure {
             kind: kind.into(),
             message: message.into(),
             detail: None,
+            payload: None,
         }
     }
 
@@ -141,6 +145,18 @@ impl Failure {
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "panic".to_owned());
         Failure::new("panic", message)
+    }
+
+    /// Attaches the original error in the adapter's own form (a Python exception).
+    #[must_use]
+    pub fn with_payload(mut self, payload: impl std::any::Any + Send + Sync) -> Self {
+        self.payload = Some(Box::new(payload));
+        self
+    }
+
+    /// The original error attached by an adapter, if it is a `T`.
+    pub fn payload<T: std::any::Any>(&self) -> Option<&T> {
+        self.payload.as_deref()?.downcast_ref()
     }
 
     /// The kind counted in the statistics.

@@ -51,32 +51,42 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    ExitCode::from(cli_status(args))
+}
+
+/// [`cli`], returning the exit status as a number (for embedders such as the Python package,
+/// which hand it to their own `exit`).
+pub fn cli_status<I, T>(args: I) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
     let args = match Args::try_parse_from(args) {
         Ok(args) => args,
         Err(error) => return usage(&error),
     };
     match run(&args) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(error) => {
             report(&format!("error: {error:#}"));
-            ExitCode::from(START_ERROR)
+            START_ERROR
         }
     }
 }
 
 /// `--help` and `--version` go to stdout with success; anything else is one `error:` line.
-fn usage(error: &clap::Error) -> ExitCode {
+fn usage(error: &clap::Error) -> u8 {
     if matches!(
         error.kind(),
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
     ) {
         let _ = error.print();
-        return ExitCode::SUCCESS;
+        return 0;
     }
     let rendered = error.render().to_string();
     let line = rendered.lines().next().unwrap_or("error: bad command line");
     report(line);
-    ExitCode::from(USAGE_ERROR)
+    USAGE_ERROR
 }
 
 /// Writes one line to stderr.

@@ -41,7 +41,7 @@ mod server;
 mod target;
 mod tls;
 
-pub use cli::cli;
+pub use cli::{cli, cli_status};
 pub use config::TargetConfig;
 pub use counters::Counters;
 pub use server::serve;

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Rust engine vs wrk, side by side, on the same pinned target.
+
+What it measures (2-core machine: the target on core 0, the load generator on core 1):
+- client CPU time per request (user + sys of the load generator, divided by the requests the
+  target counted), median over rounds, for `wrk -t1 -c10` and for the `hello` example with
+  `-w 10` (the two-scenario quickstart, one request per scenario run);
+- the ratio hello/wrk;
+- peak RSS of one process running 10,000 workers with keep-alive connections.
+
+Usage: python3 bench/engine.py [--rounds 5] [--duration 5] [--skip-memory]
+Needs wrk (apt-get install wrk) and taskset (util-linux).
+"""
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RELEASE = os.path.join(ROOT, "target", "release")
+
+
+def build():
+    subprocess.run(
+        ["cargo", "build", "--release", "-p", "molotov-target", "-p", "molotov", "--examples", "--bins"],
+        cwd=ROOT,
+        check=True,
+    )
+
+
+def start_target():
+    proc = subprocess.Popen(
+        ["taskset", "-c", "0", os.path.join(RELEASE, "molotov-target"), "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    line = proc.stdout.readline().strip()
+    url = line.rsplit(" ", 1)[-1]
+    return proc, url
+
+
+def served(url):
+    with urllib.request.urlopen(url + "/stats") as resp:
+        return json.load(resp)["requests"]
+
+
+def child_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def measure(cmd, url, env=None):
+    """Runs `cmd` on core 1; returns (CPU microseconds per request, requests per second)."""
+    before_cpu, before_req = child_cpu(), served(url)
+    start = time.monotonic()
+    subprocess.run(["taskset", "-c", "1"] + cmd, check=True, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.monotonic() - start
+    cpu, requests = child_cpu() - before_cpu, served(url) - before_req
+    return cpu / requests * 1e6, requests / wall
+
+
+def peak_rss_mb(cmd, env):
+    """Peak RSS of `cmd`, measured in a fresh interpreter so only that child counts."""
+    probe = (
+        "import resource, subprocess, sys; "
+        "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe] + cmd, env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return int(out.strip()) / 1024
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--skip-memory", action="store_true")
+    opts = parser.parse_args()
+    for tool in ("wrk", "taskset", "cargo"):
+        if shutil.which(tool) is None:
+            sys.exit(f"error: {tool} is needed (wrk: apt-get install wrk)")
+    build()
+    target, url = start_target()
+    env = dict(os.environ, MOLOTOV_TARGET=url + "/")
+    hello = os.path.join(RELEASE, "examples", "hello")
+    runs = {"wrk -t1 -c10": [], "hello -w 10 (Rust engine)": []}
+    rates = {name: [] for name in runs}
+    try:
+        for _ in range(opts.rounds):
+            for name, cmd in (
+                ("wrk -t1 -c10", ["wrk", "-t1", "-c10", f"-d{opts.duration}s", url + "/"]),
+                ("hello -w 10 (Rust engine)", [hello, "-w", "10", "-d", str(opts.duration), "-q"]),
+            ):
+                cpu, rate = measure(cmd, url, env)
+                runs[name].append(round(cpu, 2))
+                rates[name].append(rate)
+        print(f"{'load generator':<30} {'CPU us/req':>11} {'req/s':>10}  each round (us/req)")
+        medians = {}
+        for name, values in runs.items():
+            medians[name] = statistics.median(values)
+            print(f"{name:<30} {medians[name]:>11.2f} {statistics.median(rates[name]):>10.0f}  {values}")
+        ratio = medians["hello -w 10 (Rust engine)"] / medians["wrk -t1 -c10"]
+        print(f"ratio hello/wrk CPU per request: {ratio:.2f}x")
+        if not opts.skip_memory:
+            rss = peak_rss_mb([hello, "-w", "10000", "-d", "5", "-q"], env)
+            print(f"memory: 10000 workers, keep-alive, one process: peak RSS {rss:.1f} MB")
+    finally:
+        target.terminate()
+        target.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,40 @@
+//! Molotov's synchronous `request()` / `json_request()`, for fixtures that are not coroutines.
+
+use molotov::{Session, SessionOptions, blocking_request};
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+
+use crate::options;
+
+/// `request(endpoint, verb, session_options, options)` → `{"content": str, "status": int,
+/// "headers": dict}`. The GIL is released while waiting.
+#[pyfunction]
+#[pyo3(signature = (endpoint, verb = "GET", session_options = None, options = None))]
+pub(crate) fn request<'py>(
+    py: Python<'py>,
+    endpoint: &str,
+    verb: &str,
+    session_options: Option<&Bound<'py, PyAny>>,
+    options: Option<&Bound<'py, PyDict>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let session_options = match session_options {
+        Some(value) => options::session_options(value)?,
+        None => SessionOptions::default(),
+    };
+    // A detached session only resolves the URL and builds the request; nothing is sent on it.
+    let builder = Session::detached(session_options.clone());
+    let args = options::request(&builder, verb, endpoint, options)?;
+    let response = py
+        .detach(|| blocking_request(args.request, session_options))
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let headers = PyDict::new(py);
+    for (name, value) in &response.headers {
+        headers.set_item(name, value)?;
+    }
+    let result = PyDict::new(py);
+    result.set_item("content", response.text())?;
+    result.set_item("status", response.status)?;
+    result.set_item("headers", headers)?;
+    Ok(result)
+}

@@ -1,0 +1,77 @@
+//! [`Bridge`]: the Python objects a run needs at hand, looked up once when the script is loaded
+//! (the event loop, the exception classes, `json.loads`, the `args` namespace...), so the hot
+//! path never imports or searches a module.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use pyo3::prelude::*;
+use pyo3::types::PyDict;
+use tokio::sync::Notify;
+
+use crate::awaitable::Ready;
+
+/// Python objects shared by every session, scenario and fixture of the run.
+pub(crate) struct Bridge {
+    /// The asyncio loop the engine drives (`molotov._loop.Loop`).
+    pub(crate) event_loop: Py<PyAny>,
+    /// Woken when the loop has new callbacks or timers (see `aioloop`).
+    pub(crate) wake: Arc<Notify>,
+    /// `json.loads`.
+    pub(crate) json_loads: Py<PyAny>,
+    /// `molotov._errors.BY_KIND`: the exception class for each HTTP error kind.
+    pub(crate) errors_by_kind: Py<PyDict>,
+    /// `molotov._errors.ContentTypeError` and `ClientResponseError`.
+    pub(crate) content_type_error: Py<PyAny>,
+    pub(crate) response_error: Py<PyAny>,
+    /// Molotov's `args`: an `argparse.Namespace` of the options.
+    pub(crate) args: Py<PyAny>,
+    /// A completed awaitable of `None`, shared (it holds no state).
+    pub(crate) ready_none: Py<Ready>,
+    /// `asyncio.tasks._enter_task` and `_leave_task`: make a driven coroutine's task current.
+    pub(crate) enter_task: Py<PyAny>,
+    pub(crate) leave_task: Py<PyAny>,
+    /// `-v`: tracebacks are formatted for failures.
+    pub(crate) verbose: u8,
+}
+
+impl Bridge {
+    pub(crate) fn new(py: Python<'_>, args: Py<PyAny>, verbose: u8) -> PyResult<Rc<Bridge>> {
+        let wake = Arc::new(Notify::new());
+        let waker = Py::new(py, LoopWaker { wake: wake.clone() })?;
+        let event_loop = py
+            .import("molotov._loop")?
+            .getattr("Loop")?
+            .call1((waker,))?
+            .unbind();
+        let errors = py.import("molotov._errors")?;
+        let tasks = py.import("asyncio.tasks")?;
+        Ok(Rc::new(Bridge {
+            event_loop,
+            wake,
+            json_loads: py.import("json")?.getattr("loads")?.unbind(),
+            errors_by_kind: errors.getattr("BY_KIND")?.cast_into::<PyDict>()?.unbind(),
+            content_type_error: errors.getattr("ContentTypeError")?.unbind(),
+            response_error: errors.getattr("ClientResponseError")?.unbind(),
+            args,
+            enter_task: tasks.getattr("_enter_task")?.unbind(),
+            leave_task: tasks.getattr("_leave_task")?.unbind(),
+            ready_none: Py::new(py, Ready::new(None))?,
+            verbose,
+        }))
+    }
+}
+
+/// What the Python loop calls when it schedules a callback or a timer from the engine's
+/// thread (`call_soon`, `call_at`), so the engine runs it.
+#[pyclass(frozen, module = "molotov._molotov")]
+pub(crate) struct LoopWaker {
+    wake: Arc<Notify>,
+}
+
+#[pymethods]
+impl LoopWaker {
+    fn __call__(&self) {
+        self.wake.notify_one();
+    }
+}

@@ -1,0 +1,44 @@
+//! The console scripts: `molotov` (Molotov's command line, scripts loaded by Python) and
+//! `molotov-target` (the bundled server).
+
+use molotov::{Host, Settings};
+use pyo3::prelude::*;
+
+use crate::plan;
+
+/// `molotov ARGS...`: runs a Molotov script; returns the exit code.
+#[pyfunction]
+pub(crate) fn main(py: Python<'_>, argv: Vec<String>) -> u8 {
+    // The GIL is released for the run; every step into Python takes it back briefly, so
+    // threads the script starts (asyncio.to_thread) run too.
+    py.detach(|| molotov::run_with_loader(argv, Host::Python, load).code())
+}
+
+fn load(settings: &Settings) -> anyhow::Result<molotov::Plan> {
+    Python::attach(|py| {
+        if settings.uvloop && py.import("uvloop").is_err() {
+            anyhow::bail!("--uvloop needs the uvloop package: pip install uvloop");
+        }
+        plan::build(py, settings).map_err(|e| anyhow::anyhow!(describe(py, &e)))
+    })
+}
+
+/// One line for a loading error: the loader's message, or `Class: message`.
+fn describe(py: Python<'_>, error: &PyErr) -> String {
+    let class = error
+        .get_type(py)
+        .name()
+        .map_or_else(|_| "Exception".to_owned(), |n| n.to_string());
+    let message = error.value(py).to_string();
+    if class == "LoadError" || class == "MolotovError" {
+        message
+    } else {
+        format!("{class}: {message}")
+    }
+}
+
+/// `molotov-target ARGS...`: runs the bundled server; returns the exit code.
+#[pyfunction]
+pub(crate) fn target_main(py: Python<'_>, argv: Vec<String>) -> u8 {
+    py.detach(|| molotov_target::cli_status(argv))
+}

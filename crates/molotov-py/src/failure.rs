@@ -1,0 +1,37 @@
+//! A Python exception as a counted failure: its class name is the kind in the statistics, its
+//! message what the console shows, its user-code traceback the detail shown with `-v`; the
+//! exception itself rides along for the `scenario_failure` event.
+
+use molotov::{BoxError, Failure};
+use pyo3::intern;
+use pyo3::prelude::*;
+
+use crate::bridge::Bridge;
+
+/// Converts a Python exception into the engine's error.
+pub(crate) fn from_pyerr(py: Python<'_>, bridge: &Bridge, error: PyErr) -> BoxError {
+    let described = py
+        .import(intern!(py, "molotov._failure"))
+        .and_then(|m| m.getattr(intern!(py, "describe")))
+        .and_then(|describe| describe.call1((error.value(py), bridge.verbose)))
+        .and_then(|d| d.extract::<(String, String, Option<String>)>());
+    let (kind, message, detail) = described.unwrap_or_else(|_| {
+        let kind = error
+            .get_type(py)
+            .name()
+            .map_or_else(|_| "Exception".to_owned(), |n| n.to_string());
+        (kind, error.to_string(), None)
+    });
+    let mut failure = Failure::new(kind, message).with_payload(error);
+    if let Some(detail) = detail {
+        failure = failure.with_detail(detail);
+    }
+    Box::new(failure)
+}
+
+/// The Python exception behind an engine error, if it came from Python.
+pub(crate) fn exception(py: Python<'_>, error: &(dyn std::error::Error + 'static)) -> Option<Py<PyAny>> {
+    let failure = error.downcast_ref::<Failure>()?;
+    let err = failure.payload::<PyErr>()?;
+    Some(err.value(py).clone().into_any().unbind())
+}

@@ -1,0 +1,60 @@
+//! The Python adapter: Molotov scripts on the Rust engine (`molotov._molotov`).
+//!
+//! Python is a thin layer here: the script's decorators fill a registry; this crate turns it
+//! into an engine `Plan` and runs it with the same command line as Rust load tests. Scenario
+//! coroutines are driven by the engine itself, on its thread, without an asyncio task per run.
+//!
+//! # Layout
+//! - `cli`: the console scripts (`molotov`, `molotov-target`); releases the GIL for the run.
+//! - `plan`: the registry → `Plan`: scenarios, fixtures, picker, listeners, the asyncio loop.
+//! - `coroutine`: [`Driven`](coroutine::Driven), a coroutine as a Rust future; `step`: the one
+//!   `unsafe` call (`PyIter_Send`).
+//! - `awaitable`: `Pending` (a request the script awaits, also an asyncio future) and `Ready`.
+//! - `session`: the aiohttp-like session, its context and cookie jar; `options`: Python
+//!   arguments → engine requests and session options; `response`: the aiohttp-like response.
+//! - `aioloop`: the asyncio loop as a background task; `bridge`: the Python objects a run keeps
+//!   at hand; `event`: `@events` handlers as a listener; `failure`: exceptions → failures;
+//!   `blocking`: `request()`/`json_request()`.
+//!
+//! # Data flow of a scenario run
+//! engine worker → `PyScenario::call` → `Driven` (GIL) calls the coroutine function with the
+//! worker's `ClientSession` and steps it → it yields a `Pending` → the `Driven` sends the
+//! request on the engine session (GIL released) → response → `Driven` (GIL) resumes the
+//! coroutine with a `ClientResponse` → … → returns or raises → success or failure counted by
+//! the engine.
+
+mod aioloop;
+mod awaitable;
+mod blocking;
+mod bridge;
+mod cli;
+mod coroutine;
+mod event;
+mod failure;
+mod options;
+mod plan;
+mod response;
+mod session;
+mod step;
+mod task;
+
+use pyo3::prelude::*;
+
+/// The native part of the `molotov` Python package.
+#[pymodule]
+fn _molotov(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    module.add_function(wrap_pyfunction!(cli::main, module)?)?;
+    module.add_function(wrap_pyfunction!(cli::target_main, module)?)?;
+    module.add_function(wrap_pyfunction!(blocking::request, module)?)?;
+    module.add_class::<session::PySession>()?;
+    module.add_class::<session::PyContext>()?;
+    module.add_class::<session::CookieJar>()?;
+    module.add_class::<response::PyResponse>()?;
+    module.add_class::<response::PyHeaders>()?;
+    module.add_class::<awaitable::Pending>()?;
+    module.add_class::<awaitable::Ready>()?;
+    module.add_class::<event::PyRequest>()?;
+    module.add_class::<task::ScenarioTask>()?;
+    Ok(())
+}

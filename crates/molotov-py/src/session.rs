@@ -1,0 +1,259 @@
+//! The session a scenario receives, shaped like aiohttp's `ClientSession`, over the worker's
+//! engine session; and its context (Molotov's `get_context(session)`).
+//!
+//! `session.get(url, **kwargs)` builds the request at once and returns a [`Pending`]: awaited
+//! (`await session.get(...)`) or used as a context manager (`async with session.get(...) as
+//! resp`), it yields to the engine, which performs the request.
+
+use std::rc::Rc;
+
+use molotov::Session;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use crate::awaitable::{Job, Pending, Ready};
+use crate::bridge::Bridge;
+use crate::options;
+
+/// The engine session's handle to its Python object (kept in the session's context).
+pub(crate) struct PyHandle(pub(crate) Py<PySession>);
+
+/// A worker's HTTP session (aiohttp's `ClientSession` look-alike). Scripts may set attributes
+/// on it, as Molotov's docs do in `setup_session`.
+#[pyclass(unsendable, dict, weakref, name = "ClientSession", module = "molotov._molotov")]
+pub(crate) struct PySession {
+    pub(crate) session: Session,
+    pub(crate) bridge: Rc<Bridge>,
+    context: Py<PyContext>,
+    closed: bool,
+}
+
+impl PySession {
+    /// The Python session of a worker, created once (when its engine session is) and stored
+    /// in the engine session's context.
+    pub(crate) fn attach(py: Python<'_>, session: &Session, bridge: &Rc<Bridge>) -> PyResult<Py<PySession>> {
+        if let Some(handle) = session.context().get::<PyHandle>() {
+            return Ok(handle.0.clone_ref(py));
+        }
+        let context = Py::new(
+            py,
+            PyContext {
+                session: session.clone(),
+                args: bridge.args.clone_ref(py),
+                statsd: py.None(),
+            },
+        )?;
+        let py_session = Py::new(
+            py,
+            PySession {
+                session: session.clone(),
+                bridge: bridge.clone(),
+                context,
+                closed: false,
+            },
+        )?;
+        session.context().insert(PyHandle(py_session.clone_ref(py)));
+        Ok(py_session)
+    }
+
+    /// Breaks the cycle engine session → Python session → engine session, at teardown.
+    pub(crate) fn detach(session: &Session) {
+        session.context().remove::<PyHandle>();
+    }
+
+    fn start(&self, method: &str, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+        let args = options::request(&self.session, method, url, kwargs)?;
+        let job = Job {
+            session: self.session.clone(),
+            request: args.request,
+            name: args.name,
+            raise_for_status: args.raise_for_status,
+        };
+        Ok(Pending::new(job, self.bridge.clone()))
+    }
+}
+
+#[pymethods]
+impl PySession {
+    #[pyo3(signature = (url, **kwargs))]
+    fn get(&self, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+        self.start("GET", url, kwargs)
+    }
+
+    #[pyo3(signature = (url, **kwargs))]
+    fn post(&self, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+        self.start("POST", url, kwargs)
+    }
+
+    #[pyo3(signature = (url, **kwargs))]
+    fn put(&self, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+        self.start("PUT", url, kwargs)
+    }
+
+    #[pyo3(signature = (url, **kwargs))]
+    fn patch(&self, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+        self.start("PATCH", url, kwargs)
+    }
+
+    #[pyo3(signature = (url, **kwargs))]
+    fn delete(&self, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+        self.start("DELETE", url, kwargs)
+    }
+
+    #[pyo3(signature = (url, **kwargs))]
+    fn head(
+        &self,
+        py: Python<'_>,
+        url: &str,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
+        let kwargs = match kwargs {
+            Some(k) if k.contains("allow_redirects")? => Some(k.clone()),
+            // aiohttp does not follow redirects for HEAD unless asked.
+            other => {
+                let k = other.map_or_else(|| PyDict::new(py), Bound::clone);
+                k.set_item("allow_redirects", false)?;
+                Some(k)
+            }
+        };
+        self.start("HEAD", url, kwargs.as_ref())
+    }
+
+    #[pyo3(signature = (url, **kwargs))]
+    fn options(&self, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+        self.start("OPTIONS", url, kwargs)
+    }
+
+    #[pyo3(signature = (method, url, **kwargs))]
+    fn request(&self, method: &str, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+        self.start(method, url, kwargs)
+    }
+
+    /// The worker's event loop.
+    #[getter(r#loop)]
+    fn event_loop(&self, py: Python<'_>) -> Py<PyAny> {
+        self.bridge.event_loop.clone_ref(py)
+    }
+
+    /// The headers sent with every request (a copy).
+    #[getter]
+    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let headers = PyDict::new(py);
+        for (name, value) in &self.session.client().config().headers {
+            headers.set_item(name.as_str(), String::from_utf8_lossy(value.as_bytes()))?;
+        }
+        Ok(headers)
+    }
+
+    #[getter]
+    fn cookie_jar(&self) -> CookieJar {
+        CookieJar {
+            session: self.session.clone(),
+        }
+    }
+
+    #[getter]
+    fn closed(&self) -> bool {
+        self.closed
+    }
+
+    /// Closes the idle connections; awaitable, as in aiohttp.
+    fn close(&mut self, py: Python<'_>) -> Py<Ready> {
+        self.closed = true;
+        self.session.close();
+        self.bridge.ready_none.clone_ref(py)
+    }
+
+    #[getter]
+    fn _molotov_context(&self, py: Python<'_>) -> Py<PyContext> {
+        self.context.clone_ref(py)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("<molotov ClientSession of worker {}>", self.session.worker_id())
+    }
+}
+
+/// Per-session data: Molotov's `get_context(session)`, an attribute bag with `worker_id`,
+/// `step`, `args`, `statsd` and `attach(name, value)`.
+#[pyclass(unsendable, dict, name = "Context", module = "molotov._molotov")]
+pub(crate) struct PyContext {
+    session: Session,
+    #[pyo3(get, set)]
+    args: Py<PyAny>,
+    #[pyo3(get, set)]
+    statsd: Py<PyAny>,
+}
+
+#[pymethods]
+impl PyContext {
+    #[getter]
+    fn worker_id(&self) -> usize {
+        self.session.worker_id()
+    }
+
+    /// The number of the scenario run in progress (1 for the first).
+    #[getter]
+    fn step(&self) -> u64 {
+        self.session.context().step()
+    }
+
+    /// Attaches `value` as attribute `name`.
+    fn attach(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        slf.as_any().setattr(name, value)
+    }
+}
+
+/// The session's cookies (aiohttp's `CookieJar`, the parts a load test uses).
+#[pyclass(unsendable, name = "CookieJar", module = "molotov._molotov")]
+pub(crate) struct CookieJar {
+    session: Session,
+}
+
+#[pymethods]
+impl CookieJar {
+    fn __len__(&self) -> usize {
+        self.session.client().cookies().len()
+    }
+
+    /// The cookies as `http.cookies.Morsel`s.
+    fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let jar = self.filter_cookies(py, None)?;
+        Ok(jar.call_method0(py, "values")?.bind(py).try_iter()?.into_any().unbind())
+    }
+
+    /// Every cookie (the URL is not used: a worker's cookies are few).
+    #[pyo3(signature = (url = None))]
+    fn filter_cookies(&self, py: Python<'_>, url: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+        let _ = url;
+        let jar = py.import("http.cookies")?.getattr("SimpleCookie")?.call0()?;
+        for (name, value, _domain) in self.session.client().cookies() {
+            jar.set_item(name, value)?;
+        }
+        Ok(jar.unbind())
+    }
+
+    /// Adds cookies sent to every host.
+    #[pyo3(signature = (cookies, response_url = None))]
+    fn update_cookies(&self, cookies: &Bound<'_, PyAny>, response_url: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+        let _ = response_url;
+        let items = if cookies.hasattr("items")? {
+            cookies.call_method0("items")?
+        } else {
+            cookies.clone()
+        };
+        for item in items.try_iter()? {
+            let (name, value): (String, Bound<'_, PyAny>) = item?.extract()?;
+            let value: String = match value.getattr("value") {
+                Ok(v) => v.extract()?,
+                Err(_) => value.str()?.extract()?,
+            };
+            self.session.client().add_cookie(name, value);
+        }
+        Ok(())
+    }
+
+    fn clear(&self) {
+        self.session.client().clear_cookies();
+    }
+}

@@ -1,0 +1,80 @@
+"""The asyncio event loop of a molotov process, driven by the Rust engine.
+
+Scenario coroutines are stepped by the engine itself; this loop serves everything else asyncio
+offers them: timers (``asyncio.sleep``), tasks (``create_task``, ``gather``, ``wait_for``),
+callbacks from other threads (``to_thread``, ``run_in_executor``) and network I/O of other
+libraries (``asyncio.open_connection``). It is a real ``SelectorEventLoop``; the engine never
+lets it block: it runs one non-blocking iteration (``_molotov_run_once``) whenever the
+selector's file descriptor is readable, a timer is due, or a callback was scheduled, and waits
+for those in Rust otherwise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import threading
+from typing import Any, Callable, Optional
+
+
+class Loop(asyncio.SelectorEventLoop):
+    """A selector loop whose iterations the engine runs."""
+
+    def __init__(self, wake: Callable[[], None]) -> None:
+        super().__init__()
+        # Tells the engine that callbacks or timers were added from this thread.
+        self._molotov_wake = wake
+
+    def call_soon(self, callback: Callable[..., Any], *args: Any, context: Any = None) -> asyncio.Handle:
+        handle = super().call_soon(callback, *args, context=context)
+        self._molotov_wake()
+        return handle
+
+    def call_at(self, when: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> asyncio.TimerHandle:
+        handle = super().call_at(when, callback, *args, context=context)
+        self._molotov_wake()
+        return handle
+
+    def _molotov_start(self) -> None:
+        """Makes this the running loop of the calling thread."""
+        self._thread_id = threading.get_ident()
+        asyncio.events._set_running_loop(self)
+
+    def _molotov_stop(self) -> None:
+        asyncio.events._set_running_loop(None)
+        self._thread_id = None
+
+    def _molotov_run_once(self) -> Optional[float]:
+        """Runs what is due now without waiting: ready I/O, due timers, ready callbacks.
+
+        Returns how long the engine may wait before calling again (0 when more work is
+        already there), or None when only I/O or a new callback can bring work.
+        """
+        events = self._selector.select(0)
+        self._process_events(events)
+        now = self.time() + self._clock_resolution
+        scheduled = self._scheduled
+        while scheduled and (scheduled[0]._cancelled or scheduled[0]._when <= now):
+            handle = heapq.heappop(scheduled)
+            handle._scheduled = False
+            if handle._cancelled:
+                self._timer_cancelled_count = max(0, self._timer_cancelled_count - 1)
+            else:
+                self._ready.append(handle)
+        ready = self._ready
+        for _ in range(len(ready)):
+            handle = ready.popleft()
+            if not handle._cancelled:
+                handle._run()
+        if ready or events:
+            return 0.0
+        while scheduled and scheduled[0]._cancelled:
+            heapq.heappop(scheduled)._scheduled = False
+            self._timer_cancelled_count = max(0, self._timer_cancelled_count - 1)
+        if scheduled:
+            return max(0.0, scheduled[0]._when - self.time())
+        return None
+
+    def _molotov_fd(self) -> int:
+        """The selector's file descriptor: readable when some registered I/O is ready."""
+        return self._selector.fileno()
