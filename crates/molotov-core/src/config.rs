@@ -67,6 +67,8 @@ pub struct RunConfig {
     pub global_fixtures: bool,
     /// The most distinct request keys tracked before new ones are grouped as `"(other)"`.
     pub request_key_limit: usize,
+    /// Connections to these origins go elsewhere (`--connect-to`).
+    pub connect_to: Vec<molotov_http::ConnectTo>,
 }
 
 impl Default for RunConfig {
@@ -85,6 +87,7 @@ impl Default for RunConfig {
             first_worker_id: 0,
             global_fixtures: true,
             request_key_limit: 1000,
+            connect_to: Vec::new(),
         }
     }
 }

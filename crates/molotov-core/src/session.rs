@@ -101,7 +101,8 @@ struct Inner {
 
 impl Session {
     pub(crate) fn new(worker: usize, options: SessionOptions, env: Rc<SessionEnv>) -> Session {
-        let (config, base_url) = options.into_client_config(env.tls.clone());
+        let (mut config, base_url) = options.into_client_config(env.tls.clone());
+        config.connect_to.clone_from(&env.info.config.connect_to);
         Session {
             inner: Rc::new(Inner {
                 worker,

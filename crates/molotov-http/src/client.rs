@@ -46,6 +46,51 @@ pub struct ClientConfig {
     pub user_agent: String,
     /// The process-wide TLS configurations.
     pub tls: TlsContext,
+    /// Connections to these origins go elsewhere (curl's `--connect-to`); requests keep their
+    /// URL, `Host` header and TLS server name.
+    pub connect_to: Vec<ConnectTo>,
+}
+
+/// Sends connections for `host:port` to `to_host:to_port` instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConnectTo {
+    /// The host as it appears in URLs (`localhost`, `127.0.0.1`, `[::1]`).
+    pub host: String,
+    /// The port of the URLs (the scheme's default when they have none).
+    pub port: u16,
+    /// Where to connect instead.
+    pub to_host: String,
+    /// The port to connect to instead.
+    pub to_port: u16,
+}
+
+impl std::str::FromStr for ConnectTo {
+    type Err = String;
+
+    /// `HOST:PORT:TO_HOST:TO_PORT`, as curl writes it (IPv6 addresses in brackets).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("{text:?} is not HOST:PORT:TO_HOST:TO_PORT");
+        let (host, rest) = split_host(text).ok_or_else(bad)?;
+        let (port, rest) = rest.split_once(':').ok_or_else(bad)?;
+        let (to_host, to_port) = split_host(rest).ok_or_else(bad)?;
+        Ok(ConnectTo {
+            host: host.to_owned(),
+            port: port.parse().map_err(|_| bad())?,
+            to_host: to_host.trim_matches(['[', ']']).to_owned(),
+            to_port: to_port.parse().map_err(|_| bad())?,
+        })
+    }
+}
+
+/// `host` and what follows its `:`, with `[...]` around IPv6 addresses.
+fn split_host(text: &str) -> Option<(&str, &str)> {
+    if text.starts_with('[') {
+        let end = text.find(']')?;
+        let rest = text[end + 1..].strip_prefix(':')?;
+        Some((&text[..=end], rest))
+    } else {
+        text.split_once(':')
+    }
 }
 
 impl Default for ClientConfig {
@@ -60,6 +105,7 @@ impl Default for ClientConfig {
             verify_tls: true,
             user_agent: concat!("molotov/", env!("CARGO_PKG_VERSION")).to_owned(),
             tls: TlsContext::default(),
+            connect_to: Vec::new(),
         }
     }
 }
@@ -287,6 +333,18 @@ impl Client {
         origin: OriginRef<'_>,
         host: &Host<&str>,
     ) -> Result<Vec<SocketAddr>, Error> {
+        let redirected = self
+            .config
+            .connect_to
+            .iter()
+            .find(|c| c.port == origin.port && c.host == origin.host);
+        if let Some(to) = redirected {
+            let target = format!("{}:{}", to.to_host, to.to_port);
+            return tokio::net::lookup_host(target.as_str())
+                .await
+                .map(Iterator::collect)
+                .map_err(|e| Error::new(Kind::Dns).with_context(target).with_source(e));
+        }
         let domain = match *host {
             Host::Ipv4(ip) => return Ok(vec![SocketAddr::from((ip, origin.port))]),
             Host::Ipv6(ip) => return Ok(vec![SocketAddr::from((ip, origin.port))]),
@@ -373,4 +431,26 @@ fn origin_of(url: &Url) -> Result<(OriginRef<'_>, Host<&str>), Error> {
         },
         host,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ConnectTo;
+
+    #[test]
+    fn connect_to_reads_curls_syntax() {
+        let c: ConnectTo = "localhost:8080:127.0.0.1:41000".parse().unwrap();
+        assert_eq!((c.host.as_str(), c.port), ("localhost", 8080));
+        assert_eq!((c.to_host.as_str(), c.to_port), ("127.0.0.1", 41000));
+        let v6: ConnectTo = "[::1]:443:[::1]:8443".parse().unwrap();
+        assert_eq!((v6.host.as_str(), v6.to_host.as_str()), ("[::1]", "::1"));
+        for bad in [
+            "localhost:8080",
+            "a:b:c:d",
+            "localhost:8080:x:",
+            "[::1:80:a:1",
+        ] {
+            assert!(bad.parse::<ConnectTo>().is_err(), "{bad}");
+        }
+    }
 }

@@ -41,7 +41,7 @@ mod request;
 mod response;
 mod tls;
 
-pub use client::{Client, ClientConfig};
+pub use client::{Client, ClientConfig, ConnectTo};
 pub use error::{Error, Kind};
 pub use request::Request;
 pub use response::{Headers, Response};

@@ -39,7 +39,10 @@ struct Running(Rc<Bridge>);
 impl Drop for Running {
     fn drop(&mut self) {
         Python::attach(|py| {
-            let _ = self.0.event_loop.call_method0(py, intern!(py, "_molotov_stop"));
+            let _ = self
+                .0
+                .event_loop
+                .call_method0(py, intern!(py, "_molotov_stop"));
         });
     }
 }
@@ -47,8 +50,13 @@ impl Drop for Running {
 /// Runs the loop until the run ends (the engine drops this future).
 pub(crate) async fn drive(bridge: Rc<Bridge>, _shutdown: Shutdown) {
     let fd = Python::attach(|py| -> PyResult<RawFd> {
-        bridge.event_loop.call_method0(py, intern!(py, "_molotov_start"))?;
-        bridge.event_loop.call_method0(py, intern!(py, "_molotov_fd"))?.extract(py)
+        bridge
+            .event_loop
+            .call_method0(py, intern!(py, "_molotov_start"))?;
+        bridge
+            .event_loop
+            .call_method0(py, intern!(py, "_molotov_fd"))?
+            .extract(py)
     });
     let _running = Running(bridge.clone());
     let Ok(fd) = fd else { return };

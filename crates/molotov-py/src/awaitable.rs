@@ -172,7 +172,10 @@ impl Pending {
     }
 }
 
-fn schedule(slf: &Bound<'_, Pending>, callbacks: Vec<(Py<PyAny>, Option<Py<PyAny>>)>) -> PyResult<()> {
+fn schedule(
+    slf: &Bound<'_, Pending>,
+    callbacks: Vec<(Py<PyAny>, Option<Py<PyAny>>)>,
+) -> PyResult<()> {
     if callbacks.is_empty() {
         return Ok(());
     }

@@ -31,7 +31,7 @@ use crate::awaitable::Pending;
 use crate::bridge::Bridge;
 use crate::failure;
 use crate::step::{self, Step};
-use crate::task::{Cancel, ScenarioTask};
+use crate::task::{Cancel, Requested, ScenarioTask};
 
 /// Makes the coroutine, with the GIL held, on the first poll.
 pub(crate) type Start = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>>>;
@@ -54,7 +54,10 @@ enum State {
     Start(Start),
     Resume(Resume),
     /// A request this future performs.
-    Request { exchange: Exchange, pending: Py<Pending> },
+    Request {
+        exchange: Exchange,
+        pending: Py<Pending>,
+    },
     /// An asyncio future; its done callback sets the flag.
     Future(Arc<Flag>),
     Finished,
@@ -103,7 +106,7 @@ impl Driven {
 
     fn steps(&mut self, py: Python<'_>, mut resume: Resume, cx: &mut Context<'_>) -> Poll<Output> {
         loop {
-            if let Some(message) = self.cancel.borrow_mut().requested.take() {
+            if let Some(Requested(message)) = self.cancel.borrow_mut().requested.take() {
                 let error = match message {
                     Some(m) => CancelledError::new_err((m,)),
                     None => CancelledError::new_err(()),
@@ -150,14 +153,21 @@ impl Driven {
     }
 
     /// Decides how to wait for what the coroutine yielded.
-    fn dispatch(&mut self, py: Python<'_>, yielded: &Bound<'_, PyAny>, cx: &mut Context<'_>) -> Next {
+    fn dispatch(
+        &mut self,
+        py: Python<'_>,
+        yielded: &Bound<'_, PyAny>,
+        cx: &mut Context<'_>,
+    ) -> Next {
         if let Ok(pending) = yielded.cast::<Pending>() {
             let job = pending.borrow_mut().take_job();
             if let Some(job) = job {
                 let mut exchange: Exchange = Box::pin(job.send());
                 // Poll at once: the request is written before the GIL is released.
                 return match exchange.as_mut().poll(cx) {
-                    Poll::Ready(result) => Next::Again(Resume::Answered(pending.clone().unbind(), result)),
+                    Poll::Ready(result) => {
+                        Next::Again(Resume::Answered(pending.clone().unbind(), result))
+                    }
                     Poll::Pending => Next::Wait(State::Request {
                         exchange,
                         pending: pending.clone().unbind(),
@@ -171,32 +181,28 @@ impl Driven {
             return Next::Wait(State::Resume(Resume::Send));
         }
         let blocking = intern!(py, "_asyncio_future_blocking");
-        match yielded.getattr(blocking).and_then(|b| b.is_truthy()) {
-            Ok(true) => {
-                let flag = Arc::new(Flag::default());
-                flag.register(cx.waker());
-                let waker = Py::new(py, FutureWaker { flag: flag.clone() });
-                let registered = yielded.setattr(blocking, false).and_then(|()| {
-                    yielded.call_method1(intern!(py, "add_done_callback"), (waker?,))
-                });
-                match registered {
-                    Ok(_) => {
-                        self.cancel.borrow_mut().waiter = Some(yielded.clone().unbind());
-                        Next::Wait(State::Future(flag))
-                    }
-                    Err(e) => Next::Again(Resume::Throw(e)),
+        if let Ok(true) = yielded.getattr(blocking).and_then(|b| b.is_truthy()) {
+            let flag = Arc::new(Flag::default());
+            flag.register(cx.waker());
+            let waker = Py::new(py, FutureWaker { flag: flag.clone() });
+            let registered = yielded
+                .setattr(blocking, false)
+                .and_then(|()| yielded.call_method1(intern!(py, "add_done_callback"), (waker?,)));
+            return match registered {
+                Ok(_) => {
+                    self.cancel.borrow_mut().waiter = Some(yielded.clone().unbind());
+                    Next::Wait(State::Future(flag))
                 }
-            }
-            _ => {
-                let what = yielded
-                    .get_type()
-                    .name()
-                    .map_or_else(|_| "?".to_owned(), |n| n.to_string());
-                Next::Again(Resume::Throw(PyRuntimeError::new_err(format!(
-                    "molotov cannot await a {what} here: await requests, asyncio futures or coroutines"
-                ))))
-            }
+                Err(e) => Next::Again(Resume::Throw(e)),
+            };
         }
+        let what = yielded
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".to_owned(), |n| n.to_string());
+        Next::Again(Resume::Throw(PyRuntimeError::new_err(format!(
+            "molotov cannot await a {what} here: await requests, asyncio futures or coroutines"
+        ))))
     }
 }
 
@@ -293,7 +299,11 @@ impl Flag {
 
     fn set(&self) {
         self.set.store(true, Ordering::Release);
-        let waker = self.waker.lock().unwrap_or_else(PoisonError::into_inner).take();
+        let waker = self
+            .waker
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
         if let Some(waker) = waker {
             waker.wake();
         }

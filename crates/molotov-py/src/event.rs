@@ -50,7 +50,12 @@ impl PyListener {
         })
     }
 
-    fn request_object(&self, py: Python<'_>, request: &Request, keep: bool) -> PyResult<Py<PyRequest>> {
+    fn request_object(
+        &self,
+        py: Python<'_>,
+        request: &Request,
+        keep: bool,
+    ) -> PyResult<Py<PyRequest>> {
         let key = std::ptr::from_ref(request) as usize;
         let mut requests = self.requests.borrow_mut();
         if let Some(i) = requests.iter().position(|(k, _)| *k == key) {
@@ -68,34 +73,44 @@ impl PyListener {
     }
 
     /// The event's Molotov name and keyword arguments; `None` for events Molotov lacks.
-    fn kwargs<'py>(&self, py: Python<'py>, event: &Event<'_>) -> PyResult<Option<Bound<'py, PyDict>>> {
+    fn kwargs<'py>(
+        &self,
+        py: Python<'py>,
+        event: &Event<'_>,
+    ) -> PyResult<Option<Bound<'py, PyDict>>> {
         let kwargs = PyDict::new(py);
         match *event {
             Event::SendingRequest { session, request } => {
                 kwargs.set_item("session", PySession::attach(py, session, &self.bridge)?)?;
                 kwargs.set_item("request", self.request_object(py, request, true)?)?;
             }
-            Event::ResponseReceived { session, request, response } => {
+            Event::ResponseReceived {
+                session,
+                request,
+                response,
+            } => {
                 kwargs.set_item("session", PySession::attach(py, session, &self.bridge)?)?;
                 kwargs.set_item("request", self.request_object(py, request, false)?)?;
                 let response = PyResponse::new(response.clone(), self.bridge.clone());
                 kwargs.set_item("response", Py::new(py, response)?)?;
             }
             Event::CurrentWorkers { workers } => kwargs.set_item("workers", workers)?,
-            Event::ScenarioStart { scenario, worker } | Event::ScenarioSuccess { scenario, worker } => {
+            Event::ScenarioStart { scenario, worker }
+            | Event::ScenarioSuccess { scenario, worker } => {
                 kwargs.set_item("scenario", self.scenarios.get(scenario.name()))?;
                 kwargs.set_item("wid", worker)?;
             }
-            Event::ScenarioFailure { scenario, worker, error } => {
+            Event::ScenarioFailure {
+                scenario,
+                worker,
+                error,
+            } => {
                 kwargs.set_item("scenario", self.scenarios.get(scenario.name()))?;
-                let exception = failure::exception(py, error).map_or_else(
-                    || {
-                        pyo3::exceptions::PyException::new_err(error.to_string())
-                            .into_value(py)
-                            .into_any()
-                    },
-                    |e| e,
-                );
+                let exception = failure::exception(py, error).unwrap_or_else(|| {
+                    pyo3::exceptions::PyException::new_err(error.to_string())
+                        .into_value(py)
+                        .into_any()
+                });
                 kwargs.set_item("exception", exception)?;
                 kwargs.set_item("wid", worker)?;
             }
@@ -112,7 +127,11 @@ impl Listener for PyListener {
         let kwargs = match kwargs {
             Ok(Some(kwargs)) => Rc::new(kwargs),
             Ok(None) => return Reaction::Done,
-            Err(e) => return Reaction::Failed(Python::attach(|py| failure::from_pyerr(py, &self.bridge, e))),
+            Err(e) => {
+                return Reaction::Failed(Python::attach(|py| {
+                    failure::from_pyerr(py, &self.bridge, e)
+                }));
+            }
         };
         let (handlers, bridge) = (self.handlers.clone(), self.bridge.clone());
         let mut all = Box::pin(async move {
@@ -154,7 +173,12 @@ impl From<&Request> for PyRequest {
             headers: request
                 .headers
                 .iter()
-                .map(|(n, v)| (n.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+                .map(|(n, v)| {
+                    (
+                        n.to_string(),
+                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                    )
+                })
                 .collect(),
             body: request.body.to_vec(),
         }

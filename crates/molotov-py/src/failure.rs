@@ -30,7 +30,10 @@ pub(crate) fn from_pyerr(py: Python<'_>, bridge: &Bridge, error: PyErr) -> BoxEr
 }
 
 /// The Python exception behind an engine error, if it came from Python.
-pub(crate) fn exception(py: Python<'_>, error: &(dyn std::error::Error + 'static)) -> Option<Py<PyAny>> {
+pub(crate) fn exception(
+    py: Python<'_>,
+    error: &(dyn std::error::Error + 'static),
+) -> Option<Py<PyAny>> {
     let failure = error.downcast_ref::<Failure>()?;
     let err = failure.payload::<PyErr>()?;
     Some(err.value(py).clone().into_any().unbind())

@@ -34,7 +34,9 @@ pub(crate) fn request(
 ) -> PyResult<RequestArgs> {
     let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes())
         .map_err(|_| PyValueError::new_err(format!("invalid HTTP method {method:?}")))?;
-    let url = session.url(url).map_err(|e| PyValueError::new_err(e.to_string()))?;
+    let url = session
+        .url(url)
+        .map_err(|e| PyValueError::new_err(e.to_string()))?;
     let mut args = RequestArgs {
         request: Request::new(method, url),
         name: None,
@@ -58,7 +60,9 @@ fn apply(args: &mut RequestArgs, key: &str, value: &Bound<'_, PyAny>) -> PyResul
         "params" => add_params(request, value)?,
         "headers" => {
             for (name, v) in pairs(value)? {
-                request.headers.append(header_name(&name)?, header_value(&v)?);
+                request
+                    .headers
+                    .append(header_name(&name)?, header_value(&v)?);
             }
         }
         "json" => {
@@ -77,14 +81,18 @@ fn apply(args: &mut RequestArgs, key: &str, value: &Bound<'_, PyAny>) -> PyResul
                 .map(|(n, v)| format!("{n}={v}"))
                 .collect::<Vec<_>>()
                 .join("; ");
-            request.headers.append(http::header::COOKIE, header_value(&cookie)?);
+            request
+                .headers
+                .append(http::header::COOKIE, header_value(&cookie)?);
         }
         "allow_redirects" => request.follow_redirects = Some(value.is_truthy()?),
         "timeout" => request.timeout = timeout(value)?,
         "auth" => {
             let (user, password) = auth(value)?;
             let token = molotov_basic_auth(&user, &password);
-            request.headers.insert(http::header::AUTHORIZATION, header_value(&token)?);
+            request
+                .headers
+                .insert(http::header::AUTHORIZATION, header_value(&token)?);
         }
         "name" => args.name = Some(value.extract()?),
         "raise_for_status" => args.raise_for_status = value.is_truthy()?,
@@ -93,7 +101,9 @@ fn apply(args: &mut RequestArgs, key: &str, value: &Bound<'_, PyAny>) -> PyResul
         | "max_redirects" | "trace_request_ctx" | "server_hostname" | "skip_auto_headers"
         | "max_line_size" | "max_field_size" | "read_bufsize" | "auto_decompress" => {}
         "proxy" | "proxy_auth" | "proxy_headers" => {
-            return Err(PyValueError::new_err("molotov does not support proxies yet"));
+            return Err(PyValueError::new_err(
+                "molotov does not support proxies yet",
+            ));
         }
         other => {
             return Err(PyTypeError::new_err(format!(
@@ -121,7 +131,9 @@ pub(crate) fn session_options(value: &Bound<'_, PyAny>) -> PyResult<SessionOptio
         match key.as_str() {
             "headers" => {
                 for (name, v) in pairs(&value)? {
-                    options.headers.append(header_name(&name)?, header_value(&v)?);
+                    options
+                        .headers
+                        .append(header_name(&name)?, header_value(&v)?);
                 }
             }
             "cookies" => options.cookies = pairs(&value)?,
@@ -129,9 +141,9 @@ pub(crate) fn session_options(value: &Bound<'_, PyAny>) -> PyResult<SessionOptio
             "timeout" => options.timeout = timeout(&value)?,
             "base_url" => {
                 let text: String = value.str()?.extract()?;
-                let url = text
-                    .parse()
-                    .map_err(|e| PyValueError::new_err(format!("invalid base_url {text:?}: {e}")))?;
+                let url = text.parse().map_err(|e| {
+                    PyValueError::new_err(format!("invalid base_url {text:?}: {e}"))
+                })?;
                 options.base_url = Some(url);
             }
             "ssl" | "verify_ssl" => options.insecure = !value.is_truthy()?,
@@ -144,11 +156,24 @@ pub(crate) fn session_options(value: &Bound<'_, PyAny>) -> PyResult<SessionOptio
                     }
                 }
             }
-            "raise_for_status" | "connector_owner" | "json_serialize" | "cookie_jar"
-            | "version" | "skip_auto_headers" | "trust_env" | "requote_redirect_url"
-            | "auto_decompress" | "read_bufsize" | "trace_configs" | "loop"
-            | "response_class" | "request_class" | "conn_timeout" | "read_timeout"
-            | "max_line_size" | "max_field_size" => {}
+            "raise_for_status"
+            | "connector_owner"
+            | "json_serialize"
+            | "cookie_jar"
+            | "version"
+            | "skip_auto_headers"
+            | "trust_env"
+            | "requote_redirect_url"
+            | "auto_decompress"
+            | "read_bufsize"
+            | "trace_configs"
+            | "loop"
+            | "response_class"
+            | "request_class"
+            | "conn_timeout"
+            | "read_timeout"
+            | "max_line_size"
+            | "max_field_size" => {}
             other => {
                 return Err(PyTypeError::new_err(format!(
                     "setup() returned an unknown session option {other:?}"
@@ -256,11 +281,14 @@ fn timeout(value: &Bound<'_, PyAny>) -> PyResult<Option<Duration>> {
 
 fn auth(value: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
     if value.hasattr("login")? {
-        return Ok((value.getattr("login")?.extract()?, value.getattr("password")?.extract()?));
+        return Ok((
+            value.getattr("login")?.extract()?,
+            value.getattr("password")?.extract()?,
+        ));
     }
-    value
-        .extract::<(String, String)>()
-        .map_err(|_| PyTypeError::new_err("auth must be an aiohttp.BasicAuth or a (login, password) tuple"))
+    value.extract::<(String, String)>().map_err(|_| {
+        PyTypeError::new_err("auth must be an aiohttp.BasicAuth or a (login, password) tuple")
+    })
 }
 
 fn molotov_basic_auth(user: &str, password: &str) -> String {

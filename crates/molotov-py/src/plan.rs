@@ -5,9 +5,9 @@
 use std::rc::Rc;
 use std::time::Duration;
 
-use molotov::{BoxError, Plan, Scenario, ScenarioFn, ScenarioResult, Session, Settings};
 use futures_util::FutureExt as _;
 use futures_util::future::LocalBoxFuture;
+use molotov::{BoxError, Plan, Scenario, ScenarioFn, ScenarioResult, Session, Settings};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -39,7 +39,11 @@ pub(crate) fn build(py: Python<'_>, settings: &Settings) -> PyResult<Plan> {
         .map(|s| s.get_item("weight")?.extract::<f64>())
         .collect::<PyResult<_>>()?;
     // Molotov accepts fractional weights; the engine's are integers: scale them all alike.
-    let scale = if weights.iter().all(|w| w.fract() == 0.0) { 1.0 } else { 1000.0 };
+    let scale = if weights.iter().all(|w| w.fract() == 0.0) {
+        1.0
+    } else {
+        1000.0
+    };
     for (scenario, weight) in scenarios.iter().zip(weights) {
         let name: String = scenario.get_item("name")?.extract()?;
         let delay: f64 = scenario.get_item("delay")?.extract()?;
@@ -62,7 +66,12 @@ pub(crate) fn build(py: Python<'_>, settings: &Settings) -> PyResult<Plan> {
     let fixture = |name: &str| -> PyResult<Option<Rc<Py<PyAny>>>> {
         Ok(fixtures.get_item(name)?.map(|f| Rc::new(f.unbind())))
     };
-    plan = add_global_fixtures(plan, &bridge, fixture("global_setup")?, fixture("global_teardown")?);
+    plan = add_global_fixtures(
+        plan,
+        &bridge,
+        fixture("global_setup")?,
+        fixture("global_teardown")?,
+    );
     plan = add_worker_fixtures(
         plan,
         &bridge,
@@ -121,6 +130,12 @@ fn namespace(py: Python<'_>, settings: &Settings) -> PyResult<Py<PyAny>> {
     kwargs.set_item("force_shutdown", a.force_shutdown)?;
     kwargs.set_item("json", a.json.as_ref().map(|p| p.display().to_string()))?;
     kwargs.set_item("seed", a.seed)?;
+    let connect_to: Vec<String> = a
+        .connect_to
+        .iter()
+        .map(|c| format!("{}:{}:{}:{}", c.host, c.port, c.to_host, c.to_port))
+        .collect();
+    kwargs.set_item("connect_to", connect_to)?;
     Ok(py
         .import("argparse")?
         .getattr("Namespace")?
@@ -148,10 +163,16 @@ impl ScenarioFn for PyScenario {
     }
 }
 
-fn call_sync(f: &Py<PyAny>, bridge: &Bridge, args: impl for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyTuple>>) -> Result<(), BoxError> {
+fn call_sync(
+    f: &Py<PyAny>,
+    bridge: &Bridge,
+    args: impl for<'py> FnOnce(Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyTuple>>,
+) -> Result<(), BoxError> {
     Python::attach(|py| {
         let result = args(py).and_then(|args| f.bind(py).call1(args));
-        result.map(drop).map_err(|e| failure::from_pyerr(py, bridge, e))
+        result
+            .map(drop)
+            .map_err(|e| failure::from_pyerr(py, bridge, e))
     })
 }
 
@@ -196,7 +217,8 @@ fn add_worker_fixtures(
                     Box::new(move |py: Python<'_>| f.call1(py, (worker, held.args.clone_ref(py))));
                 let value = Driven::new(start, bridge.clone(), true).await?;
                 Python::attach(|py| {
-                    let value = value.map_or_else(|| py.None().into_bound(py), |v| v.into_bound(py));
+                    let value =
+                        value.map_or_else(|| py.None().into_bound(py), |v| v.into_bound(py));
                     options::session_options(&value)
                         .map(Some)
                         .map_err(|e| failure::from_pyerr(py, &bridge, e))

@@ -42,7 +42,12 @@ pub(crate) fn http_error(py: Python<'_>, bridge: &Bridge, error: &molotov::http:
 }
 
 /// A complete response (the body has been read).
-#[pyclass(unsendable, freelist = 64, name = "ClientResponse", module = "molotov._molotov")]
+#[pyclass(
+    unsendable,
+    freelist = 64,
+    name = "ClientResponse",
+    module = "molotov._molotov"
+)]
 pub(crate) struct PyResponse {
     inner: molotov::Response,
     bridge: Rc<Bridge>,
@@ -66,12 +71,15 @@ impl PyResponse {
     fn decode(&self, encoding: Option<&str>) -> PyResult<String> {
         let body = self.inner.body();
         match encoding.map(str::to_ascii_lowercase).as_deref() {
-            None | Some("utf-8" | "utf8") => Ok(String::from_utf8_lossy(body).into_owned()),
+            None | Some("utf-8" | "utf8" | "ascii") => {
+                Ok(String::from_utf8_lossy(body).into_owned())
+            }
             Some("latin-1" | "latin1" | "iso-8859-1") => {
                 Ok(body.iter().map(|&b| char::from(b)).collect())
             }
-            Some("ascii") => Ok(String::from_utf8_lossy(body).into_owned()),
-            Some(other) => Err(PyValueError::new_err(format!("unsupported encoding {other:?}"))),
+            Some(other) => Err(PyValueError::new_err(format!(
+                "unsupported encoding {other:?}"
+            ))),
         }
     }
 }
@@ -115,7 +123,9 @@ impl PyResponse {
 
     #[getter]
     fn content_type(&self) -> &str {
-        self.inner.content_type().unwrap_or("application/octet-stream")
+        self.inner
+            .content_type()
+            .unwrap_or("application/octet-stream")
     }
 
     #[getter]
@@ -153,7 +163,10 @@ impl PyResponse {
     /// The cookies this response set, as an `http.cookies.SimpleCookie`.
     #[getter]
     fn cookies(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        let jar = py.import("http.cookies")?.getattr("SimpleCookie")?.call0()?;
+        let jar = py
+            .import("http.cookies")?
+            .getattr("SimpleCookie")?
+            .call0()?;
         for value in self.inner.headers().get_all_bytes("set-cookie") {
             jar.call_method1("load", (String::from_utf8_lossy(value),))?;
         }
@@ -192,10 +205,9 @@ impl PyResponse {
                     "message",
                     format!("Attempt to decode JSON with unexpected mimetype: {actual}"),
                 )?;
-                return Err(PyErr::from_value(error_class.call(
-                    (py.None(), PyTuple::empty(py)),
-                    Some(&kwargs),
-                )?));
+                return Err(PyErr::from_value(
+                    error_class.call((py.None(), PyTuple::empty(py)), Some(&kwargs))?,
+                ));
             }
         }
         if self.inner.body().iter().all(u8::is_ascii_whitespace) {
@@ -286,17 +298,21 @@ impl PyHeaders {
     }
 
     #[pyo3(signature = (key, default = None))]
-    fn get(&self, py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
+    fn get(&self, py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> Py<PyAny> {
         match self.headers.get_bytes(key) {
-            Some(v) => Ok(PyString::new(py, &String::from_utf8_lossy(v)).into_any().unbind()),
-            None => Ok(default.unwrap_or_else(|| py.None())),
+            Some(v) => PyString::new(py, &String::from_utf8_lossy(v))
+                .into_any()
+                .unbind(),
+            None => default.unwrap_or_else(|| py.None()),
         }
     }
 
     #[pyo3(signature = (key, default = None))]
     fn getone(&self, py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
         match (self.headers.get_bytes(key), default) {
-            (Some(v), _) => Ok(PyString::new(py, &String::from_utf8_lossy(v)).into_any().unbind()),
+            (Some(v), _) => Ok(PyString::new(py, &String::from_utf8_lossy(v))
+                .into_any()
+                .unbind()),
             (None, Some(default)) => Ok(default),
             (None, None) => Err(PyKeyError::new_err(key.to_owned())),
         }
@@ -305,13 +321,10 @@ impl PyHeaders {
     #[pyo3(signature = (key, default = None))]
     fn getall(&self, py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
         let values = self.values_of(key);
-        match (values.is_empty(), default) {
-            (false, _) | (true, None) if !values.is_empty() => {
-                Ok(PyList::new(py, values)?.into_any().unbind())
-            }
-            (true, Some(default)) => Ok(default),
-            _ => Err(PyKeyError::new_err(key.to_owned())),
+        if !values.is_empty() {
+            return Ok(PyList::new(py, values)?.into_any().unbind());
         }
+        default.ok_or_else(|| PyKeyError::new_err(key.to_owned()))
     }
 
     fn __contains__(&self, key: &str) -> bool {
@@ -341,7 +354,10 @@ impl PyHeaders {
     }
 
     fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(PyList::new(py, self.keys())?.try_iter()?.into_any().unbind())
+        Ok(PyList::new(py, self.keys())?
+            .try_iter()?
+            .into_any()
+            .unbind())
     }
 
     fn __repr__(&self) -> String {

@@ -20,7 +20,13 @@ pub(crate) struct PyHandle(pub(crate) Py<PySession>);
 
 /// A worker's HTTP session (aiohttp's `ClientSession` look-alike). Scripts may set attributes
 /// on it, as Molotov's docs do in `setup_session`.
-#[pyclass(unsendable, dict, weakref, name = "ClientSession", module = "molotov._molotov")]
+#[pyclass(
+    unsendable,
+    dict,
+    weakref,
+    name = "ClientSession",
+    module = "molotov._molotov"
+)]
 pub(crate) struct PySession {
     pub(crate) session: Session,
     pub(crate) bridge: Rc<Bridge>,
@@ -31,7 +37,11 @@ pub(crate) struct PySession {
 impl PySession {
     /// The Python session of a worker, created once (when its engine session is) and stored
     /// in the engine session's context.
-    pub(crate) fn attach(py: Python<'_>, session: &Session, bridge: &Rc<Bridge>) -> PyResult<Py<PySession>> {
+    pub(crate) fn attach(
+        py: Python<'_>,
+        session: &Session,
+        bridge: &Rc<Bridge>,
+    ) -> PyResult<Py<PySession>> {
         if let Some(handle) = session.context().get::<PyHandle>() {
             return Ok(handle.0.clone_ref(py));
         }
@@ -61,7 +71,12 @@ impl PySession {
         session.context().remove::<PyHandle>();
     }
 
-    fn start(&self, method: &str, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+    fn start(
+        &self,
+        method: &str,
+        url: &str,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
         let args = options::request(&self.session, method, url, kwargs)?;
         let job = Job {
             session: self.session.clone(),
@@ -125,7 +140,12 @@ impl PySession {
     }
 
     #[pyo3(signature = (method, url, **kwargs))]
-    fn request(&self, method: &str, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+    fn request(
+        &self,
+        method: &str,
+        url: &str,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
         self.start(method, url, kwargs)
     }
 
@@ -170,7 +190,10 @@ impl PySession {
     }
 
     fn __repr__(&self) -> String {
-        format!("<molotov ClientSession of worker {}>", self.session.worker_id())
+        format!(
+            "<molotov ClientSession of worker {}>",
+            self.session.worker_id()
+        )
     }
 }
 
@@ -199,7 +222,11 @@ impl PyContext {
     }
 
     /// Attaches `value` as attribute `name`.
-    fn attach(slf: &Bound<'_, Self>, name: &Bound<'_, PyString>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+    fn attach(
+        slf: &Bound<'_, Self>,
+        name: &Bound<'_, PyString>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         slf.as_any().setattr(name, value)
     }
 }
@@ -219,14 +246,26 @@ impl CookieJar {
     /// The cookies as `http.cookies.Morsel`s.
     fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         let jar = self.filter_cookies(py, None)?;
-        Ok(jar.call_method0(py, "values")?.bind(py).try_iter()?.into_any().unbind())
+        Ok(jar
+            .call_method0(py, "values")?
+            .bind(py)
+            .try_iter()?
+            .into_any()
+            .unbind())
     }
 
     /// Every cookie (the URL is not used: a worker's cookies are few).
     #[pyo3(signature = (url = None))]
-    fn filter_cookies(&self, py: Python<'_>, url: Option<&Bound<'_, PyAny>>) -> PyResult<Py<PyAny>> {
+    fn filter_cookies(
+        &self,
+        py: Python<'_>,
+        url: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Py<PyAny>> {
         let _ = url;
-        let jar = py.import("http.cookies")?.getattr("SimpleCookie")?.call0()?;
+        let jar = py
+            .import("http.cookies")?
+            .getattr("SimpleCookie")?
+            .call0()?;
         for (name, value, _domain) in self.session.client().cookies() {
             jar.set_item(name, value)?;
         }
@@ -235,7 +274,11 @@ impl CookieJar {
 
     /// Adds cookies sent to every host.
     #[pyo3(signature = (cookies, response_url = None))]
-    fn update_cookies(&self, cookies: &Bound<'_, PyAny>, response_url: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    fn update_cookies(
+        &self,
+        cookies: &Bound<'_, PyAny>,
+        response_url: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
         let _ = response_url;
         let items = if cookies.hasattr("items")? {
             cookies.call_method0("items")?

@@ -1,7 +1,7 @@
 //! One step of a coroutine: send a value in, get back what it yielded, returned or raised.
 //!
 //! `PyIter_Send` is the C API that does this without turning a return into a `StopIteration`
-//! exception; it has no safe pyo3 wrapper, so this module is the crate's only `unsafe` code.
+//! exception; it has no safe pyo3 wrapper, hence the `unsafe` call here.
 
 use pyo3::exceptions::PyStopIteration;
 use pyo3::prelude::*;

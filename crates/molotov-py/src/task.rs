@@ -16,8 +16,8 @@ use pyo3::prelude::*;
 /// The cancellation state shared by a task and its driver.
 #[derive(Default)]
 pub(crate) struct Cancel {
-    /// A cancellation to raise at the next step, with its message.
-    pub(crate) requested: Option<Option<Py<PyAny>>>,
+    /// A cancellation to raise at the next step.
+    pub(crate) requested: Option<Requested>,
     /// The asyncio future the coroutine waits for, if any (cancelled with the task).
     pub(crate) waiter: Option<Py<PyAny>>,
     /// The driver's waker, to resume it for the cancellation.
@@ -26,8 +26,16 @@ pub(crate) struct Cancel {
     pub(crate) count: i64,
 }
 
+/// A cancellation asked for, with its message (`task.cancel(msg)`).
+pub(crate) struct Requested(pub(crate) Option<Py<PyAny>>);
+
 /// The current task of a coroutine the engine drives.
-#[pyclass(unsendable, freelist = 64, name = "ScenarioTask", module = "molotov._molotov")]
+#[pyclass(
+    unsendable,
+    freelist = 64,
+    name = "ScenarioTask",
+    module = "molotov._molotov"
+)]
 pub(crate) struct ScenarioTask {
     pub(crate) cancel: Rc<RefCell<Cancel>>,
     pub(crate) coro: Option<Py<PyAny>>,
@@ -47,14 +55,18 @@ impl ScenarioTask {
         // Waiting on an asyncio future: cancelling it raises CancelledError in the coroutine.
         if let Some(waiter) = waiter {
             if waiter
-                .call_method1(py, intern!(py, "cancel"), (msg.as_ref().map(|m| m.clone_ref(py)),))?
+                .call_method1(
+                    py,
+                    intern!(py, "cancel"),
+                    (msg.as_ref().map(|m| m.clone_ref(py)),),
+                )?
                 .is_truthy(py)?
             {
                 return Ok(true);
             }
         }
         let mut cancel = self.cancel.borrow_mut();
-        cancel.requested = Some(msg);
+        cancel.requested = Some(Requested(msg));
         if let Some(waker) = cancel.waker.take() {
             waker.wake();
         }

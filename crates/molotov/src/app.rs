@@ -50,8 +50,19 @@ where
         Ok(settings) => settings,
         Err(status) => return status,
     };
-    match prepare(&settings, host, load) {
-        Ok(runner) => run(runner, &settings),
+    let prepared = prepare(&settings, host, load).and_then(|runner| {
+        // A results file that cannot be written is found out now, not after the run.
+        let json = match &settings.json {
+            Some(path) => Some(
+                results::create(path)
+                    .with_context(|| format!("cannot write the results to {}", path.display()))?,
+            ),
+            None => None,
+        };
+        Ok((runner, json))
+    });
+    match prepared {
+        Ok((runner, json)) => run(runner, &settings, json),
         Err(e) => {
             eprint_line(&format!("error: {e:#}"));
             ExitStatus::Usage
@@ -129,23 +140,7 @@ where
     Runner::new(plan, settings.run.clone()).context("cannot start the load test")
 }
 
-fn run(mut runner: Runner, settings: &Settings) -> ExitStatus {
-    let quiet = settings.output == Output::Quiet;
-    let shutdown = Shutdown::new();
-    let console = if quiet {
-        None
-    } else {
-        print_stdout(&format!("{}\n", render::banner()));
-        let options = ConsoleOptions {
-            update: settings.console_update,
-            verbose: settings.run.verbose,
-            processes: settings.processes,
-            live_footer: std::io::stdout().is_terminal(),
-        };
-        runner.take_notices().and_then(|notices| {
-            Console::start(notices, runner.progress(), shutdown.clone(), options).ok()
-        })
-    };
+fn run(mut runner: Runner, settings: &Settings, json: Option<results::ResultsFile>) -> ExitStatus {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -156,37 +151,84 @@ fn run(mut runner: Runner, settings: &Settings) -> ExitStatus {
             return ExitStatus::Usage;
         }
     };
+    let shutdown = Shutdown::new();
+    let display = Display::start(&mut runner, settings, &shutdown);
+    // Without the watcher a signal ends the process at once, as it would without molotov.
+    let watcher = signal::watch(shutdown.clone()).ok();
     let hook = QuietPanics::install();
-    let result = runtime.block_on(async {
-        let signals = tokio::spawn(signal::watch(shutdown.clone()));
-        let result = runner.run(shutdown.clone()).await;
-        signals.abort();
-        result
-    });
+    let result = runtime.block_on(runner.run(shutdown.clone()));
+    drop(watcher);
     drop(hook);
-    if let Some(console) = console {
-        console.finish();
-    }
     let summary = match result {
         Ok(summary) => summary,
         Err(e) => {
+            display.finish(String::new());
             eprint_line(&format!("error: {e}"));
             return ExitStatus::FixtureFailed;
         }
     };
-    if !quiet {
-        print_stdout(&render::summary(&summary, settings.processes));
-    }
-    if let Some(path) = &settings.json {
-        if let Err(e) = results::write(path, &summary, settings.processes) {
-            eprint_line(&format!(
-                "error: cannot write the results to {}: {e}",
-                path.display()
-            ));
-            return ExitStatus::Usage;
-        }
+    // The results file first: it must not depend on anyone reading stdout.
+    let written = json.map_or(Ok(()), |file| {
+        let shown = file.path().display().to_string();
+        file.write(&summary, settings.processes)
+            .map_err(|e| format!("error: cannot write the results to {shown}: {e}"))
+    });
+    display.finish(render::summary(&summary, settings.processes));
+    if let Err(line) = written {
+        eprint_line(&line);
+        return ExitStatus::Usage;
     }
     ExitStatus::of(&summary, settings.fail)
+}
+
+/// Where the run's progress and summary go.
+enum Display {
+    /// `-q`: nowhere.
+    Quiet,
+    /// The console thread, the only writer of stdout until the end.
+    Console(Console),
+    /// The console thread could not start: the banner and the summary, written directly.
+    Direct,
+}
+
+impl Display {
+    /// Writes the banner and starts showing the run's notices.
+    fn start(runner: &mut Runner, settings: &Settings, shutdown: &Shutdown) -> Display {
+        if settings.output == Output::Quiet {
+            return Display::Quiet;
+        }
+        let options = ConsoleOptions {
+            update: settings.console_update,
+            verbose: settings.run.verbose,
+            processes: settings.processes,
+            live_footer: std::io::stdout().is_terminal(),
+        };
+        let banner = format!("{}\n", render::banner());
+        let notices = runner.take_notices();
+        let console = Console::start(
+            banner.clone(),
+            notices,
+            runner.progress(),
+            shutdown.clone(),
+            options,
+        );
+        console.map_or_else(
+            |_| {
+                print_stdout(&banner);
+                Display::Direct
+            },
+            Display::Console,
+        )
+    }
+
+    /// Shows what is left, then `last` (the summary).
+    fn finish(self, last: String) {
+        match self {
+            Display::Quiet => {}
+            Display::Console(console) => console.finish(last),
+            Display::Direct => print_stdout(&last),
+        }
+    }
 }
 
 /// Writes to stdout; a closed stdout is not an error worth more than silence.

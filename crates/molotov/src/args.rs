@@ -20,7 +20,9 @@ use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
     about = "Load test.",
     long_about = "Load test: run the scenarios of a Molotov script (or of this Rust load test) \
                   with many concurrent workers.",
-    disable_version_flag = true
+    disable_version_flag = true,
+    // `-d -1` is a bad duration, not an unknown option `-1`.
+    allow_negative_numbers = true
 )]
 pub struct Args {
     /// Path or module name that contains scenarios (with --config: the test to run)
@@ -52,7 +54,7 @@ pub struct Args {
     pub verbose: u8,
 
     /// Number of workers
-    #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short, long, default_value_t = 1, value_parser = parse_at_least_one)]
     pub workers: u64,
 
     /// Ramp-up time in seconds
@@ -76,7 +78,7 @@ pub struct Args {
     pub console_update: f64,
 
     /// Number of processes
-    #[arg(short, long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short, long, default_value_t = 1, value_parser = parse_at_least_one)]
     pub processes: u64,
 
     /// Duration in seconds
@@ -84,7 +86,7 @@ pub struct Args {
     pub duration: f64,
 
     /// Maximum runs per worker (0: no limit)
-    #[arg(short = 'r', long)]
+    #[arg(short = 'r', long, value_parser = parse_runs)]
     pub max_runs: Option<u64>,
 
     /// Quiet: print nothing (the exit code still reports failures with -f)
@@ -96,7 +98,7 @@ pub struct Args {
     pub exception: bool,
 
     /// Number of failures required to fail (exit code 1)
-    #[arg(short, long, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(short, long, value_parser = parse_at_least_one)]
     pub fail: Option<u64>,
 
     /// Use simple console for feedback
@@ -130,6 +132,10 @@ pub struct Args {
     /// Seed of the scenario picking, to repeat a run's choices
     #[arg(long)]
     pub seed: Option<u64>,
+
+    /// Send connections for the URLs of one host and port to another (as curl's --connect-to); repeatable
+    #[arg(long, value_name = "HOST:PORT:TO_HOST:TO_PORT", action = ArgAction::Append)]
+    pub connect_to: Vec<molotov_core::http::ConnectTo>,
 }
 
 /// Parsed arguments and which of them the user actually gave (the config file fills the
@@ -159,6 +165,18 @@ impl Args {
         let args = Args::from_arg_matches(&matches)?;
         Ok(Parsed { args, explicit })
     }
+}
+
+fn parse_at_least_one(text: &str) -> Result<u64, String> {
+    match text.parse::<u64>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("{text} is not a whole number of at least 1")),
+    }
+}
+
+fn parse_runs(text: &str) -> Result<u64, String> {
+    text.parse::<u64>()
+        .map_err(|_| format!("{text} is not a number of runs (a whole number, 0 for no limit)"))
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -267,6 +285,8 @@ mod tests {
             &["-s", "a", "--single-run"],
             &["--sizing-tolerance", "150"],
             &["-f", "0"],
+            &["-r", "-1"],
+            &["-p", "0"],
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should be refused");
         }

@@ -100,6 +100,16 @@ fn set(args: &mut Args, key: &str, v: &Value) -> Result<(), String> {
         "force_shutdown" => args.force_shutdown = boolean(v)?,
         "json" => args.json = Some(string(v)?.into()),
         "seed" => args.seed = Some(integer(v, 0)?),
+        "connect_to" => {
+            let items = match v {
+                Value::Array(items) => items.iter().map(string).collect::<Result<Vec<_>, _>>()?,
+                other => vec![string(other)?],
+            };
+            args.connect_to = items
+                .iter()
+                .map(|item| item.parse())
+                .collect::<Result<_, _>>()?;
+        }
         _ => return Err("is not a molotov option".to_owned()),
     }
     Ok(())

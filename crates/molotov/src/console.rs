@@ -6,12 +6,19 @@
 //! it: if the terminal is slow or stdout is a pipe nobody reads, notices pile up in the
 //! channel and the excess is dropped and counted, and the load goes on. When stdout is not a
 //! terminal the footer becomes a progress line every few seconds, for CI logs.
+//!
+//! The console thread is the only writer of stdout while it runs, the banner and the final
+//! summary included, so the end of the run does not wait on stdout either: the main thread
+//! waits for the last lines only while they are being written, and gives up once stdout
+//! stalls for [`STALLED`] (a pipe nobody reads), so the process still ends on time with its
+//! exit code and `--json` results.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -23,6 +30,10 @@ use crate::render;
 const FAILURES_PER_REFRESH: usize = 20;
 /// How often the progress line is written when stdout is not a terminal.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
+/// At the end, how long stdout may accept nothing before the last lines are given up.
+const STALLED: Duration = Duration::from_secs(2);
+/// Output is written in pieces of at most this size, so that progress is visible.
+const CHUNK: usize = 4096;
 
 /// What the console shows.
 #[derive(Debug, Clone)]
@@ -36,33 +47,56 @@ pub(crate) struct ConsoleOptions {
 
 /// The running console thread.
 pub(crate) struct Console {
-    done: Arc<AtomicBool>,
+    /// Sends the last text (the summary) and asks the thread to finish.
+    finish: mpsc::Sender<String>,
+    /// Bytes written to stdout so far, to tell a slow reader from one that stopped reading.
+    written: Arc<AtomicU64>,
     thread: JoinHandle<()>,
 }
 
 impl Console {
-    /// Starts the console thread.
+    /// Starts the console thread; `first` (the banner) is written at once.
     pub(crate) fn start(
-        notices: NoticeReceiver,
+        first: String,
+        notices: Option<NoticeReceiver>,
         progress: Arc<Progress>,
         shutdown: Shutdown,
         options: ConsoleOptions,
     ) -> io::Result<Console> {
-        let done = Arc::new(AtomicBool::new(false));
-        let flag = done.clone();
+        let (finish, finished) = mpsc::channel::<String>();
+        let written = Arc::new(AtomicU64::new(0));
+        let counter = written.clone();
         let thread = std::thread::Builder::new()
             .name("molotov-console".into())
             .spawn(move || {
-                let mut view = View::new(progress, shutdown, options);
-                view.run(&notices, &flag);
+                let mut view = View::new(progress, shutdown, options, counter);
+                view.write(&first, false);
+                view.run(notices.as_ref(), &finished);
             })?;
-        Ok(Console { done, thread })
+        Ok(Console {
+            finish,
+            written,
+            thread,
+        })
     }
 
-    /// Writes what is left and stops; the footer is erased so the summary follows cleanly.
-    pub(crate) fn finish(self) {
-        self.done.store(true, Ordering::Release);
-        self.thread.thread().unpark();
+    /// Writes what is left, then `last`, and stops; the footer is erased so the summary
+    /// follows cleanly. Waits while stdout accepts the output, not longer: when it accepts
+    /// nothing for [`STALLED`], the thread is left behind, blocked, and the process can end.
+    pub(crate) fn finish(self, last: String) {
+        // A console thread that is gone has nothing left to write.
+        let _ = self.finish.send(last);
+        let mut seen = self.written.load(Ordering::Relaxed);
+        let mut progress_at = Instant::now();
+        while !self.thread.is_finished() {
+            std::thread::park_timeout(Duration::from_millis(5));
+            let now = self.written.load(Ordering::Relaxed);
+            if now != seen {
+                (seen, progress_at) = (now, Instant::now());
+            } else if progress_at.elapsed() >= STALLED {
+                return;
+            }
+        }
         // A panic in the console thread must not hide the run's result.
         let _ = self.thread.join();
     }
@@ -77,6 +111,7 @@ fn flush_ran(ran: &mut BTreeMap<usize, u64>, text: &mut String) {
 
 struct View {
     progress: Arc<Progress>,
+    written: Arc<AtomicU64>,
     shutdown: Shutdown,
     options: ConsoleOptions,
     started: Instant,
@@ -89,10 +124,16 @@ struct View {
 }
 
 impl View {
-    fn new(progress: Arc<Progress>, shutdown: Shutdown, options: ConsoleOptions) -> View {
+    fn new(
+        progress: Arc<Progress>,
+        shutdown: Shutdown,
+        options: ConsoleOptions,
+        written: Arc<AtomicU64>,
+    ) -> View {
         let now = Instant::now();
         View {
             progress,
+            written,
             shutdown,
             options,
             started: now,
@@ -104,17 +145,26 @@ impl View {
         }
     }
 
-    fn run(&mut self, notices: &NoticeReceiver, done: &AtomicBool) {
+    /// Refreshes every `--console-update` until the last text arrives (or the main thread is
+    /// gone), then writes what is left and that text.
+    fn run(&mut self, notices: Option<&NoticeReceiver>, finished: &mpsc::Receiver<String>) {
         loop {
-            let finishing = done.load(Ordering::Acquire);
+            let last = match finished.recv_timeout(self.options.update) {
+                Ok(last) => Some(last),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => Some(String::new()),
+            };
             let mut text = String::new();
-            self.drain(notices, &mut text);
             self.stop_message(&mut text);
-            self.write(&text, finishing);
-            if finishing {
+            if let Some(notices) = notices {
+                self.drain(notices, &mut text);
+            }
+            if let Some(last) = last {
+                text.push_str(&last);
+                self.write(&text, true);
                 return;
             }
-            std::thread::park_timeout(self.options.update);
+            self.write(&text, false);
         }
     }
 
@@ -241,13 +291,14 @@ impl View {
             return;
         }
         let mut lock = self.out.lock();
-        if lock
-            .write_all(out.as_bytes())
-            .and_then(|()| lock.flush())
-            .is_err()
-        {
-            // Closed or broken stdout: nothing more can be shown; the run goes on.
-            self.closed = true;
+        for chunk in out.as_bytes().chunks(CHUNK) {
+            if lock.write_all(chunk).and_then(|()| lock.flush()).is_err() {
+                // Closed or broken stdout: nothing more can be shown; the run goes on.
+                self.closed = true;
+                return;
+            }
+            self.written
+                .fetch_add(chunk.len() as u64, Ordering::Relaxed);
         }
     }
 }

@@ -101,16 +101,26 @@ pub(crate) fn summary(summary: &Summary, processes: usize) -> String {
         table(&mut out, "Request", summary.report.requests.iter(), elapsed);
     }
     if summary.cancelled > 0 {
+        let (runs, were) = if summary.cancelled == 1 {
+            ("run", "was")
+        } else {
+            ("runs", "were")
+        };
         let _ = writeln!(
             out,
-            "\n{} scenario runs were cancelled in flight",
+            "\n{} scenario {runs} {were} cancelled in flight",
             summary.cancelled
         );
     }
     if summary.dropped_notices > 0 {
+        let (lines, were) = if summary.dropped_notices == 1 {
+            ("line", "was")
+        } else {
+            ("lines", "were")
+        };
         let _ = writeln!(
             out,
-            "{} console lines were dropped because the output did not keep up",
+            "{} console {lines} {were} dropped because the output did not keep up",
             summary.dropped_notices
         );
     }

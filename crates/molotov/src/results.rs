@@ -3,7 +3,9 @@
 //! The `scenarios` and `requests` maps are `molotov_stats::Report`'s, histograms included, so
 //! results of several processes or machines can be merged exactly later.
 
-use std::path::Path;
+use std::fs::File;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use molotov_core::stats::{EntryReport, REPORT_FORMAT};
@@ -47,8 +49,37 @@ pub(crate) fn stop_name(stop: StopCause) -> &'static str {
     }
 }
 
-/// Writes the results of `summary` to `path`.
-pub(crate) fn write(path: &Path, summary: &Summary, processes: usize) -> std::io::Result<()> {
+/// The results file, created before the run so that a path that cannot be written is an
+/// error before any load is sent.
+pub(crate) struct ResultsFile {
+    path: PathBuf,
+    file: File,
+}
+
+/// Creates (or truncates) the results file at `path`.
+pub(crate) fn create(path: &Path) -> std::io::Result<ResultsFile> {
+    let file = File::create(path)?;
+    Ok(ResultsFile {
+        path: path.to_owned(),
+        file,
+    })
+}
+
+impl ResultsFile {
+    /// Where the results go.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes the results of `summary`.
+    pub(crate) fn write(mut self, summary: &Summary, processes: usize) -> std::io::Result<()> {
+        let text = render(summary, processes)?;
+        self.file.write_all(text.as_bytes())
+    }
+}
+
+/// The results of `summary` as a JSON document.
+fn render(summary: &Summary, processes: usize) -> std::io::Result<String> {
     let finished_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
@@ -79,5 +110,5 @@ pub(crate) fn write(path: &Path, summary: &Summary, processes: usize) -> std::io
     };
     let mut text = serde_json::to_string_pretty(&results).map_err(std::io::Error::other)?;
     text.push('\n');
-    std::fs::write(path, text)
+    Ok(text)
 }

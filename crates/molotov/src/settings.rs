@@ -92,6 +92,7 @@ impl Settings {
             force_shutdown: args.force_shutdown,
             verbose: args.verbose,
             seed: args.seed,
+            connect_to: args.connect_to.clone(),
             ..RunConfig::default()
         };
         let output = if args.quiet {

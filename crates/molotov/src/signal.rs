@@ -1,17 +1,57 @@
 //! Ctrl-C and SIGTERM: the first asks the run to stop gracefully, the second cancels the
 //! scenarios still in flight (teardowns still run).
+//!
+//! The signals are watched on a thread of their own, with its own small runtime: a signal
+//! stops the run the moment it arrives, whatever the run's thread is doing (a synchronous
+//! `global_setup`, a scenario that blocks), and a signal received during `global_setup`
+//! keeps every worker from starting.
+
+use std::io;
 
 use molotov_core::{Shutdown, StopCause};
+use tokio::sync::oneshot;
 
-/// Watches for SIGINT and SIGTERM until the process ends; spawn it on the run's runtime.
-pub(crate) async fn watch(shutdown: Shutdown) {
-    let mut signals = Signals::new();
+/// The watching thread; dropping this ends it.
+pub(crate) struct Watcher {
+    _stop: oneshot::Sender<()>,
+}
+
+/// Starts watching SIGINT and SIGTERM for `shutdown`; they are listened to when this returns.
+pub(crate) fn watch(shutdown: Shutdown) -> io::Result<Watcher> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (ready, listening) = std::sync::mpsc::channel::<()>();
+    std::thread::Builder::new()
+        .name("molotov-signals".into())
+        .spawn(move || {
+            let signals = {
+                let _context = runtime.enter();
+                Signals::new()
+            };
+            let _ = ready.send(());
+            runtime.block_on(async {
+                tokio::select! {
+                    () = stop_on(signals, &shutdown) => {}
+                    _ = stopped => {}
+                }
+            });
+        })?;
+    // The thread sends once its handlers are installed; if it died, watch nothing.
+    let _ = listening.recv();
+    Ok(Watcher { _stop: stop })
+}
+
+/// The first signal stops the run gracefully, the second aborts it.
+async fn stop_on(mut signals: Signals, shutdown: &Shutdown) {
     signals.next().await;
     shutdown.stop(StopCause::Interrupted);
     signals.next().await;
     shutdown.abort(StopCause::Interrupted);
 }
 
+/// The signals that stop a run, listened to from their creation on.
 #[cfg(unix)]
 struct Signals {
     interrupt: Option<tokio::signal::unix::Signal>,
@@ -20,6 +60,7 @@ struct Signals {
 
 #[cfg(unix)]
 impl Signals {
+    /// Starts listening; must be called in a tokio runtime's context.
     fn new() -> Self {
         use tokio::signal::unix::{SignalKind, signal};
         Signals {
@@ -44,11 +85,13 @@ impl Signals {
     }
 }
 
+/// Ctrl-C, listened to from the first wait on.
 #[cfg(not(unix))]
 struct Signals;
 
 #[cfg(not(unix))]
 impl Signals {
+    /// Ctrl-C is listened to from the first wait on.
     fn new() -> Self {
         Signals
     }

@@ -147,7 +147,7 @@ async fn auth_timeouts_redirects_and_names() {
             );
 
             let followed = s.get(&url("/redirect/2")).send().await?;
-            ensure!(followed.status() == 200 && followed.history().len() == 3);
+            ensure!(followed.status() == 200 && followed.history().len() == 2);
             ensure!(followed.url().path() == "/");
             let stopped = s
                 .get(&url("/redirect/2"))

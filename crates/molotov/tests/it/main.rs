@@ -1,1 +1,21 @@
-//! Integration tests.
+//! End-to-end tests of the command line: the example load tests run as real processes against
+//! an in-process `molotov_target::Target`, observed through their exit code, their output, the
+//! `--json` results and the server's own counters.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::disallowed_methods,
+    reason = "test code: a failed unwrap is a failed test, and polling with a deadline sleeps"
+)]
+
+mod cli;
+mod config;
+mod console;
+mod counts;
+mod examples;
+mod exit_codes;
+mod output;
+mod pacing;
+mod stopping;
+mod support;

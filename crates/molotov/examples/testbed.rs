@@ -1,0 +1,131 @@
+//! A load test for the command line's own tests: what it runs is chosen by environment
+//! variables, so one binary covers every case.
+//!
+//! - `MOLOTOV_TARGET`: the server (default `http://localhost:8080`).
+//! - `TESTBED_SCENARIOS`: comma-separated scenarios to define (default `ok`):
+//!   - `ok`: `GET /`, expects 200;
+//!   - `fail`: `GET /status/500`, fails with an error that has a cause;
+//!   - `slow`: `GET /delay/{TESTBED_DELAY_MS}` (default 20000), expects 200;
+//!   - `panic`: panics.
+//! - `TESTBED_FAIL`: a fixture that fails (`global_setup`, `setup`, `setup_session`,
+//!   `teardown_session`, `teardown`, `global_teardown`).
+//! - `TESTBED_PRINT=1`: every fixture prints `fixture: NAME` (and the worker) when called.
+//! - `TESTBED_GLOBAL_SETUP_MS`: `global_setup` takes this long (after printing).
+
+#![allow(
+    clippy::print_stdout,
+    reason = "the fixtures print their calls for the tests to check"
+)]
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use molotov::prelude::*;
+
+static API: LazyLock<String> = LazyLock::new(|| {
+    std::env::var("MOLOTOV_TARGET").unwrap_or_else(|_| "http://localhost:8080".to_owned())
+});
+
+static DELAY_MS: LazyLock<u64> = LazyLock::new(|| {
+    std::env::var("TESTBED_DELAY_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000)
+});
+
+/// A failure with a cause, to check that `-v` shows the chain.
+#[derive(Debug)]
+struct StatusError {
+    status: u16,
+    source: std::io::Error,
+}
+
+impl fmt::Display for StatusError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the server answered {}", self.status)
+    }
+}
+
+impl std::error::Error for StatusError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+async fn ok(session: Session) -> ScenarioResult {
+    let response = session.get(&format!("{}/", API.as_str())).send().await?;
+    ensure!(response.status() == 200, "status was {}", response.status());
+    Ok(())
+}
+
+async fn fail(session: Session) -> ScenarioResult {
+    let response = session
+        .get(&format!("{}/status/500", API.as_str()))
+        .send()
+        .await?;
+    Err(Box::new(StatusError {
+        status: response.status().as_u16(),
+        source: std::io::Error::other("the testbed expected a failure"),
+    }))
+}
+
+async fn slow(session: Session) -> ScenarioResult {
+    let url = format!("{}/delay/{}", API.as_str(), *DELAY_MS);
+    let response = session.get(&url).send().await?;
+    ensure!(response.status() == 200, "status was {}", response.status());
+    Ok(())
+}
+
+#[allow(clippy::unused_async, reason = "a scenario is an async fn")]
+async fn panics(_session: Session) -> ScenarioResult {
+    panic!("the testbed panics on purpose");
+}
+
+/// Prints the call if asked to, and fails if this is the fixture asked to fail.
+fn fixture(name: &str, worker: Option<usize>) -> Result<(), BoxError> {
+    if std::env::var("TESTBED_PRINT").is_ok_and(|v| v == "1") {
+        match worker {
+            Some(w) => println!("fixture: {name} {w}"),
+            None => println!("fixture: {name}"),
+        }
+    }
+    if name == "global_setup" {
+        if let Some(ms) = std::env::var("TESTBED_GLOBAL_SETUP_MS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+        {
+            #[allow(
+                clippy::disallowed_methods,
+                reason = "global_setup is synchronous and runs before any worker"
+            )]
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+    }
+    if std::env::var("TESTBED_FAIL").is_ok_and(|v| v == name) {
+        return Err(format!("{name} fails on purpose").into());
+    }
+    Ok(())
+}
+
+fn main() -> std::process::ExitCode {
+    let chosen = std::env::var("TESTBED_SCENARIOS").unwrap_or_else(|_| "ok".to_owned());
+    let mut plan = Plan::new();
+    for name in chosen.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let scenario = match name {
+            "ok" => Scenario::new("ok", ok),
+            "fail" => Scenario::new("fail", fail),
+            "slow" => Scenario::new("slow", slow),
+            "panic" => Scenario::new("panic", panics),
+            other => panic!("TESTBED_SCENARIOS: unknown scenario {other:?}"),
+        };
+        plan = plan.scenario(scenario);
+    }
+    let plan = plan
+        .global_setup(|_| fixture("global_setup", None))
+        .setup(|worker, _| async move { fixture("setup", Some(worker)).map(|()| None) })
+        .setup_session(|worker, _| async move { fixture("setup_session", Some(worker)) })
+        .teardown_session(|worker, _| async move { fixture("teardown_session", Some(worker)) })
+        .teardown(|worker| fixture("teardown", Some(worker)))
+        .global_teardown(|_| fixture("global_teardown", None));
+    molotov::main(plan)
+}

@@ -1,0 +1,466 @@
+//! Shared helpers: the example binaries run as real processes (always with a deadline, and
+//! killed if a test gives up on them), a target server, polling with a deadline.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Mutex, Once};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use molotov_target::{Target, TargetConfig};
+
+/// How long any run may take before the test kills it and fails: generous, for a loaded
+/// machine; runs that finish normally take a fraction of it.
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A target server on `127.0.0.1:0`.
+pub(crate) fn target() -> Target {
+    Target::start(TargetConfig::default()).expect("the target server starts")
+}
+
+/// A base URL on a port nobody listens on: bound, read, released.
+pub(crate) fn refused_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    let port = listener.local_addr().expect("local address").port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// The directory cargo put this test binary's examples in: `<target>/<profile>/examples`.
+fn examples_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    // <target>/<profile>/deps/it-HASH
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test binary is in <target>/<profile>/deps");
+    profile_dir.join("examples")
+}
+
+/// Builds the examples once per test process (cargo makes it a no-op when they are fresh),
+/// with the profile and target directory of this test binary. Under nextest, where every
+/// test is a process, once per test run: a marker file named after the run says it is done.
+fn build_examples() {
+    static BUILT: Once = Once::new();
+    BUILT.call_once(|| {
+        let dir = examples_dir();
+        let marker = std::env::var("NEXTEST_RUN_ID")
+            .ok()
+            .map(|id| dir.join(format!(".it-built-{id}")));
+        if marker.as_ref().is_some_and(|m| m.exists()) {
+            return;
+        }
+        let profile_dir = dir.parent().expect("profile directory");
+        let target_dir = profile_dir.parent().expect("target directory");
+        let profile = match profile_dir.file_name().and_then(|n| n.to_str()) {
+            Some("debug") | None => "dev".to_owned(),
+            Some(other) => other.to_owned(),
+        };
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| env!("CARGO").to_owned());
+        let mut command = Command::new(cargo);
+        // The variables cargo sets for this test binary would change the fingerprints of
+        // the workspace's crates (and rebuild them, here and again in the next `cargo test`).
+        for (key, _) in std::env::vars_os() {
+            let key = key.to_string_lossy();
+            let per_crate = [
+                "CARGO_PKG_",
+                "CARGO_MANIFEST_",
+                "CARGO_CRATE_",
+                "CARGO_BIN_",
+            ]
+            .iter()
+            .any(|prefix| key.starts_with(prefix));
+            if per_crate || key == "CARGO_PRIMARY_PACKAGE" || key == "CARGO_TARGET_TMPDIR" {
+                command.env_remove(&*key);
+            }
+        }
+        let output = command
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "molotov",
+                "--examples",
+                "--profile",
+            ])
+            .arg(&profile)
+            .arg("--target-dir")
+            .arg(target_dir)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdin(Stdio::null())
+            .output()
+            .expect("cargo runs");
+        assert!(
+            output.status.success(),
+            "cargo build --examples failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        if let Some(marker) = marker {
+            // Markers of earlier runs go; this run's says the examples are fresh.
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                if entry
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(".it-built-")
+                {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+            let _ = std::fs::write(marker, b"");
+        }
+    });
+}
+
+/// The path of example `name`, built.
+pub(crate) fn example(name: &str) -> PathBuf {
+    build_examples();
+    let path = examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(path.exists(), "{} was not built", path.display());
+    path
+}
+
+/// A command line for an example, with none of the testbed's variables inherited.
+pub(crate) struct Molotov {
+    command: Command,
+}
+
+/// The `testbed` example (scenarios and fixtures chosen by `TESTBED_*` variables).
+pub(crate) fn testbed() -> Molotov {
+    molotov("testbed")
+}
+
+/// Example `name`.
+pub(crate) fn molotov(name: &str) -> Molotov {
+    let mut command = Command::new(example(name));
+    for var in [
+        "MOLOTOV_TARGET",
+        "TESTBED_SCENARIOS",
+        "TESTBED_FAIL",
+        "TESTBED_PRINT",
+        "TESTBED_DELAY_MS",
+        "TESTBED_GLOBAL_SETUP_MS",
+        "RUST_BACKTRACE",
+    ] {
+        command.env_remove(var);
+    }
+    command.stdin(Stdio::null());
+    Molotov { command }
+}
+
+impl Molotov {
+    /// Aims the load test at `url` (a base URL without a trailing `/`).
+    pub(crate) fn url(mut self, url: &str) -> Self {
+        self.command.env("MOLOTOV_TARGET", url);
+        self
+    }
+
+    /// Aims the load test at `target`.
+    pub(crate) fn at(self, target: &Target) -> Self {
+        self.url(&target.url(""))
+    }
+
+    /// The testbed's scenarios (`TESTBED_SCENARIOS`).
+    pub(crate) fn scenarios(self, names: &str) -> Self {
+        self.env("TESTBED_SCENARIOS", names)
+    }
+
+    /// An environment variable.
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Command-line arguments.
+    pub(crate) fn args<S: AsRef<std::ffi::OsStr>>(
+        mut self,
+        args: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.command.args(args);
+        self
+    }
+
+    /// Runs to the end (at most [`TIMEOUT`]).
+    pub(crate) fn run(self) -> Finished {
+        self.spawn().wait(TIMEOUT)
+    }
+
+    /// Starts the process; its output is collected in the background.
+    pub(crate) fn spawn(mut self) -> Running {
+        self.command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        Running::start(self.command, true)
+    }
+
+    /// Starts the process with a stdout pipe that nobody reads until [`Running::wait`].
+    pub(crate) fn spawn_unread_stdout(mut self) -> Running {
+        self.command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        Running::start(self.command, false)
+    }
+
+    /// The command, for tests that wrap it (in `sh -c`...).
+    pub(crate) fn into_command(self) -> Command {
+        self.command
+    }
+}
+
+/// Output read so far by a background thread.
+#[derive(Clone, Default)]
+struct Collected(Arc<Mutex<Vec<u8>>>);
+
+impl Collected {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+enum Stdout {
+    Collected(Collected, JoinHandle<()>),
+    Unread(ChildStdout),
+}
+
+/// A running process; killed when dropped before it ended (a failed assertion, a timeout).
+pub(crate) struct Running {
+    child: Option<Child>,
+    started: Instant,
+    stdout: Option<Stdout>,
+    stderr: Option<(Collected, JoinHandle<()>)>,
+}
+
+/// Reads `from` to its end in a background thread.
+fn collect(mut from: impl std::io::Read + Send + 'static) -> (Collected, JoinHandle<()>) {
+    let collected = Collected::default();
+    let sink = collected.clone();
+    let thread = std::thread::spawn(move || {
+        let mut buffer = [0u8; 8192];
+        loop {
+            match from.read(&mut buffer) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => sink.0.lock().unwrap().extend_from_slice(&buffer[..n]),
+            }
+        }
+    });
+    (collected, thread)
+}
+
+/// Joins a collecting thread and returns everything read.
+fn collected((text, thread): (Collected, JoinHandle<()>)) -> String {
+    let _ = thread.join();
+    text.text()
+}
+
+impl Running {
+    /// Spawns `command` (stdout and stderr piped); `read_stdout: false` leaves stdout unread.
+    pub(crate) fn start(mut command: Command, read_stdout: bool) -> Running {
+        let started = Instant::now();
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
+        let stdout = child.stdout.take().map(|out| {
+            if read_stdout {
+                let (text, thread) = collect(out);
+                Stdout::Collected(text, thread)
+            } else {
+                Stdout::Unread(out)
+            }
+        });
+        let stderr = child.stderr.take().map(collect);
+        Running {
+            child: Some(child),
+            started,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Watches an already spawned process whose outputs the test handles itself.
+    pub(crate) fn adopt(child: Child) -> Running {
+        Running {
+            child: Some(child),
+            started: Instant::now(),
+            stdout: None,
+            stderr: None,
+        }
+    }
+
+    fn child(&mut self) -> &mut Child {
+        self.child
+            .as_mut()
+            .expect("the process was not waited for yet")
+    }
+
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// Sends `signal` (`"INT"`, `"TERM"`) with `kill`.
+    pub(crate) fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.pid().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// What the process wrote on stdout so far (empty while it is left unread).
+    pub(crate) fn stdout_so_far(&self) -> String {
+        match &self.stdout {
+            Some(Stdout::Collected(text, _)) => text.text(),
+            _ => String::new(),
+        }
+    }
+
+    /// Whether the process has ended.
+    pub(crate) fn has_exited(&mut self) -> bool {
+        self.child().try_wait().expect("try_wait").is_some()
+    }
+
+    /// Waits for the end, at most `timeout`; kills the process and fails the test after it.
+    pub(crate) fn wait(mut self, timeout: Duration) -> Finished {
+        let deadline = Instant::now() + timeout;
+        let status = loop {
+            if let Some(status) = self.child().try_wait().expect("try_wait") {
+                break Some(status);
+            }
+            if Instant::now() >= deadline {
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let elapsed = self.started.elapsed();
+        if status.is_none() {
+            let _ = self.child().kill();
+            let _ = self.child().wait();
+        }
+        self.child = None;
+        let stdout = match self.stdout.take() {
+            Some(Stdout::Collected(text, thread)) => collected((text, thread)),
+            Some(Stdout::Unread(out)) => collected(collect(out)),
+            None => String::new(),
+        };
+        let stderr = self.stderr.take().map(collected).unwrap_or_default();
+        let finished = Finished {
+            code: status.and_then(|s| s.code()),
+            stdout,
+            stderr,
+            elapsed,
+        };
+        assert!(
+            status.is_some(),
+            "the process did not end within {timeout:?}; killed it\n{finished}"
+        );
+        finished
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = self.child.as_mut() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// An ended process.
+pub(crate) struct Finished {
+    /// The exit code (`None` if killed by a signal).
+    pub(crate) code: Option<i32>,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    /// From the spawn to the observed end.
+    pub(crate) elapsed: Duration,
+}
+
+impl std::fmt::Display for Finished {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit code: {:?} after {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.code, self.elapsed, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Finished {
+    /// Fails unless the exit code is `code`.
+    #[track_caller]
+    pub(crate) fn code(&self, code: i32) -> &Self {
+        assert_eq!(self.code, Some(code), "unexpected exit code\n{self}");
+        self
+    }
+
+    /// Fails unless stdout contains every one of `texts`.
+    #[track_caller]
+    pub(crate) fn stdout_has(&self, texts: &[&str]) -> &Self {
+        for text in texts {
+            assert!(self.stdout.contains(text), "stdout lacks {text:?}\n{self}");
+        }
+        self
+    }
+
+    /// Fails unless stdout contains `texts` in this order.
+    #[track_caller]
+    pub(crate) fn stdout_in_order(&self, texts: &[&str]) -> &Self {
+        let mut rest = self.stdout.as_str();
+        for text in texts {
+            match rest.find(text) {
+                Some(at) => rest = &rest[at + text.len()..],
+                None => {
+                    panic!("stdout lacks {text:?} (after the previous ones: {texts:?})\n{self}")
+                }
+            }
+        }
+        self
+    }
+
+    /// Fails unless stderr is exactly one line starting with `error:`; returns it.
+    #[track_caller]
+    pub(crate) fn one_error_line(&self) -> &str {
+        let lines: Vec<&str> = self.stderr.lines().collect();
+        assert!(
+            lines.len() == 1 && lines[0].starts_with("error:") && self.stderr.ends_with('\n'),
+            "stderr should be one `error:` line\n{self}"
+        );
+        lines[0]
+    }
+
+    /// Fails if anything was printed on stderr that looks like a panic.
+    #[track_caller]
+    pub(crate) fn no_panic(&self) -> &Self {
+        assert!(
+            !self.stderr.contains("panicked") && !self.stderr.contains("panic"),
+            "a panic was reported\n{self}"
+        );
+        self
+    }
+}
+
+/// Polls `condition` every few milliseconds until it holds; fails the test after `timeout`.
+#[track_caller]
+pub(crate) fn wait_until(timeout: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !condition() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// A temporary file holding `content`.
+pub(crate) fn temp_file(content: &str) -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().expect("a temporary file");
+    std::fs::write(file.path(), content).expect("write the temporary file");
+    file
+}
+
+/// Reads and parses a JSON results file.
+#[track_caller]
+pub(crate) fn read_json(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("{} is not JSON: {e}\n{text}", path.display()))
+}
