@@ -82,26 +82,39 @@ impl Driven {
         }
     }
 
-    /// Steps the coroutine as the current asyncio task.
-    fn run(&mut self, py: Python<'_>, resume: Resume, cx: &mut Context<'_>) -> Poll<Output> {
+    /// Steps the coroutine as the current asyncio task, and starts the request it awaits.
+    ///
+    /// The request is polled outside the task's steps: sending it fires events, whose
+    /// handlers are coroutines driven (and made current) in their turn.
+    fn run(&mut self, py: Python<'_>, mut resume: Resume, cx: &mut Context<'_>) -> Poll<Output> {
         let Some(task) = self.task.as_ref().map(|t| t.clone_ref(py)) else {
             return self.finish(py, Err(PyRuntimeError::new_err("no coroutine")));
         };
         let bridge = self.bridge.clone();
         let event_loop = bridge.event_loop.bind(py);
-        if let Err(e) = bridge.enter_task.call1(py, (event_loop, &task)) {
-            return self.finish(py, Err(e));
-        }
-        let poll = self.steps(py, resume, cx);
-        let _ = bridge.leave_task.call1(py, (event_loop, &task));
-        if poll.is_pending() {
+        loop {
+            if let Err(e) = bridge.enter_task.call1(py, (event_loop, &task)) {
+                return self.finish(py, Err(e));
+            }
+            let poll = self.steps(py, resume, cx);
+            // Leaving cannot fail: the task entered just above is still the current one.
+            let _ = bridge.leave_task.call1(py, (event_loop, &task));
+            if poll.is_ready() {
+                return poll;
+            }
+            if let State::Request { exchange, pending } = &mut self.state {
+                if let Poll::Ready(result) = exchange.as_mut().poll(cx) {
+                    resume = Resume::Answered(pending.clone_ref(py), result);
+                    continue;
+                }
+            }
             let mut cancel = self.cancel.borrow_mut();
             match &cancel.waker {
                 Some(w) if w.will_wake(cx.waker()) => {}
                 _ => cancel.waker = Some(cx.waker().clone()),
             }
+            return Poll::Pending;
         }
-        poll
     }
 
     fn steps(&mut self, py: Python<'_>, mut resume: Resume, cx: &mut Context<'_>) -> Poll<Output> {
@@ -144,7 +157,10 @@ impl Driven {
 
     fn finish(&mut self, py: Python<'_>, result: PyResult<Bound<'_, PyAny>>) -> Poll<Output> {
         self.state = State::Finished;
-        self.coro = None;
+        if let (Some(coro), Err(_)) = (self.coro.take(), &result) {
+            // It may never have started: close it so Python does not warn it was not awaited.
+            let _ = coro.bind(py).call_method0(intern!(py, "close"));
+        }
         self.task = None;
         Poll::Ready(match result {
             Ok(value) => Ok(self.keep_value.then(|| value.unbind())),
@@ -162,17 +178,11 @@ impl Driven {
         if let Ok(pending) = yielded.cast::<Pending>() {
             let job = pending.borrow_mut().take_job();
             if let Some(job) = job {
-                let mut exchange: Exchange = Box::pin(job.send());
-                // Poll at once: the request is written before the GIL is released.
-                return match exchange.as_mut().poll(cx) {
-                    Poll::Ready(result) => {
-                        Next::Again(Resume::Answered(pending.clone().unbind(), result))
-                    }
-                    Poll::Pending => Next::Wait(State::Request {
-                        exchange,
-                        pending: pending.clone().unbind(),
-                    }),
-                };
+                // `run` polls it at once: the request is written before the GIL is released.
+                return Next::Wait(State::Request {
+                    exchange: Box::pin(job.send()),
+                    pending: pending.clone().unbind(),
+                });
             }
         }
         if yielded.is_none() {
