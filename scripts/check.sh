@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The project's test command: formatting, lints, every test, docs. CI runs exactly this.
+# The project's test command: formatting, lints, every Rust test, docs, then the Python package
+# built with `pip install .` into a fresh virtualenv and its pytest suite. CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,5 +25,18 @@ cargo test --doc --workspace
 
 step "docs (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace
+
+step "python package: pip install . into a fresh virtualenv"
+venv="$PWD/target/check-venv"
+rm -rf "$venv"
+python3 -m venv "$venv"
+"$venv/bin/python" -m pip install --quiet --upgrade pip
+"$venv/bin/python" -m pip install --quiet . pytest aiohttp mypy
+
+step "python tests (pytest python/tests)"
+"$venv/bin/python" -m pytest python/tests -q
+
+step "type stubs match the extension (mypy stubtest)"
+"$venv/bin/python" -m mypy.stubtest molotov._molotov --allowlist python/stubtest-allowlist.txt
 
 step "all checks passed"

@@ -4,18 +4,31 @@
 
 use std::fmt::Write as _;
 
-use molotov_http::{Error, Request, Response};
+use http::HeaderMap;
+use molotov_http::{ClientConfig, Error, Request, Response};
 
 /// The longest body shown; the rest is summarised.
 const BODY_LIMIT: usize = 4096;
 
-/// `METHOD URL`, headers, body; then the status line, headers and body of the response (or the
-/// error).
-pub(crate) fn exchange(request: &Request, response: Result<&Response, &Error>) -> String {
+/// `METHOD URL`, headers (the request's, then the session's it does not override, then the
+/// client's `User-Agent`), body; then the status line, headers and body of the response (or
+/// the error). `Host`, `Accept` and `Content-Length` are added on the wire and not shown.
+pub(crate) fn exchange(
+    request: &Request,
+    client: &ClientConfig,
+    response: Result<&Response, &Error>,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "\n{} {}", request.method, request.url);
-    for (name, value) in &request.headers {
+    let defaults = client
+        .headers
+        .iter()
+        .filter(|(name, _)| !request.headers.contains_key(*name));
+    for (name, value) in request.headers.iter().chain(defaults) {
         let _ = writeln!(out, "{name}: {}", String::from_utf8_lossy(value.as_bytes()));
+    }
+    if !has(&request.headers, &client.headers, &http::header::USER_AGENT) {
+        let _ = writeln!(out, "user-agent: {}", client.user_agent);
     }
     if !request.body.is_empty() {
         let _ = write!(out, "\n{}\n", body(&request.body, None));
@@ -40,6 +53,10 @@ pub(crate) fn exchange(request: &Request, response: Result<&Response, &Error>) -
         }
     }
     out
+}
+
+fn has(headers: &HeaderMap, defaults: &HeaderMap, name: &http::HeaderName) -> bool {
+    headers.contains_key(name) || defaults.contains_key(name)
 }
 
 fn body(bytes: &[u8], encoding: Option<&str>) -> String {

@@ -76,7 +76,13 @@ async fn a_failure_notice_carries_the_worker_scenario_and_error() {
 async fn very_verbose_runs_dump_every_exchange() {
     let target = target();
     let url = target.url("/status/202");
-    let plan = Plan::new().scenario(get_ok("s", &url));
+    let plan = Plan::new().scenario(get_ok("s", &url)).setup(|_, _| async {
+        let mut options = molotov_core::SessionOptions::default();
+        options
+            .headers
+            .insert("x-session", http::HeaderValue::from_static("on"));
+        Ok(Some(options))
+    });
     let loud = RunConfig {
         verbose: 2,
         ..config(1, 2)
@@ -95,6 +101,9 @@ async fn very_verbose_runs_dump_every_exchange() {
     assert!(dump.contains(&format!("GET {url}")), "{dump}");
     assert!(dump.contains("202"), "{dump}");
     assert!(dump.contains(r#"{"status": 202}"#), "{dump}");
+    // The session's headers and the default User-Agent are shown, as they are sent.
+    assert!(dump.contains("x-session: on"), "{dump}");
+    assert!(dump.contains("user-agent: molotov/"), "{dump}");
 
     // A failed request is dumped with its error.
     let refused = crate::support::refused_url();
