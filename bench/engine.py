@@ -9,7 +9,7 @@ What it measures (2-core machine: the target on core 0, the load generator on co
 - peak RSS of one process running 10,000 workers with keep-alive connections.
 
 Usage: python3 bench/engine.py [--rounds 5] [--duration 5] [--skip-memory]
-Needs wrk (apt-get install wrk) and taskset (util-linux).
+Installs wrk from Debian if it is missing; needs taskset (util-linux).
 """
 
 import argparse
@@ -85,9 +85,13 @@ def main():
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--skip-memory", action="store_true")
     opts = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("wrk is missing: installing it from Debian (apt-get install wrk)")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
     for tool in ("wrk", "taskset", "cargo"):
         if shutil.which(tool) is None:
-            sys.exit(f"error: {tool} is needed (wrk: apt-get install wrk)")
+            sys.exit(f"error: {tool} is needed")
     build()
     target, url = start_target()
     env = dict(os.environ, MOLOTOV_TARGET=url + "/")

@@ -2,7 +2,7 @@
 //! `sending_request` and `response_received` events (Molotov's example6), and prints the
 //! concurrency seen through `current_workers`.
 //!
-//! `MOLOTOV_TARGET` is the server (default `http://localhost:8080`).
+//! `MOLOTOV_TARGET` is the server (default `http://127.0.0.1:8080`).
 
 #![allow(
     clippy::print_stdout,
@@ -18,7 +18,7 @@ use std::time::Instant;
 use molotov::prelude::*;
 
 static API: LazyLock<String> = LazyLock::new(|| {
-    std::env::var("MOLOTOV_TARGET").unwrap_or_else(|_| "http://localhost:8080".to_owned())
+    std::env::var("MOLOTOV_TARGET").unwrap_or_else(|_| "http://127.0.0.1:8080".to_owned())
 });
 
 #[scenario(weight = 100)]

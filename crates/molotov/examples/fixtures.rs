@@ -1,7 +1,7 @@
 //! Every fixture, in the order Molotov calls them, with a synchronous request in
 //! `global_setup` (Molotov's `json_request`) and session options returned by `setup`.
 //!
-//! `MOLOTOV_TARGET` is the server (default `http://localhost:8080`).
+//! `MOLOTOV_TARGET` is the server (default `http://127.0.0.1:8080`).
 
 #![allow(
     clippy::print_stdout,
@@ -14,7 +14,7 @@ use molotov::http::{HeaderValue, Method, Request};
 use molotov::prelude::*;
 
 static API: LazyLock<String> = LazyLock::new(|| {
-    std::env::var("MOLOTOV_TARGET").unwrap_or_else(|_| "http://localhost:8080".to_owned())
+    std::env::var("MOLOTOV_TARGET").unwrap_or_else(|_| "http://127.0.0.1:8080".to_owned())
 });
 
 /// An object attached to each session, as Molotov's docs attach one with `get_context`.

@@ -4,14 +4,14 @@
 //! molotov-target --port 8080 &
 //! cargo run --release --example hello -- -w 10 -d 5
 //! ```
-//! `MOLOTOV_TARGET` changes the server (default `http://localhost:8080`).
+//! `MOLOTOV_TARGET` changes the server (default `http://127.0.0.1:8080`).
 
 use std::sync::LazyLock;
 
 use molotov::prelude::*;
 
 static API: LazyLock<String> = LazyLock::new(|| {
-    std::env::var("MOLOTOV_TARGET").unwrap_or_else(|_| "http://localhost:8080".to_owned())
+    std::env::var("MOLOTOV_TARGET").unwrap_or_else(|_| "http://127.0.0.1:8080".to_owned())
 });
 
 #[scenario(weight = 40)]

@@ -1,7 +1,7 @@
 //! A load test for the command line's own tests: what it runs is chosen by environment
 //! variables, so one binary covers every case.
 //!
-//! - `MOLOTOV_TARGET`: the server (default `http://localhost:8080`).
+//! - `MOLOTOV_TARGET`: the server (default `http://127.0.0.1:8080`).
 //! - `TESTBED_SCENARIOS`: comma-separated scenarios to define (default `ok`):
 //!   - `ok`: `GET /`, expects 200;
 //!   - `fail`: `GET /status/500`, fails with an error that has a cause;
@@ -23,7 +23,7 @@ use std::sync::LazyLock;
 use molotov::prelude::*;
 
 static API: LazyLock<String> = LazyLock::new(|| {
-    std::env::var("MOLOTOV_TARGET").unwrap_or_else(|_| "http://localhost:8080".to_owned())
+    std::env::var("MOLOTOV_TARGET").unwrap_or_else(|_| "http://127.0.0.1:8080".to_owned())
 });
 
 static DELAY_MS: LazyLock<u64> = LazyLock::new(|| {
