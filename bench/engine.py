@@ -13,15 +13,12 @@ Installs wrk from Debian if it is missing; needs taskset (util-linux).
 """
 
 import argparse
-import json
 import os
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
-import time
-import urllib.request
+
+from measure import measure, median_table, peak_rss_mb, start_target
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
@@ -33,50 +30,6 @@ def build():
         cwd=ROOT,
         check=True,
     )
-
-
-def start_target():
-    proc = subprocess.Popen(
-        ["taskset", "-c", "0", os.path.join(RELEASE, "molotov-target"), "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    line = proc.stdout.readline().strip()
-    url = line.rsplit(" ", 1)[-1]
-    return proc, url
-
-
-def served(url):
-    with urllib.request.urlopen(url + "/stats") as resp:
-        return json.load(resp)["requests"]
-
-
-def child_cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
-def measure(cmd, url, env=None):
-    """Runs `cmd` on core 1; returns (CPU microseconds per request, requests per second)."""
-    before_cpu, before_req = child_cpu(), served(url)
-    start = time.monotonic()
-    subprocess.run(["taskset", "-c", "1"] + cmd, check=True, env=env,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.monotonic() - start
-    cpu, requests = child_cpu() - before_cpu, served(url) - before_req
-    return cpu / requests * 1e6, requests / wall
-
-
-def peak_rss_mb(cmd, env):
-    """Peak RSS of `cmd`, measured in a fresh interpreter so only that child counts."""
-    probe = (
-        "import resource, subprocess, sys; "
-        "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-    )
-    out = subprocess.run([sys.executable, "-c", probe] + cmd, env=env, check=True,
-                         capture_output=True, text=True).stdout
-    return int(out.strip()) / 1024
 
 
 def main():
@@ -93,7 +46,7 @@ def main():
         if shutil.which(tool) is None:
             sys.exit(f"error: {tool} is needed")
     build()
-    target, url = start_target()
+    target, url = start_target(os.path.join(RELEASE, "molotov-target"))
     env = dict(os.environ, MOLOTOV_TARGET=url + "/")
     hello = os.path.join(RELEASE, "examples", "hello")
     runs = {"wrk -t1 -c10": [], "hello -w 10 (Rust engine)": []}
@@ -107,11 +60,7 @@ def main():
                 cpu, rate = measure(cmd, url, env)
                 runs[name].append(round(cpu, 2))
                 rates[name].append(rate)
-        print(f"{'load generator':<30} {'CPU us/req':>11} {'req/s':>10}  each round (us/req)")
-        medians = {}
-        for name, values in runs.items():
-            medians[name] = statistics.median(values)
-            print(f"{name:<30} {medians[name]:>11.2f} {statistics.median(rates[name]):>10.0f}  {values}")
+        medians = median_table("load generator", runs, rates)
         ratio = medians["hello -w 10 (Rust engine)"] / medians["wrk -t1 -c10"]
         print(f"ratio hello/wrk CPU per request: {ratio:.2f}x")
         if not opts.skip_memory:

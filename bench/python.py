@@ -14,15 +14,12 @@ Usage: python3 bench/python.py [--rounds 5] [--duration 5] [--skip-memory] [--sk
 """
 
 import argparse
-import json
 import os
-import resource
 import shutil
-import statistics
 import subprocess
 import sys
-import time
-import urllib.request
+
+from measure import measure, median_table, peak_rss_mb, start_target
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, "bench", ".work")
@@ -35,44 +32,6 @@ def venv(name, packages):
         subprocess.run([sys.executable, "-m", "venv", path], check=True)
     subprocess.run([os.path.join(path, "bin", "pip"), "install", "-q", *packages], check=True)
     return os.path.join(path, "bin")
-
-
-def start_target(bin_dir):
-    proc = subprocess.Popen(
-        ["taskset", "-c", "0", os.path.join(bin_dir, "molotov-target"), "--port", "0"],
-        stdout=subprocess.PIPE, text=True)
-    url = proc.stdout.readline().strip().rsplit(" ", 1)[-1]
-    return proc, url
-
-
-def served(url):
-    with urllib.request.urlopen(url + "/stats") as resp:
-        return json.load(resp)["requests"]
-
-
-def child_cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
-def measure(cmd, url):
-    """CPU microseconds per scenario run (one request per run) and runs per second."""
-    before_cpu, before_req = child_cpu(), served(url)
-    start = time.monotonic()
-    subprocess.run(["taskset", "-c", "1", *cmd], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.monotonic() - start
-    cpu, runs = child_cpu() - before_cpu, served(url) - before_req
-    return cpu / runs * 1e6, runs / wall
-
-
-def peak_rss_mb(cmd):
-    probe = ("import resource, subprocess, sys; "
-             "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True); "
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", probe, *cmd], check=True,
-                         capture_output=True, text=True).stdout
-    return int(out.strip()) / 1024
 
 
 def main():
@@ -90,7 +49,7 @@ def main():
     else:
         theirs = venv("molotov26", ["molotov==2.6"])
         ours = venv("ours", [ROOT])
-    target, url = start_target(ours)
+    target, url = start_target(os.path.join(ours, "molotov-target"))
     # The seed script talks to localhost:8080; --connect-to sends that to the target instead
     # (ours), and Molotov 2.6 gets a copy of the script with the URL rewritten.
     host_port = url.split("//", 1)[1]
@@ -111,11 +70,8 @@ def main():
                 c, r = measure(cmd, url)
                 cpu[name].append(round(c, 2))
                 rate[name].append(r)
-        print(f"{'tool':<24} {'CPU us/run':>11} {'runs/s':>9}  each round (us/run)")
-        medians = {}
-        for name in commands:
-            medians[name] = statistics.median(cpu[name])
-            print(f"{name:<24} {medians[name]:>11.2f} {statistics.median(rate[name]):>9.0f}  {cpu[name]}")
+        # One request per scenario run: CPU per request is CPU per run.
+        medians = median_table("tool (one request per run)", cpu, rate)
         ratio = medians["molotov 2.6"] / medians["molotov (Rust engine)"]
         print(f"Molotov 2.6 / ours: {ratio:.1f}x less CPU per run (target: >= 9x, ours <= 15 us)")
         if not opts.skip_memory:

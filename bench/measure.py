@@ -1,0 +1,61 @@
+"""What both benchmarks share: a pinned target server, its request counter, and the CPU time
+and peak memory of a load generator run as a child process."""
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+
+def start_target(binary):
+    """Starts `binary --port 0` on core 0; returns the process and its base URL."""
+    proc = subprocess.Popen(["taskset", "-c", "0", binary, "--port", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    url = proc.stdout.readline().strip().rsplit(" ", 1)[-1]
+    return proc, url
+
+
+def served(url):
+    """Requests the target has answered so far."""
+    with urllib.request.urlopen(url + "/stats") as resp:
+        return json.load(resp)["requests"]
+
+
+def child_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def measure(cmd, url, env=None):
+    """Runs `cmd` on core 1; returns (CPU microseconds per request served, requests/second)."""
+    before_cpu, before_req = child_cpu(), served(url)
+    start = time.monotonic()
+    subprocess.run(["taskset", "-c", "1", *cmd], check=True, env=env,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wall = time.monotonic() - start
+    cpu, requests = child_cpu() - before_cpu, served(url) - before_req
+    return cpu / requests * 1e6, requests / wall
+
+
+def peak_rss_mb(cmd, env=None):
+    """Peak RSS of `cmd`, measured from a fresh interpreter so only that child counts."""
+    probe = ("import resource, subprocess, sys; "
+             "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True); "
+             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", probe, *cmd], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return int(out.strip()) / 1024
+
+
+def median_table(title, cpu, rate):
+    """Prints one line per tool: median CPU per request, median rate, every round."""
+    print(f"{title:<28} {'CPU us/req':>11} {'req/s':>10}  each round (us/req)")
+    medians = {}
+    for name, values in cpu.items():
+        medians[name] = statistics.median(values)
+        print(f"{name:<28} {medians[name]:>11.2f} {statistics.median(rate[name]):>10.0f}  {values}")
+    return medians
