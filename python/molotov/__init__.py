@@ -20,7 +20,14 @@ from ._api import (
     teardown_session,
 )
 from ._helpers import get_context, json_request, request
+from ._molotov import Pending as _Pending
 from ._molotov import __version__
+
+# A request (`session.get(...)`) is a coroutine for asyncio, as aiohttp's are: it can be
+# given to asyncio.create_task() and TaskGroup.create_task().
+import collections.abc as _abc  # noqa: E402
+
+_abc.Coroutine.register(_Pending)
 
 __all__ = [
     "MolotovError",

@@ -18,7 +18,12 @@ except ImportError:  # pragma: no cover
 def _bases(name: str, *ours: type) -> tuple[type, ...]:
     theirs = getattr(_aiohttp, name, None) if _aiohttp is not None else None
     if isinstance(theirs, type):
-        return (*ours, theirs) if not any(issubclass(o, theirs) for o in ours) else ours
+        if any(issubclass(o, theirs) for o in ours):
+            return ours
+        # A base that aiohttp's class already derives from (Exception, OSError, ValueError,
+        # asyncio.TimeoutError) must not come before it, or no consistent MRO exists.
+        kept = tuple(o for o in ours if not issubclass(theirs, o))
+        return (*kept, theirs)
     return ours
 
 

@@ -44,6 +44,15 @@ class Loop(asyncio.SelectorEventLoop):
         asyncio.events._set_running_loop(None)
         self._thread_id = None
 
+    def _molotov_pause(self) -> bool:
+        """Stops being the running loop if it is, and tells whether it was: a synchronous
+        fixture that Molotov calls once its loop is over (``global_teardown``) may run a loop
+        of its own (``asyncio.run``)."""
+        if asyncio.events._get_running_loop() is not self:
+            return False
+        self._molotov_stop()
+        return True
+
     def _molotov_run_once(self) -> Optional[float]:
         """Runs what is due now without waiting: ready I/O, due timers, ready callbacks.
 

@@ -240,12 +240,11 @@ impl Session {
             }
         }
         if env.info.config.verbose >= 2 {
-            env.notices
-                .send(Notice::Exchange(dump::exchange(
-                    request,
-                    self.inner.client.config(),
-                    result.as_ref(),
-                )));
+            env.notices.send(Notice::Exchange(dump::exchange(
+                request,
+                self.inner.client.config(),
+                result.as_ref(),
+            )));
         }
         let response = Response::from(result?);
         if !env.listeners.is_empty() {

@@ -11,7 +11,9 @@ use std::rc::Rc;
 
 use molotov::Session;
 use molotov::http::Request;
-use pyo3::exceptions::{PyStopIteration, asyncio::CancelledError, asyncio::InvalidStateError};
+use pyo3::exceptions::{
+    PyRuntimeError, PyStopIteration, asyncio::CancelledError, asyncio::InvalidStateError,
+};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use tokio::task::AbortHandle;
@@ -82,8 +84,10 @@ pub(crate) struct Pending {
     outcome: Option<PyResult<Py<PyAny>>>,
     state: State,
     bridge: Rc<Bridge>,
-    /// asyncio's `_asyncio_future_blocking`.
-    blocking: bool,
+    /// asyncio's `_asyncio_future_blocking`; `None` until the request is first awaited, so
+    /// that `asyncio.isfuture()` is false for a fresh request and `ensure_future()` (hence
+    /// `gather`, `wait_for`, `shield`) wraps it in a task, as it does aiohttp's requests.
+    blocking: Option<bool>,
     /// Done callbacks registered by asyncio tasks: `(callback, context)`.
     callbacks: Vec<(Py<PyAny>, Option<Py<PyAny>>)>,
     /// The request's task when it runs on the asyncio path.
@@ -99,7 +103,7 @@ impl Pending {
             outcome: None,
             state: State::Waiting,
             bridge,
-            blocking: false,
+            blocking: None,
             callbacks: Vec::new(),
             running: None,
         }
@@ -211,8 +215,13 @@ impl Pending {
         match this.outcome.take() {
             Some(Ok(value)) => Err(PyStopIteration::new_err((value,))),
             Some(Err(e)) => Err(e),
+            // Done, and its outcome already given to the first `await`: awaiting it again
+            // would wait forever (aiohttp raises the same error).
+            None if this.state == State::Done => Err(PyRuntimeError::new_err(
+                "cannot reuse already awaited request",
+            )),
             None => {
-                this.blocking = true;
+                this.blocking = Some(true);
                 Ok(Some(slf.clone().into_any().unbind()))
             }
         }
@@ -234,13 +243,13 @@ impl Pending {
     // The asyncio future protocol, for asyncio tasks awaiting a request.
 
     #[getter(_asyncio_future_blocking)]
-    fn get_blocking(&self) -> bool {
+    fn get_blocking(&self) -> Option<bool> {
         self.blocking
     }
 
     #[setter(_asyncio_future_blocking)]
     fn set_blocking(&mut self, value: bool) {
-        self.blocking = value;
+        self.blocking = Some(value);
     }
 
     fn get_loop(&self, py: Python<'_>) -> Py<PyAny> {
@@ -286,6 +295,35 @@ impl Pending {
         self.callbacks
             .retain(|(c, _)| !c.bind(py).eq(callback).unwrap_or(false));
         before - self.callbacks.len()
+    }
+
+    /// What asyncio (`gather`) raises for a cancelled future.
+    fn _make_cancelled_error(&self) -> PyErr {
+        CancelledError::new_err("the request was cancelled")
+    }
+
+    // The coroutine protocol: asyncio.create_task() and TaskGroup.create_task() take a
+    // request, as with aiohttp (whose request context managers are coroutines).
+
+    /// Raises `typ` (or `val`) where the request is awaited; the request is abandoned.
+    #[pyo3(signature = (typ, val = None, tb = None))]
+    fn throw(
+        slf: &Bound<'_, Self>,
+        typ: &Bound<'_, PyAny>,
+        val: Option<&Bound<'_, PyAny>>,
+        tb: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Option<Py<PyAny>>> {
+        let _ = tb;
+        Pending::cancel(slf, None)?;
+        Err(match val {
+            Some(val) if !val.is_none() => PyErr::from_value(val.clone()),
+            _ => PyErr::from_value(typ.clone()),
+        })
+    }
+
+    /// Abandons the request.
+    fn close(slf: &Bound<'_, Self>) -> PyResult<()> {
+        Pending::cancel(slf, None).map(drop)
     }
 
     #[pyo3(signature = (msg = None))]

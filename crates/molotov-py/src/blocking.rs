@@ -5,7 +5,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::options;
+use crate::{options, response};
 
 /// `request(endpoint, verb, session_options, options)` → `{"content": str, "status": int,
 /// "headers": dict}`. The GIL is released while waiting.
@@ -27,7 +27,17 @@ pub(crate) fn request<'py>(
     let args = options::request(&builder, verb, endpoint, options)?;
     let response = py
         .detach(|| blocking_request(args.request, session_options))
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
+        .map_err(|e| {
+            // aiohttp's exception classes, as for the session's requests.
+            match py
+                .import("molotov._errors")
+                .and_then(|m| m.getattr("BY_KIND"))
+                .and_then(|d| d.cast_into::<PyDict>().map_err(PyErr::from))
+            {
+                Ok(by_kind) => response::http_error_of(&by_kind, &e),
+                Err(_) => PyValueError::new_err(e.to_string()),
+            }
+        })?;
     let headers = PyDict::new(py);
     for (name, value) in &response.headers {
         headers.set_item(name, value)?;

@@ -33,6 +33,8 @@ pub(crate) struct Bridge {
     pub(crate) leave_task: Py<PyAny>,
     /// `-v`: tracebacks are formatted for failures.
     pub(crate) verbose: u8,
+    /// `yarl.URL` when it is installed (with aiohttp): `response.url` is one, as in aiohttp.
+    pub(crate) url_class: Option<Py<PyAny>>,
 }
 
 impl Bridge {
@@ -58,6 +60,11 @@ impl Bridge {
             leave_task: tasks.getattr("_leave_task")?.unbind(),
             ready_none: Py::new(py, Ready::new(None))?,
             verbose,
+            url_class: py
+                .import("yarl")
+                .and_then(|yarl| yarl.getattr("URL"))
+                .ok()
+                .map(Bound::unbind),
         }))
     }
 }

@@ -27,7 +27,7 @@ pub(crate) struct PyListener {
     /// Scenario dicts by name, as Molotov passes them (`scenario["name"]`).
     scenarios: HashMap<String, Py<PyAny>>,
     /// Request objects of requests in flight, by the address of the engine's request.
-    requests: RefCell<Vec<(usize, Py<PyRequest>)>>,
+    requests: RefCell<HashMap<usize, Py<PyRequest>>>,
 }
 
 impl PyListener {
@@ -50,26 +50,27 @@ impl PyListener {
         })
     }
 
+    /// The Python request of `sending_request`, and the same object again for the
+    /// `response_received` of that request.
     fn request_object(
         &self,
         py: Python<'_>,
         request: &Request,
-        keep: bool,
+        sending: bool,
     ) -> PyResult<Py<PyRequest>> {
         let key = std::ptr::from_ref(request) as usize;
         let mut requests = self.requests.borrow_mut();
-        if let Some(i) = requests.iter().position(|(k, _)| *k == key) {
-            return Ok(if keep {
-                requests[i].1.clone_ref(py)
-            } else {
-                requests.swap_remove(i).1
-            });
+        if sending {
+            // Always a new object: one left at this address belonged to an earlier request
+            // that got no response (it failed or was cancelled), and is dropped here.
+            let object = Py::new(py, PyRequest::from(request))?;
+            requests.insert(key, object.clone_ref(py));
+            return Ok(object);
         }
-        let object = Py::new(py, PyRequest::from(request))?;
-        if keep {
-            requests.push((key, object.clone_ref(py)));
+        match requests.remove(&key) {
+            Some(object) => Ok(object),
+            None => Py::new(py, PyRequest::from(request)),
         }
-        Ok(object)
     }
 
     /// The event's Molotov name and keyword arguments; `None` for events Molotov lacks.

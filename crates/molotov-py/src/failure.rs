@@ -10,10 +10,13 @@ use crate::bridge::Bridge;
 
 /// Converts a Python exception into the engine's error.
 pub(crate) fn from_pyerr(py: Python<'_>, bridge: &Bridge, error: PyErr) -> BoxError {
+    // On Python < 3.12 the traceback is kept beside the exception, not on it: put it on the
+    // value (`into_value` does), so `describe` and event handlers see `__traceback__`.
+    let value = error.clone_ref(py).into_value(py);
     let described = py
         .import(intern!(py, "molotov._failure"))
         .and_then(|m| m.getattr(intern!(py, "describe")))
-        .and_then(|describe| describe.call1((error.value(py), bridge.verbose)))
+        .and_then(|describe| describe.call1((value, bridge.verbose)))
         .and_then(|d| d.extract::<(String, String, Option<String>)>());
     let (kind, message, detail) = described.unwrap_or_else(|_| {
         let kind = error

@@ -114,6 +114,20 @@ fn apply(args: &mut RequestArgs, key: &str, value: &Bound<'_, PyAny>) -> PyResul
     Ok(())
 }
 
+/// Adds the entries of `session.headers` that the request does not set itself.
+pub(crate) fn add_session_headers(
+    request: &mut Request,
+    headers: &Bound<'_, PyAny>,
+) -> PyResult<()> {
+    for (name, value) in pairs(headers)? {
+        let name = header_name(&name)?;
+        if !request.headers.contains_key(&name) {
+            request.headers.append(name, header_value(&value)?);
+        }
+    }
+    Ok(())
+}
+
 /// The dict returned by `setup()` → session options.
 pub(crate) fn session_options(value: &Bound<'_, PyAny>) -> PyResult<SessionOptions> {
     let mut options = SessionOptions::default();

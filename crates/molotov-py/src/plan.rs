@@ -54,7 +54,8 @@ pub(crate) fn build(py: Python<'_>, settings: &Settings) -> PyResult<Plan> {
         };
         // Weights are checked to be >= 0 at import; the cast saturates on absurd values.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let weight = (weight * scale).round() as u32;
+        // A tiny positive weight still runs (rarely): only 0 leaves a scenario out.
+        let weight = ((weight * scale).round() as u32).max(u32::from(weight > 0.0));
         plan = plan.scenario(
             Scenario::new(name, code)
                 .weight(weight)
@@ -193,7 +194,21 @@ fn add_global_fixtures(
     if let Some(f) = global_teardown {
         let bridge = bridge.clone();
         plan = plan.global_teardown(move |_| {
-            call_sync(&f, &bridge, |py| Ok(pyo3::types::PyTuple::empty(py)))
+            // Molotov calls it after its loop has stopped: `asyncio.run()` works there.
+            let paused = Python::attach(|py| {
+                bridge
+                    .event_loop
+                    .call_method0(py, "_molotov_pause")
+                    .and_then(|p| p.extract::<bool>(py))
+                    .unwrap_or(false)
+            });
+            let result = call_sync(&f, &bridge, |py| Ok(pyo3::types::PyTuple::empty(py)));
+            if paused {
+                Python::attach(|py| {
+                    let _ = bridge.event_loop.call_method0(py, "_molotov_start");
+                });
+            }
+            result
         });
     }
     plan

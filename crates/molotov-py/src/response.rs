@@ -27,6 +27,11 @@ pub(crate) fn to_python(
 
 /// The exception for an HTTP error: aiohttp's class for its kind, with the full cause.
 pub(crate) fn http_error(py: Python<'_>, bridge: &Bridge, error: &molotov::http::Error) -> PyErr {
+    http_error_of(bridge.errors_by_kind.bind(py), error)
+}
+
+/// [`http_error`] with the classes of `molotov._errors.BY_KIND`.
+pub(crate) fn http_error_of(by_kind: &Bound<'_, PyDict>, error: &molotov::http::Error) -> PyErr {
     let mut message = error.to_string();
     let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
@@ -34,7 +39,7 @@ pub(crate) fn http_error(py: Python<'_>, bridge: &Bridge, error: &molotov::http:
         source = cause.source();
     }
     let kind = error.kind_name();
-    let class = bridge.errors_by_kind.bind(py).get_item(kind).ok().flatten();
+    let class = by_kind.get_item(kind).ok().flatten();
     match class.map(|c| c.call1((message.clone(), kind))) {
         Some(Ok(exception)) => PyErr::from_value(exception),
         _ => PyValueError::new_err(message),
@@ -101,14 +106,23 @@ impl PyResponse {
         self.inner.status().as_u16() < 400
     }
 
+    /// The final URL: a `yarl.URL` when yarl is installed (as in aiohttp), else a `str`.
     #[getter]
-    fn url(&self) -> String {
-        self.inner.url().to_string()
+    fn url(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let text = PyString::new(py, self.inner.url().as_str());
+        match &self.bridge.url_class {
+            Some(class) => {
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("encoded", true)?;
+                class.call(py, (text,), Some(&kwargs))
+            }
+            None => Ok(text.into_any().unbind()),
+        }
     }
 
     #[getter]
-    fn real_url(&self) -> String {
-        self.inner.url().to_string()
+    fn real_url(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.url(py)
     }
 
     #[getter]

@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use molotov::Session;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::awaitable::{Job, Pending, Ready};
 use crate::bridge::Bridge;
@@ -32,6 +32,9 @@ pub(crate) struct PySession {
     pub(crate) bridge: Rc<Bridge>,
     context: Py<PyContext>,
     closed: bool,
+    /// `session.headers`, made on first use: a mutable mapping (a `CIMultiDict` when
+    /// multidict is installed, as in aiohttp) whose entries are sent with every request.
+    headers: Option<Py<PyAny>>,
 }
 
 impl PySession {
@@ -60,6 +63,7 @@ impl PySession {
                 bridge: bridge.clone(),
                 context,
                 closed: false,
+                headers: None,
             },
         )?;
         session.context().insert(PyHandle(py_session.clone_ref(py)));
@@ -74,10 +78,19 @@ impl PySession {
     fn start(
         &self,
         method: &str,
-        url: &str,
+        url: &Bound<'_, PyAny>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Pending> {
-        let args = options::request(&self.session, method, url, kwargs)?;
+        let py = url.py();
+        // A `str`, or anything whose `str()` is a URL (aiohttp also takes `yarl.URL`).
+        let url = match url.cast::<PyString>() {
+            Ok(text) => text.to_cow()?,
+            Err(_) => std::borrow::Cow::Owned(url.str()?.to_str()?.to_owned()),
+        };
+        let mut args = options::request(&self.session, method, &url, kwargs)?;
+        if let Some(headers) = &self.headers {
+            options::add_session_headers(&mut args.request, headers.bind(py))?;
+        }
         let job = Job {
             session: self.session.clone(),
             request: args.request,
@@ -91,27 +104,39 @@ impl PySession {
 #[pymethods]
 impl PySession {
     #[pyo3(signature = (url, **kwargs))]
-    fn get(&self, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+    fn get(&self, url: &Bound<'_, PyAny>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
         self.start("GET", url, kwargs)
     }
 
     #[pyo3(signature = (url, **kwargs))]
-    fn post(&self, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+    fn post(
+        &self,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
         self.start("POST", url, kwargs)
     }
 
     #[pyo3(signature = (url, **kwargs))]
-    fn put(&self, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+    fn put(&self, url: &Bound<'_, PyAny>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
         self.start("PUT", url, kwargs)
     }
 
     #[pyo3(signature = (url, **kwargs))]
-    fn patch(&self, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+    fn patch(
+        &self,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
         self.start("PATCH", url, kwargs)
     }
 
     #[pyo3(signature = (url, **kwargs))]
-    fn delete(&self, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+    fn delete(
+        &self,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
         self.start("DELETE", url, kwargs)
     }
 
@@ -119,7 +144,7 @@ impl PySession {
     fn head(
         &self,
         py: Python<'_>,
-        url: &str,
+        url: &Bound<'_, PyAny>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Pending> {
         let kwargs = match kwargs {
@@ -135,7 +160,11 @@ impl PySession {
     }
 
     #[pyo3(signature = (url, **kwargs))]
-    fn options(&self, url: &str, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
+    fn options(
+        &self,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Pending> {
         self.start("OPTIONS", url, kwargs)
     }
 
@@ -143,7 +172,7 @@ impl PySession {
     fn request(
         &self,
         method: &str,
-        url: &str,
+        url: &Bound<'_, PyAny>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Pending> {
         self.start(method, url, kwargs)
@@ -157,12 +186,30 @@ impl PySession {
 
     /// The headers sent with every request (a copy).
     #[getter]
-    fn headers<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let headers = PyDict::new(py);
-        for (name, value) in &self.session.client().config().headers {
-            headers.set_item(name.as_str(), String::from_utf8_lossy(value.as_bytes()))?;
+    fn headers(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        if let Some(headers) = &self.headers {
+            return Ok(headers.clone_ref(py));
         }
-        Ok(headers)
+        let pairs = self
+            .session
+            .client()
+            .config()
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_owned(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect::<Vec<_>>();
+        let pairs = PyList::new(py, pairs)?;
+        let headers = match py.import("multidict") {
+            Ok(multidict) => multidict.getattr("CIMultiDict")?.call1((pairs,))?,
+            Err(_) => PyDict::from_sequence(pairs.as_any())?.into_any(),
+        };
+        self.headers = Some(headers.clone().unbind());
+        Ok(headers.unbind())
     }
 
     #[getter]
