@@ -7,13 +7,16 @@ from typing import Any, Optional
 
 from . import _molotov
 
+#: The run's ``--connect-to`` rules (set when a run loads its script), for :func:`request`.
+_connect_to: list[str] = []
+
 
 def request(endpoint: str, verb: str = "GET", session_options: Optional[dict[str, Any]] = None,
             **options: Any) -> dict[str, Any]:
     """Sends a request and waits for the response: ``{"content": str, "status": int,
     "headers": dict}``. For fixtures that are not coroutines (``global_setup``); it fires no
     events and is not counted in the statistics."""
-    return _molotov.request(endpoint, verb, session_options, options)
+    return _molotov.request(endpoint, verb, session_options, options, _connect_to)
 
 
 def json_request(endpoint: str, verb: str = "GET", session_options: Optional[dict[str, Any]] = None,

@@ -27,6 +27,7 @@ def request(
     verb: str = "GET",
     session_options: Optional[Any] = None,
     options: Optional[dict[str, Any]] = None,
+    connect_to: Sequence[str] = ...,
 ) -> dict[str, Any]: ...
 
 @final

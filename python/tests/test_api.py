@@ -668,7 +668,6 @@ def test_request_raises_aiohttp_exceptions(molotov):
     assert molotov.log.read_text() == "caught"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: request()/json_request() ignore --connect-to")
 def test_request_in_global_setup_follows_connect_to(molotov):
     result = molotov.run("-r", "1", source="""
         import molotov

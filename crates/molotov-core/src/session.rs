@@ -46,6 +46,8 @@ pub struct SessionOptions {
     pub no_redirects: bool,
     /// Relative URLs are resolved against this one (aiohttp's `base_url`).
     pub base_url: Option<Url>,
+    /// Connections to these origins go elsewhere (`--connect-to`; a run adds its own).
+    pub connect_to: Vec<molotov_http::ConnectTo>,
 }
 
 impl SessionOptions {
@@ -64,6 +66,7 @@ impl SessionOptions {
             follow_redirects: !self.no_redirects,
             verify_tls: !self.insecure,
             tls,
+            connect_to: self.connect_to,
             ..ClientConfig::default()
         };
         if self.timeout.is_some() {
@@ -102,7 +105,9 @@ struct Inner {
 impl Session {
     pub(crate) fn new(worker: usize, options: SessionOptions, env: Rc<SessionEnv>) -> Session {
         let (mut config, base_url) = options.into_client_config(env.tls.clone());
-        config.connect_to.clone_from(&env.info.config.connect_to);
+        config
+            .connect_to
+            .extend(env.info.config.connect_to.iter().cloned());
         Session {
             inner: Rc::new(Inner {
                 worker,

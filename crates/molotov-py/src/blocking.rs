@@ -10,18 +10,25 @@ use crate::{options, response};
 /// `request(endpoint, verb, session_options, options)` → `{"content": str, "status": int,
 /// "headers": dict}`. The GIL is released while waiting.
 #[pyfunction]
-#[pyo3(signature = (endpoint, verb = "GET", session_options = None, options = None))]
+#[pyo3(signature = (endpoint, verb = "GET", session_options = None, options = None, connect_to = Vec::new()))]
 pub(crate) fn request<'py>(
     py: Python<'py>,
     endpoint: &str,
     verb: &str,
     session_options: Option<&Bound<'py, PyAny>>,
     options: Option<&Bound<'py, PyDict>>,
+    connect_to: Vec<String>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let session_options = match session_options {
+    let mut session_options = match session_options {
         Some(value) => options::session_options(value)?,
         None => SessionOptions::default(),
     };
+    // The run's --connect-to applies here too, as it does to the workers' sessions.
+    for rule in connect_to {
+        session_options
+            .connect_to
+            .push(rule.parse().map_err(PyValueError::new_err)?);
+    }
     // A detached session only resolves the URL and builds the request; nothing is sent on it.
     let builder = Session::detached(session_options.clone());
     let args = options::request(&builder, verb, endpoint, options)?;

@@ -136,6 +136,9 @@ fn namespace(py: Python<'_>, settings: &Settings) -> PyResult<Py<PyAny>> {
         .iter()
         .map(|c| format!("{}:{}:{}:{}", c.host, c.port, c.to_host, c.to_port))
         .collect();
+    // The synchronous request() of fixtures follows the run's --connect-to too.
+    py.import("molotov._helpers")?
+        .setattr("_connect_to", connect_to.clone())?;
     kwargs.set_item("connect_to", connect_to)?;
     Ok(py
         .import("argparse")?
