@@ -4,14 +4,15 @@
 use molotov::{Host, Settings};
 use pyo3::prelude::*;
 
-use crate::plan;
+use crate::{gil, plan};
 
 /// `molotov ARGS...`: runs a Molotov script; returns the exit code.
 #[pyfunction]
-pub(crate) fn main(py: Python<'_>, argv: Vec<String>) -> u8 {
-    // The GIL is released for the run; every step into Python takes it back briefly, so
-    // threads the script starts (asyncio.to_thread) run too.
-    py.detach(|| molotov::run_with_loader(argv, Host::Python, load).code())
+pub(crate) fn main(_held: Python<'_>, argv: Vec<String>) -> u8 {
+    // The GIL (which `_held` proves this thread has) stays held while the engine runs, and is
+    // released whenever the engine's thread sleeps (see `gil`): threads the script starts run
+    // then.
+    molotov::run_with_hooks(argv, Host::Python, gil::park_hooks(), load).code()
 }
 
 fn load(settings: &Settings) -> anyhow::Result<molotov::Plan> {
@@ -32,7 +33,10 @@ fn load(settings: &Settings) -> anyhow::Result<molotov::Plan> {
     })
 }
 
-#[allow(clippy::print_stderr, reason = "a one-line note before the run, as the CLI's warnings")]
+#[allow(
+    clippy::print_stderr,
+    reason = "a one-line note before the run, as the CLI's warnings"
+)]
 fn note(text: &str) {
     eprintln!("{text}");
 }

@@ -5,15 +5,16 @@
 //! coroutines are driven by the engine itself, on its thread, without an asyncio task per run.
 //!
 //! # Layout
-//! - `cli`: the console scripts (`molotov`, `molotov-target`); releases the GIL for the run.
+//! - `cli`: the console scripts (`molotov`, `molotov-target`); `gil`: the GIL stays with the
+//!   engine's thread and is released while it sleeps.
 //! - `plan`: the registry → `Plan`: scenarios, fixtures, picker, listeners, the asyncio loop.
 //! - `coroutine`: `Driven`, a coroutine as a Rust future; `step`: `PyIter_Send`; `task`: the
 //!   task-like object `asyncio.current_task()` returns meanwhile.
 //! - `awaitable`: `Pending` (a request the script awaits, also an asyncio future) and `Ready`.
 //! - `session`: the aiohttp-like session, its context and cookie jar; `options`: Python
 //!   arguments → engine requests and session options; `response`: the aiohttp-like response.
-//! - `aioloop`: the asyncio loop as a background task (it and `step` hold the crate's only
-//!   `unsafe` code, each call with its justification); `bridge`: the Python objects a run keeps
+//! - `aioloop`: the asyncio loop as a background task (it, `step` and `gil` hold the crate's
+//!   only `unsafe` code, each call with its justification); `bridge`: the Python objects a run keeps
 //!   at hand; `event`: `@events` handlers as a listener; `failure`: exceptions → failures;
 //!   `blocking`: `request()`/`json_request()`.
 //!
@@ -32,6 +33,7 @@ mod cli;
 mod coroutine;
 mod event;
 mod failure;
+mod gil;
 mod options;
 mod plan;
 mod response;

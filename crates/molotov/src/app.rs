@@ -46,6 +46,27 @@ where
     T: Into<OsString> + Clone,
     L: FnOnce(&Settings) -> anyhow::Result<Plan>,
 {
+    run_with_hooks(argv, host, ParkHooks::default(), load)
+}
+
+/// Code to run each time the engine's thread is about to sleep (no task ready) and when it
+/// wakes up. A host that holds a lock while the engine runs (the Python adapter holds the
+/// GIL) releases it there, so other threads get it whenever the engine waits for I/O.
+#[derive(Clone, Default)]
+pub struct ParkHooks {
+    /// Called before the thread sleeps.
+    pub before_park: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Called after it wakes up; always paired with `before_park`.
+    pub after_unpark: Option<Arc<dyn Fn() + Send + Sync>>,
+}
+
+/// [`run_with_loader`] with hooks around the engine thread's sleeps.
+pub fn run_with_hooks<I, T, L>(argv: I, host: Host, hooks: ParkHooks, load: L) -> ExitStatus
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+    L: FnOnce(&Settings) -> anyhow::Result<Plan>,
+{
     let settings = match settings(argv) {
         Ok(settings) => settings,
         Err(status) => return status,
@@ -62,7 +83,7 @@ where
         Ok((runner, json))
     });
     match prepared {
-        Ok((runner, json)) => run(runner, &settings, json),
+        Ok((runner, json)) => run(runner, &settings, json, hooks),
         Err(e) => {
             eprint_line(&format!("error: {e:#}"));
             ExitStatus::Usage
@@ -140,11 +161,21 @@ where
     Runner::new(plan, settings.run.clone()).context("cannot start the load test")
 }
 
-fn run(mut runner: Runner, settings: &Settings, json: Option<results::ResultsFile>) -> ExitStatus {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+fn run(
+    mut runner: Runner,
+    settings: &Settings,
+    json: Option<results::ResultsFile>,
+    hooks: ParkHooks,
+) -> ExitStatus {
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    builder.enable_all();
+    if let Some(f) = hooks.before_park {
+        builder.on_thread_park(move || f());
+    }
+    if let Some(f) = hooks.after_unpark {
+        builder.on_thread_unpark(move || f());
+    }
+    let runtime = match builder.build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprint_line(&format!("error: cannot start the async runtime: {e}"));

@@ -48,7 +48,7 @@ mod results;
 mod settings;
 mod signal;
 
-pub use app::{Host, main, run_with_loader};
+pub use app::{Host, ParkHooks, main, run_with_hooks, run_with_loader};
 pub use args::{Args, Parsed};
 pub use exit::ExitStatus;
 pub use settings::{Output, Settings, UsageError};

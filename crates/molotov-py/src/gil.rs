@@ -1,0 +1,45 @@
+//! The GIL during a run: held by the engine's thread, released while that thread sleeps.
+//!
+//! A scenario run steps Python twice (the call, and the resumption with the response), so
+//! taking and releasing the GIL around every step costs more than the steps' own bookkeeping.
+//! Instead the thread that runs the engine keeps the GIL, and the runtime's park hooks release
+//! it just before the thread blocks waiting for I/O or a timer, and take it back when it wakes.
+//! Threads the script starts (`asyncio.to_thread`, executors) get the GIL then, or from
+//! Python's own switch interval while scenarios run bytecode.
+
+use std::ptr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicPtr, Ordering};
+
+use molotov::ParkHooks;
+use pyo3::ffi;
+
+/// Hooks that release the GIL while the engine's thread is parked.
+///
+/// They must be installed on a runtime driven by a thread that holds the GIL (the caller of
+/// `molotov._molotov.main`); tokio calls them in pairs on that thread, and no code of ours runs
+/// on it between the two.
+#[allow(
+    unsafe_code,
+    reason = "releasing and restoring the GIL around a park has no safe pyo3 equivalent"
+)]
+pub(crate) fn park_hooks() -> ParkHooks {
+    let saved: Arc<AtomicPtr<ffi::PyThreadState>> = Arc::new(AtomicPtr::new(ptr::null_mut()));
+    let on_park = saved.clone();
+    let on_unpark = saved;
+    ParkHooks {
+        before_park: Some(Arc::new(move || {
+            // SAFETY: this thread holds the GIL (see above); the thread state comes back to
+            // PyEval_RestoreThread in `after_unpark` before any Python code runs here again.
+            let state = unsafe { ffi::PyEval_SaveThread() };
+            on_park.store(state, Ordering::Relaxed);
+        })),
+        after_unpark: Some(Arc::new(move || {
+            let state = on_unpark.swap(ptr::null_mut(), Ordering::Relaxed);
+            if !state.is_null() {
+                // SAFETY: `state` is the thread state this thread released in `before_park`.
+                unsafe { ffi::PyEval_RestoreThread(state) };
+            }
+        })),
+    }
+}
