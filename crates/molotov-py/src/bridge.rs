@@ -19,6 +19,9 @@ pub(crate) struct Bridge {
     pub(crate) wake: Arc<Notify>,
     /// `json.loads`.
     pub(crate) json_loads: Py<PyAny>,
+    /// `json`'s scanner (`scan_once(text, index) -> (value, end)`), for the fast path of
+    /// `resp.json()`.
+    pub(crate) json_scan: Py<PyAny>,
     /// `molotov._errors.BY_KIND`: the exception class for each HTTP error kind.
     pub(crate) errors_by_kind: Py<PyDict>,
     /// `molotov._errors.ContentTypeError` and `ClientResponseError`.
@@ -52,6 +55,11 @@ impl Bridge {
             event_loop,
             wake,
             json_loads: py.import("json")?.getattr("loads")?.unbind(),
+            json_scan: py
+                .import("json.scanner")?
+                .getattr("make_scanner")?
+                .call1((py.import("json.decoder")?.getattr("JSONDecoder")?.call0()?,))?
+                .unbind(),
             errors_by_kind: errors.getattr("BY_KIND")?.cast_into::<PyDict>()?.unbind(),
             content_type_error: errors.getattr("ContentTypeError")?.unbind(),
             response_error: errors.getattr("ClientResponseError")?.unbind(),
