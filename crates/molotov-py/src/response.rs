@@ -59,10 +59,7 @@ fn scan_json<'py>(py: Python<'py>, bridge: &Bridge, body: &[u8]) -> Option<Bound
     let scanned = bridge.json_scan.call1(py, (text, start)).ok()?;
     let (value, end): (Bound<'py, PyAny>, usize) = scanned.extract(py).ok()?;
     // For ASCII, the scanner's character index is a byte index.
-    text.get(end..)?
-        .trim_ascii()
-        .is_empty()
-        .then_some(value)
+    text.get(end..)?.trim_ascii().is_empty().then_some(value)
 }
 
 /// A complete response (the body has been read).
