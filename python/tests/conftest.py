@@ -43,9 +43,9 @@ def _one_scenario_per_worker(worker_id, step_id):
 class Target:
     """A running ``molotov-target``."""
 
-    def __init__(self) -> None:
+    def __init__(self, *extra: str) -> None:
         self.proc = subprocess.Popen(
-            [TARGET, "--port", "0"],
+            [TARGET, "--port", "0", *extra],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             stdin=subprocess.DEVNULL,
@@ -122,6 +122,14 @@ def _read_line(proc: subprocess.Popen, timeout: float) -> str:
 def target():
     """One target for the whole session: use deltas or :func:`fresh_target` for counts."""
     server = Target()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tls_target():
+    """A target serving HTTPS with a self-signed certificate."""
+    server = Target("--tls")
     yield server
     server.stop()
 

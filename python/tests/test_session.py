@@ -431,3 +431,45 @@ def test_json_on_a_non_json_response_raises_content_type_error(molotov):
                 assert len(await resp.read()) == 10
     """)
     assert result.results["successes"] == 1, result
+
+
+def test_ssl_false_skips_verification_for_one_request_or_the_whole_session(tmp_path, tls_target):
+    runner = Molotov(tmp_path, tls_target)
+    result = runner.run("-r", "1", json_results=False, connect=False, source=f"""
+        import molotov
+        import ssl
+
+        URL = "{tls_target.url}/"
+
+        @molotov.scenario()
+        async def lenient_requests(session):
+            async with session.get(URL, ssl=False) as resp:
+                assert resp.status == 200
+            context = ssl.create_default_context()
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+            async with session.get(URL, ssl=context) as resp:
+                assert resp.status == 200
+            try:
+                await session.get(URL)
+            except Exception as exc:
+                assert type(exc).__name__ == "ClientSSLError", repr(exc)
+            else:
+                raise AssertionError("the self-signed certificate was accepted")
+    """)
+    assert result.code == 0, result
+    assert "SUCCESSES: 1 | FAILURES: 0" in result.stdout, result
+    whole = runner.run("-r", "2", json_results=False, connect=False, source=f"""
+        import molotov
+
+        @molotov.setup()
+        async def init(worker_id, args):
+            return {{"ssl": False}}
+
+        @molotov.scenario()
+        async def lenient_session(session):
+            async with session.get("{tls_target.url}/") as resp:
+                assert resp.status == 200
+    """)
+    assert whole.code == 0, whole
+    assert "SUCCESSES: 2 | FAILURES: 0" in whole.stdout, whole

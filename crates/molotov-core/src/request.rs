@@ -146,6 +146,15 @@ impl<'s> RequestBuilder<'s> {
         })
     }
 
+    /// Whether to verify the server's certificate for this request (the session's setting
+    /// otherwise); `false` is aiohttp's `ssl=False`.
+    pub fn verify_tls(self, verify: bool) -> Self {
+        self.with(|r| {
+            r.verify_tls = Some(verify);
+            Ok(())
+        })
+    }
+
     /// Records the request under this name instead of its URL path (for URLs with ids in
     /// them).
     pub fn name(mut self, name: impl Into<Cow<'static, str>>) -> Self {

@@ -20,7 +20,7 @@ use crate::codec::{self, Added};
 use crate::conn::{Conn, Stream};
 use crate::cookie::Jar;
 use crate::error::{Error, Kind};
-use crate::pool::{OriginRef, Pool};
+use crate::pool::{OriginRef, Pool, Security};
 use crate::request::Request;
 use crate::response::{Headers, Response};
 use crate::tls::TlsContext;
@@ -156,12 +156,14 @@ impl Client {
     }
 
     async fn send_following(&self, request: &Request) -> Result<Response, Error> {
+        let verify = request.verify_tls.unwrap_or(self.config.verify_tls);
         let response = self
             .exchange(
                 &request.method,
                 &request.url,
                 &request.headers,
                 &request.body,
+                verify,
             )
             .await?;
         let follow = request
@@ -180,8 +182,9 @@ impl Client {
         url: &Url,
         headers: &HeaderMap,
         body: &Bytes,
+        verify: bool,
     ) -> Result<Response, Error> {
-        let (origin, host) = origin_of(url)?;
+        let (origin, host) = origin_of(url, verify)?;
         let pooled = self.pool.borrow_mut().take(origin);
         let mut conn = match pooled {
             Some(conn) => conn,
@@ -231,6 +234,7 @@ impl Client {
 
     /// Follows the redirects starting at `first`.
     async fn follow(&self, request: &Request, first: Response) -> Result<Response, Error> {
+        let verify = request.verify_tls.unwrap_or(self.config.verify_tls);
         let mut method = request.method.clone();
         let mut headers = request.headers.clone();
         let mut body = request.body.clone();
@@ -263,7 +267,9 @@ impl Client {
                 headers.remove(http::header::AUTHORIZATION);
             }
             history.push(current);
-            current = self.exchange(&method, &next, &headers, &body).await?;
+            current = self
+                .exchange(&method, &next, &headers, &body, verify)
+                .await?;
         }
         current.history = history;
         Ok(current)
@@ -309,7 +315,7 @@ impl Client {
         // Requests are small and latency is what we measure: no Nagle delay.
         tcp.set_nodelay(true)
             .map_err(|e| Error::new(Kind::Connect).with_source(e))?;
-        if !origin.tls {
+        if origin.tls == Security::Plain {
             return Ok(Stream::Plain(tcp));
         }
         let name = match *host {
@@ -318,8 +324,9 @@ impl Client {
             Host::Ipv4(ip) => ServerName::IpAddress(std::net::IpAddr::V4(ip).into()),
             Host::Ipv6(ip) => ServerName::IpAddress(std::net::IpAddr::V6(ip).into()),
         };
-        let connector =
-            tokio_rustls::TlsConnector::from(self.config.tls.config(self.config.verify_tls));
+        let connector = tokio_rustls::TlsConnector::from(
+            self.config.tls.config(origin.tls == Security::Verified),
+        );
         let tls = connector.connect(name, tcp).await.map_err(|e| {
             Error::new(Kind::Tls)
                 .with_context(format!("{}:{}", origin.host, origin.port))
@@ -409,10 +416,11 @@ fn is_redirect(status: StatusCode) -> bool {
     matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
-fn origin_of(url: &Url) -> Result<(OriginRef<'_>, Host<&str>), Error> {
+fn origin_of(url: &Url, verify: bool) -> Result<(OriginRef<'_>, Host<&str>), Error> {
     let tls = match url.scheme() {
-        "http" => false,
-        "https" => true,
+        "http" => Security::Plain,
+        "https" if verify => Security::Verified,
+        "https" => Security::Unverified,
         _ => {
             return Err(Error::new(Kind::Url)
                 .with_context(format!("unsupported scheme {:?} in {url}", url.scheme())));

@@ -5,10 +5,19 @@
 
 use crate::conn::Conn;
 
-/// Where a connection goes: scheme, host and port.
+/// How a connection is secured. Verified and unverified TLS connections to one host are kept
+/// apart, so a request that asks for verification never reuses a connection made without it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Security {
+    Plain,
+    Verified,
+    Unverified,
+}
+
+/// Where a connection goes: scheme (and certificate checks), host and port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Origin {
-    pub(crate) tls: bool,
+    pub(crate) tls: Security,
     pub(crate) host: Box<str>,
     pub(crate) port: u16,
 }
@@ -16,7 +25,7 @@ pub(crate) struct Origin {
 /// Borrowed form of [`Origin`], to look up without allocating.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct OriginRef<'a> {
-    pub(crate) tls: bool,
+    pub(crate) tls: Security,
     pub(crate) host: &'a str,
     pub(crate) port: u16,
 }

@@ -22,6 +22,8 @@ pub struct Request {
     pub timeout: Option<Duration>,
     /// Whether to follow redirects; `None` uses the client's setting.
     pub follow_redirects: Option<bool>,
+    /// Whether to verify the server's certificate; `None` uses the client's setting.
+    pub verify_tls: Option<bool>,
 }
 
 impl Request {
@@ -34,6 +36,7 @@ impl Request {
             body: Bytes::new(),
             timeout: None,
             follow_redirects: None,
+            verify_tls: None,
         }
     }
 }

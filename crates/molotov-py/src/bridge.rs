@@ -31,6 +31,8 @@ pub(crate) struct Bridge {
     pub(crate) args: Py<PyAny>,
     /// A completed awaitable of `None`, shared (it holds no state).
     pub(crate) ready_none: Py<Ready>,
+    /// `molotov._loop.ready`: `ready(value)` is a coroutine returning `value`.
+    pub(crate) ready: Py<PyAny>,
     /// `asyncio.tasks._enter_task` and `_leave_task`: make a driven coroutine's task current.
     pub(crate) enter_task: Py<PyAny>,
     pub(crate) leave_task: Py<PyAny>,
@@ -67,6 +69,7 @@ impl Bridge {
             enter_task: tasks.getattr("_enter_task")?.unbind(),
             leave_task: tasks.getattr("_leave_task")?.unbind(),
             ready_none: Py::new(py, Ready::new(None))?,
+            ready: py.import("molotov._loop")?.getattr("ready")?.unbind(),
             verbose,
             url_class: py
                 .import("yarl")

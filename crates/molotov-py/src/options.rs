@@ -96,10 +96,11 @@ fn apply(args: &mut RequestArgs, key: &str, value: &Bound<'_, PyAny>) -> PyResul
         }
         "name" => args.name = Some(value.extract()?),
         "raise_for_status" => args.raise_for_status = value.is_truthy()?,
+        "ssl" | "verify_ssl" => request.verify_tls = Some(verifies(value)?),
         // Accepted for compatibility; they change nothing a load test measures.
-        "ssl" | "verify_ssl" | "compress" | "chunked" | "expect100" | "read_until_eof"
-        | "max_redirects" | "trace_request_ctx" | "server_hostname" | "skip_auto_headers"
-        | "max_line_size" | "max_field_size" | "read_bufsize" | "auto_decompress" => {}
+        "compress" | "chunked" | "expect100" | "read_until_eof" | "max_redirects"
+        | "trace_request_ctx" | "server_hostname" | "skip_auto_headers" | "max_line_size"
+        | "max_field_size" | "read_bufsize" | "auto_decompress" => {}
         "proxy" | "proxy_auth" | "proxy_headers" => {
             return Err(PyValueError::new_err(
                 "molotov does not support proxies yet",
@@ -160,7 +161,7 @@ pub(crate) fn session_options(value: &Bound<'_, PyAny>) -> PyResult<SessionOptio
                 })?;
                 options.base_url = Some(url);
             }
-            "ssl" | "verify_ssl" => options.insecure = !value.is_truthy()?,
+            "ssl" | "verify_ssl" => options.insecure = !verifies(&value)?,
             "connector" => {
                 // A TCPConnector(ssl=False) or (verify_ssl=False) turns verification off;
                 // its pooling options are the engine's business.
@@ -196,6 +197,18 @@ pub(crate) fn session_options(value: &Bound<'_, PyAny>) -> PyResult<SessionOptio
         }
     }
     Ok(options)
+}
+
+/// What aiohttp's `ssl=` means for certificate checks: `False` skips them, an `ssl.SSLContext`
+/// with `verify_mode == CERT_NONE` too; `True`, `None` and other contexts check.
+fn verifies(value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    if value.is_none() {
+        return Ok(true);
+    }
+    if let Ok(mode) = value.getattr("verify_mode") {
+        return Ok(mode.extract::<i64>().map_or(true, |m| m != 0));
+    }
+    value.is_truthy()
 }
 
 /// `(name, value)` pairs from a dict, a multidict (`items()`) or a sequence of pairs.

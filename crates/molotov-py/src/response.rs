@@ -84,9 +84,10 @@ impl PyResponse {
         }
     }
 
-    fn ready(&self, py: Python<'_>, value: Bound<'_, PyAny>) -> PyResult<Py<Ready>> {
-        let _ = self;
-        Py::new(py, Ready::new(Some(value.unbind())))
+    /// An awaitable of `value`: a coroutine that returns it at once (awaiting a coroutine
+    /// costs no `StopIteration`, unlike an iterator).
+    fn ready(&self, py: Python<'_>, value: Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        self.bridge.ready.call1(py, (value,))
     }
 
     fn decode(&self, encoding: Option<&str>) -> PyResult<String> {
@@ -204,13 +205,13 @@ impl PyResponse {
     }
 
     /// The body as `bytes`.
-    fn read(&self, py: Python<'_>) -> PyResult<Py<Ready>> {
+    fn read(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         self.ready(py, PyBytes::new(py, self.inner.body()).into_any())
     }
 
     /// The body as `str`.
     #[pyo3(signature = (encoding = None, errors = "strict"))]
-    fn text(&self, py: Python<'_>, encoding: Option<&str>, errors: &str) -> PyResult<Py<Ready>> {
+    fn text(&self, py: Python<'_>, encoding: Option<&str>, errors: &str) -> PyResult<Py<PyAny>> {
         let _ = errors;
         let text = self.decode(encoding.or(self.charset().as_deref()))?;
         self.ready(py, PyString::new(py, &text).into_any())
@@ -224,7 +225,7 @@ impl PyResponse {
         encoding: Option<&str>,
         loads: Option<&Bound<'_, PyAny>>,
         content_type: Option<&str>,
-    ) -> PyResult<Py<Ready>> {
+    ) -> PyResult<Py<PyAny>> {
         if let Some(expected) = content_type {
             let actual = self.inner.content_type().unwrap_or("");
             if !actual.contains(expected) {
@@ -283,8 +284,9 @@ impl PyResponse {
 
     fn close(&self) {}
 
-    fn __aenter__(slf: Py<Self>, py: Python<'_>) -> PyResult<Py<Ready>> {
-        Py::new(py, Ready::new(Some(slf.into_any())))
+    fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let ready = slf.borrow().bridge.ready.clone_ref(slf.py());
+        ready.call1(slf.py(), (slf,))
     }
 
     #[pyo3(signature = (*_args))]

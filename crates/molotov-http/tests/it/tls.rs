@@ -37,6 +37,23 @@ async fn a_self_signed_certificate_fails_verification() {
 }
 
 #[tokio::test]
+async fn one_request_can_skip_verification_without_lending_its_connection() {
+    let target = tls_target();
+    let client = Client::new(ClientConfig::default());
+    let mut lenient = get(&target.url("/"));
+    lenient.verify_tls = Some(false);
+    let response = client.send(&lenient).await.unwrap();
+    assert_eq!(response.status(), 200);
+    // The next request checks certificates again: it must not reuse the unverified connection.
+    let error = client.send(&get(&target.url("/"))).await.unwrap_err();
+    assert!(error.is_tls(), "{error}");
+    assert_eq!(target.requests(), 1);
+    // While another lenient request reuses it.
+    client.send(&lenient).await.unwrap();
+    assert_eq!(client.connections_opened(), 1);
+}
+
+#[tokio::test]
 async fn https_bodies_both_ways_and_connection_close() {
     let target = tls_target();
     let client = unverified();
