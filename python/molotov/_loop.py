@@ -89,6 +89,77 @@ class Loop(asyncio.SelectorEventLoop):
         return self._selector.fileno()
 
 
+def make(wake: Callable[[], None], uvloop: bool = False) -> Any:
+    """The loop of a run: asyncio's selector loop, or uvloop's (``--uvloop``)."""
+    if uvloop:
+        return _uvloop_class()(wake)
+    return Loop(wake)
+
+
+def _uvloop_class() -> type:
+    """A uvloop loop the engine drives like :class:`Loop` (uvloop is optional, so the class is
+    made when asked for)."""
+    import uvloop
+
+    class UvLoop(uvloop.Loop):  # type: ignore[misc, name-defined]
+        """uvloop's loop, run one non-blocking iteration at a time by the engine.
+
+        libuv keeps its timers to itself, so the deadlines of timers scheduled through
+        ``call_at``/``call_later`` are tracked here to know when to come back.
+        """
+
+        def __init__(self, wake: Callable[[], None]) -> None:
+            super().__init__()
+            self._molotov_wake = wake
+            self._molotov_timers: list[float] = []
+
+        def call_soon(self, callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
+            handle = super().call_soon(callback, *args, context=context)
+            self._molotov_wake()
+            return handle
+
+        def call_later(self, delay: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
+            handle = super().call_later(delay, callback, *args, context=context)
+            heapq.heappush(self._molotov_timers, self.time() + max(0.0, delay))
+            self._molotov_wake()
+            return handle
+
+        def call_at(self, when: float, callback: Callable[..., Any], *args: Any, context: Any = None) -> Any:
+            handle = super().call_at(when, callback, *args, context=context)
+            heapq.heappush(self._molotov_timers, when)
+            self._molotov_wake()
+            return handle
+
+        def _molotov_start(self) -> None:
+            asyncio.events._set_running_loop(self)
+
+        def _molotov_stop(self) -> None:
+            asyncio.events._set_running_loop(None)
+
+        def _molotov_run_once(self) -> Optional[float]:
+            # stop() then run_forever(): one iteration that polls I/O without waiting. A second
+            # one runs what the first queued internally (an I/O callback scheduling the next
+            # step through uvloop's own queue, which does not pass through call_soon above).
+            asyncio.events._set_running_loop(None)
+            try:
+                for _ in range(2):
+                    self.stop()
+                    self.run_forever()
+            finally:
+                asyncio.events._set_running_loop(self)
+            timers = self._molotov_timers
+            now = self.time()
+            while timers and timers[0] <= now:
+                heapq.heappop(timers)
+            return max(0.0, timers[0] - now) if timers else None
+
+        def _molotov_fd(self) -> int:
+            # libuv's backend descriptor: readable when some registered I/O is ready.
+            return self._get_backend_id()
+
+    return UvLoop
+
+
 async def ready(value: Any = None) -> Any:
     """An awaitable of a value already known (``await resp.json()``).
 

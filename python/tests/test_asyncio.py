@@ -388,14 +388,13 @@ def test_without_debug_asyncio_debug_mode_is_off(molotov):
     assert result.results["successes"] == 1, result
 
 
-def test_uvloop_without_uvloop_installed_is_a_usage_error(molotov):
-    try:
-        import uvloop  # noqa: F401
-    except ImportError:
-        pass
-    else:
-        pytest.skip("uvloop is installed")
-    result = molotov.run("--uvloop", "-r", "1", json_results=False, source="""
+def test_uvloop_without_uvloop_installed_is_a_usage_error(molotov, tmp_path):
+    # A module that fails to import hides an installed uvloop.
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "uvloop.py").write_text("raise ImportError('no uvloop here')\n")
+    result = molotov.run("--uvloop", "-r", "1", json_results=False, env={"PYTHONPATH": str(shim)},
+                         source="""
         import molotov
 
         @molotov.scenario()
@@ -405,6 +404,40 @@ def test_uvloop_without_uvloop_installed_is_a_usage_error(molotov):
     assert result.code == 2, result
     errors = result.error_lines()
     assert len(errors) == 1 and "uvloop" in errors[0], result
+
+
+def test_uvloop_runs_the_scripts_asyncio_calls(molotov):
+    pytest.importorskip("uvloop")
+    result = molotov.run("--uvloop", "-w", "2", "-r", "3", source="""
+        import asyncio
+        import molotov
+
+        API = "http://localhost:8080"
+
+        @molotov.scenario()
+        async def everything(session):
+            loop = asyncio.get_running_loop()
+            assert "uvloop" in type(loop).__mro__[1].__module__, type(loop).__mro__
+            await asyncio.sleep(0.01)
+            responses = await asyncio.gather(session.get(API), session.get(API))
+            assert [r.status for r in responses] == [200, 200]
+            assert await asyncio.to_thread(lambda: 7) == 7
+            try:
+                async with asyncio.timeout(0.05):
+                    await asyncio.sleep(3)
+            except TimeoutError:
+                pass
+            else:
+                raise AssertionError("no timeout")
+            host, port = "{url}".split("//")[1].split(":")
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(b"GET / HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n")
+            assert (await reader.readline()).startswith(b"HTTP/1.1 200")
+            writer.close()
+    """)
+    assert result.code == 0, result
+    assert result.results["successes"] == 6, result
+    assert result.elapsed < 30, result
 
 
 def test_an_aiohttp_client_session_of_the_script_works_in_a_scenario(molotov):

@@ -13,7 +13,7 @@ use crate::awaitable::Ready;
 
 /// Python objects shared by every session, scenario and fixture of the run.
 pub(crate) struct Bridge {
-    /// The asyncio loop the engine drives (`molotov._loop.Loop`).
+    /// The asyncio loop the engine drives (`molotov._loop.Loop`, or uvloop's with `--uvloop`).
     pub(crate) event_loop: Py<PyAny>,
     /// Woken when the loop has new callbacks or timers (see `aioloop`).
     pub(crate) wake: Arc<Notify>,
@@ -43,13 +43,17 @@ pub(crate) struct Bridge {
 }
 
 impl Bridge {
-    pub(crate) fn new(py: Python<'_>, args: Py<PyAny>, verbose: u8) -> PyResult<Rc<Bridge>> {
+    pub(crate) fn new(
+        py: Python<'_>,
+        args: Py<PyAny>,
+        verbose: u8,
+        uvloop: bool,
+    ) -> PyResult<Rc<Bridge>> {
         let wake = Arc::new(Notify::new());
         let waker = Py::new(py, LoopWaker { wake: wake.clone() })?;
         let event_loop = py
             .import("molotov._loop")?
-            .getattr("Loop")?
-            .call1((waker,))?
+            .call_method1("make", (waker, uvloop))?
             .unbind();
         let errors = py.import("molotov._errors")?;
         let tasks = py.import("asyncio.tasks")?;

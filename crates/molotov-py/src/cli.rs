@@ -17,28 +17,11 @@ pub(crate) fn main(_held: Python<'_>, argv: Vec<String>) -> u8 {
 
 fn load(settings: &Settings) -> anyhow::Result<molotov::Plan> {
     Python::attach(|py| {
-        if settings.uvloop {
-            if py.import("uvloop").is_err() {
-                anyhow::bail!("--uvloop needs the uvloop package: pip install uvloop");
-            }
-            if settings.output != molotov::Output::Quiet {
-                note(
-                    "note: --uvloop: requests and scenario steps run on molotov's Rust engine, not on \
-                     an asyncio loop; the loop serving the script's own asyncio calls stays \
-                     asyncio's (uvloop cannot be driven from the engine)",
-                );
-            }
+        if settings.uvloop && py.import("uvloop").is_err() {
+            anyhow::bail!("--uvloop needs the uvloop package: pip install uvloop");
         }
         plan::build(py, settings).map_err(|e| anyhow::anyhow!(describe(py, &e)))
     })
-}
-
-#[allow(
-    clippy::print_stderr,
-    reason = "a one-line note before the run, as the CLI's warnings"
-)]
-fn note(text: &str) {
-    eprintln!("{text}");
 }
 
 /// One line for a loading error: the loader's message, or `Class: message`.

@@ -201,6 +201,9 @@ impl Driven {
             return match registered {
                 Ok(_) => {
                     self.cancel.borrow_mut().waiter = Some(yielded.clone().unbind());
+                    // The step may have started I/O on the loop; uvloop (libuv) registers it
+                    // only in its next iteration, so run one.
+                    self.bridge.wake.notify_one();
                     Next::Wait(State::Future(flag))
                 }
                 Err(e) => Next::Again(Resume::Throw(e)),

@@ -26,7 +26,7 @@ pub(crate) fn build(py: Python<'_>, settings: &Settings) -> PyResult<Plan> {
     let api = py.import("molotov._api")?;
     let registry = api.getattr("_registry")?;
     let args = namespace(py, settings)?;
-    let bridge = Bridge::new(py, args, settings.run.verbose)?;
+    let bridge = Bridge::new(py, args, settings.run.verbose, settings.uvloop)?;
     if settings.debug {
         bridge.event_loop.call_method1(py, "set_debug", (true,))?;
     }
