@@ -69,6 +69,9 @@ pub struct RunConfig {
     pub request_key_limit: usize,
     /// Connections to these origins go elsewhere (`--connect-to`).
     pub connect_to: Vec<molotov_http::ConnectTo>,
+    /// Publish a snapshot of the statistics this often, for live views
+    /// ([`Progress::latest_report`](crate::Progress::latest_report)).
+    pub live_report: Option<Duration>,
 }
 
 impl Default for RunConfig {
@@ -88,6 +91,7 @@ impl Default for RunConfig {
             global_fixtures: true,
             request_key_limit: 1000,
             connect_to: Vec::new(),
+            live_report: None,
         }
     }
 }

@@ -77,6 +77,20 @@ pub enum Fixture {
 }
 
 impl Fixture {
+    /// The fixture of that Molotov name.
+    pub fn from_name(name: &str) -> Option<Fixture> {
+        [
+            Fixture::GlobalSetup,
+            Fixture::Setup,
+            Fixture::SetupSession,
+            Fixture::TeardownSession,
+            Fixture::Teardown,
+            Fixture::GlobalTeardown,
+        ]
+        .into_iter()
+        .find(|f| f.name() == name)
+    }
+
     /// The Molotov name of the fixture (`"setup_session"`).
     pub const fn name(self) -> &'static str {
         match self {

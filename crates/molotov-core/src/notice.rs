@@ -7,10 +7,11 @@
 //! - [`Progress`] holds the live counters (successes, failures, workers) as atomics that the
 //!   console reads on its own schedule.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, PoisonError, mpsc};
 use std::time::Duration;
+
+use molotov_stats::Report;
 
 use crate::error::{BoxError, Fixture};
 
@@ -72,6 +73,13 @@ pub enum Notice {
     Warning(String),
     /// `-vv`: a request and its response, formatted.
     Exchange(String),
+    /// A line already formatted elsewhere (by another process of the run).
+    Line {
+        /// The text, without its newline.
+        text: String,
+        /// Whether it reports a problem (a failure, an error) rather than activity.
+        error: bool,
+    },
 }
 
 /// The sending side, cloned into every worker.
@@ -133,6 +141,8 @@ pub struct Progress {
     workers: AtomicUsize,
     max_workers: AtomicUsize,
     dropped: AtomicU64,
+    /// The latest statistics snapshot (`RunConfig::live_report`), replaced each period.
+    report: Mutex<Option<Report>>,
 }
 
 impl Progress {
@@ -151,6 +161,27 @@ impl Progress {
 
     pub(crate) fn worker_stopped(&self) {
         self.workers.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Sets every counter at once: for a view that adds up other processes' counters.
+    pub fn set_totals(&self, successes: u64, failures: u64, workers: usize) {
+        self.successes.store(successes, Ordering::Relaxed);
+        self.failures.store(failures, Ordering::Relaxed);
+        self.workers.store(workers, Ordering::Relaxed);
+        self.max_workers.fetch_max(workers, Ordering::Relaxed);
+    }
+
+    /// Replaces the statistics snapshot.
+    pub fn publish_report(&self, report: Report) {
+        *self.report.lock().unwrap_or_else(PoisonError::into_inner) = Some(report);
+    }
+
+    /// The latest statistics snapshot, if one was published.
+    pub fn latest_report(&self) -> Option<Report> {
+        self.report
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// Scenario runs that succeeded.

@@ -226,7 +226,7 @@ mod tests {
     fn a_custom_picker_gets_the_worker_and_step() {
         let c = catalog(&[("a", 1), ("b", 1)]);
         let f: PickerFn = Rc::new(|worker, step| {
-            if (worker as u64 + step) % 2 == 0 {
+            if (worker as u64 + step).is_multiple_of(2) {
                 "a".into()
             } else {
                 "b".into()

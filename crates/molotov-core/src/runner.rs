@@ -79,6 +79,56 @@ impl Runner {
         &self.vars
     }
 
+    /// The configuration, to adjust before the run (the processes of a multi-process run get
+    /// their own worker ids and leave the global fixtures to the parent).
+    pub fn config_mut(&mut self) -> &mut RunConfig {
+        &mut self.config
+    }
+
+    /// Runs `global_setup` now instead of in [`Runner::run`]: the parent of a multi-process
+    /// run does, before it starts the processes (which inherit what it set).
+    pub fn global_setup(&mut self) -> Result<(), Error> {
+        let Some(f) = self.plan.fixtures.global_setup.take() else {
+            return Ok(());
+        };
+        let info = RunInfo {
+            config: Arc::new(self.config.clone()),
+            vars: self.vars.clone(),
+        };
+        f(&info).map_err(|source| Error::FixtureFailed {
+            fixture: Fixture::GlobalSetup,
+            worker: None,
+            source,
+        })
+    }
+
+    /// Runs `global_teardown` now instead of in [`Runner::run`] (the parent of a multi-process
+    /// run, once every process ended); its failure is reported as a notice and returned.
+    pub fn global_teardown(&mut self) -> Option<FixtureFailure> {
+        let f = self.plan.fixtures.global_teardown.take()?;
+        let info = RunInfo {
+            config: Arc::new(self.config.clone()),
+            vars: self.vars.clone(),
+        };
+        let error = f(&info).err()?;
+        let failure = FixtureFailure {
+            fixture: Fixture::GlobalTeardown,
+            worker: None,
+            message: error.to_string(),
+        };
+        self.notices.send(Notice::FixtureFailed {
+            fixture: Fixture::GlobalTeardown,
+            worker: None,
+            error,
+        });
+        Some(failure)
+    }
+
+    /// A sender of notices into this run's channel (for lines from other processes).
+    pub fn notices(&self) -> Notices {
+        self.notices.clone()
+    }
+
     /// The names of the scenarios that will run, in name order.
     pub fn scenario_names(&self) -> Vec<String> {
         let names = self.catalog.scenarios.iter().map(|s| s.name().to_owned());
@@ -191,6 +241,7 @@ impl Runner {
             fixture_failures,
             dropped_notices: progress.dropped_notices(),
             seed,
+            crashed_processes: 0,
         })
     }
 }
@@ -213,6 +264,17 @@ fn spawn_helpers(
                 shutdown.abort(StopCause::Deadline);
             } else {
                 shutdown.stop(StopCause::Deadline);
+            }
+        }));
+    }
+    if let Some(period) = config.live_report {
+        let live = shared.clone();
+        helpers.push(tokio::task::spawn_local(async move {
+            let mut ticker = tokio::time::interval_at(start + period, period);
+            loop {
+                ticker.tick().await;
+                let report = live.env.stats.borrow().report();
+                live.progress.publish_report(report);
             }
         }));
     }

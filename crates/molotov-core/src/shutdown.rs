@@ -26,6 +26,28 @@ pub enum StopCause {
 }
 
 impl StopCause {
+    /// The stable name (`"deadline"`, `"interrupted"`, `"fail-fast"`, `"fixture-failed"`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            StopCause::Deadline => "deadline",
+            StopCause::Interrupted => "interrupted",
+            StopCause::FailFast => "fail-fast",
+            StopCause::FixtureFailed => "fixture-failed",
+        }
+    }
+
+    /// The cause of that name.
+    pub fn from_name(name: &str) -> Option<StopCause> {
+        [
+            StopCause::Deadline,
+            StopCause::Interrupted,
+            StopCause::FailFast,
+            StopCause::FixtureFailed,
+        ]
+        .into_iter()
+        .find(|c| c.name() == name)
+    }
+
     fn from_u8(v: u8) -> Option<StopCause> {
         match v {
             1 => Some(StopCause::Deadline),

@@ -37,9 +37,29 @@ pub struct Summary {
     pub dropped_notices: u64,
     /// The seed of the scenario picking, to repeat the run's choices.
     pub seed: u64,
+    /// Worker processes of a multi-process run that crashed: their counts are missing.
+    pub crashed_processes: usize,
 }
 
 impl Summary {
+    /// Adds another process's outcome to this one (counts, histograms, failures): the run's
+    /// whole outcome is the sum of its processes'. The elapsed time is the longest, the stop
+    /// cause and the seed stay this one's.
+    pub fn absorb(&mut self, other: &Summary) {
+        // Reports of one run share their format, so merging cannot fail.
+        let _ = self.report.merge(&other.report);
+        self.elapsed = self.elapsed.max(other.elapsed);
+        self.max_workers += other.max_workers;
+        self.cancelled += other.cancelled;
+        self.crashed_processes += other.crashed_processes;
+        self.dropped_notices += other.dropped_notices;
+        self.fixture_failures
+            .extend(other.fixture_failures.iter().cloned());
+        if self.stop.is_none() {
+            self.stop = other.stop;
+        }
+    }
+
     /// Successful scenario runs.
     pub fn successes(&self) -> u64 {
         self.report.scenarios.values().map(|e| e.successes).sum()

@@ -218,7 +218,7 @@ async fn scenario_loop(shared: Rc<Shared>, session: Session, in_flight: Rc<Cell<
                 }
             }
         }
-        if step % 10 == 0 {
+        if step.is_multiple_of(10) {
             env.notices.send(Notice::Ran {
                 worker: id,
                 runs: step,

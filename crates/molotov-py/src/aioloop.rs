@@ -39,10 +39,9 @@ struct Running(Rc<Bridge>);
 impl Drop for Running {
     fn drop(&mut self) {
         Python::attach(|py| {
-            let _ = self
-                .0
-                .event_loop
-                .call_method0(py, intern!(py, "_molotov_stop"));
+            if let Some(event_loop) = self.0.made_loop() {
+                let _ = event_loop.call_method0(py, intern!(py, "_molotov_stop"));
+            }
         });
     }
 }
@@ -50,11 +49,9 @@ impl Drop for Running {
 /// Runs the loop until the run ends (the engine drops this future).
 pub(crate) async fn drive(bridge: Rc<Bridge>, _shutdown: Shutdown) {
     let fd = Python::attach(|py| -> PyResult<RawFd> {
-        bridge
-            .event_loop
-            .call_method0(py, intern!(py, "_molotov_start"))?;
-        bridge
-            .event_loop
+        let event_loop = bridge.event_loop(py)?;
+        event_loop.call_method0(py, intern!(py, "_molotov_start"))?;
+        event_loop
             .call_method0(py, intern!(py, "_molotov_fd"))?
             .extract(py)
     });
@@ -66,8 +63,8 @@ pub(crate) async fn drive(bridge: Rc<Bridge>, _shutdown: Shutdown) {
     loop {
         let next = Python::attach(|py| {
             bridge
-                .event_loop
-                .call_method0(py, intern!(py, "_molotov_run_once"))
+                .event_loop(py)
+                .and_then(|l| l.call_method0(py, intern!(py, "_molotov_run_once")))
                 .and_then(|wait| wait.extract::<Option<f64>>(py))
                 // An exception escaping the loop itself: log-worthy, but keep the loop alive.
                 .unwrap_or(Some(0.01))

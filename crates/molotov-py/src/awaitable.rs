@@ -184,8 +184,8 @@ fn schedule(
         return Ok(());
     }
     let py = slf.py();
-    let event_loop = slf.borrow().bridge.event_loop.clone_ref(py);
-    let event_loop = event_loop.bind(py);
+    let bridge = slf.borrow().bridge.clone();
+    let event_loop = bridge.event_loop(py)?.bind(py);
     for (callback, context) in callbacks {
         let kwargs = PyDict::new(py);
         if let Some(context) = context {
@@ -252,8 +252,8 @@ impl Pending {
         self.blocking = Some(value);
     }
 
-    fn get_loop(&self, py: Python<'_>) -> Py<PyAny> {
-        self.bridge.event_loop.clone_ref(py)
+    fn get_loop(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.bridge.event_loop(py).map(|l| l.clone_ref(py))
     }
 
     fn done(&self) -> bool {

@@ -2,6 +2,7 @@
 //! (the event loop, the exception classes, `json.loads`, the `args` namespace...), so the hot
 //! path never imports or searches a module.
 
+use std::cell::OnceCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -13,8 +14,14 @@ use crate::awaitable::Ready;
 
 /// Python objects shared by every session, scenario and fixture of the run.
 pub(crate) struct Bridge {
-    /// The asyncio loop the engine drives (`molotov._loop.Loop`, or uvloop's with `--uvloop`).
-    pub(crate) event_loop: Py<PyAny>,
+    /// The asyncio loop the engine drives (`molotov._loop.Loop`, or uvloop's with `--uvloop`),
+    /// made on first use: in the process that runs the workers, never before a fork (a
+    /// selector or libuv loop shared by several processes would mix up their I/O).
+    event_loop: OnceCell<Py<PyAny>>,
+    /// What the loop is made with: the waker it calls, uvloop or not, debug mode or not.
+    loop_waker: Py<LoopWaker>,
+    uvloop: bool,
+    debug: bool,
     /// Woken when the loop has new callbacks or timers (see `aioloop`).
     pub(crate) wake: Arc<Notify>,
     /// `json.loads`.
@@ -48,17 +55,17 @@ impl Bridge {
         args: Py<PyAny>,
         verbose: u8,
         uvloop: bool,
+        debug: bool,
     ) -> PyResult<Rc<Bridge>> {
         let wake = Arc::new(Notify::new());
-        let waker = Py::new(py, LoopWaker { wake: wake.clone() })?;
-        let event_loop = py
-            .import("molotov._loop")?
-            .call_method1("make", (waker, uvloop))?
-            .unbind();
+        let loop_waker = Py::new(py, LoopWaker { wake: wake.clone() })?;
         let errors = py.import("molotov._errors")?;
         let tasks = py.import("asyncio.tasks")?;
         Ok(Rc::new(Bridge {
-            event_loop,
+            event_loop: OnceCell::new(),
+            loop_waker,
+            uvloop,
+            debug,
             wake,
             json_loads: py.import("json")?.getattr("loads")?.unbind(),
             json_scan: py
@@ -81,6 +88,27 @@ impl Bridge {
                 .ok()
                 .map(Bound::unbind),
         }))
+    }
+}
+
+impl Bridge {
+    /// The run's asyncio loop, made on first use.
+    pub(crate) fn event_loop(&self, py: Python<'_>) -> PyResult<&Py<PyAny>> {
+        if let Some(event_loop) = self.event_loop.get() {
+            return Ok(event_loop);
+        }
+        let made = py
+            .import("molotov._loop")?
+            .call_method1("make", (self.loop_waker.clone_ref(py), self.uvloop))?;
+        if self.debug {
+            made.call_method1("set_debug", (true,))?;
+        }
+        Ok(self.event_loop.get_or_init(|| made.unbind()))
+    }
+
+    /// The loop, if one was made.
+    pub(crate) fn made_loop(&self) -> Option<&Py<PyAny>> {
+        self.event_loop.get()
     }
 }
 

@@ -12,7 +12,7 @@ pub(crate) fn main(_held: Python<'_>, argv: Vec<String>) -> u8 {
     // The GIL (which `_held` proves this thread has) stays held while the engine runs, and is
     // released whenever the engine's thread sleeps (see `gil`): threads the script starts run
     // then.
-    molotov::run_with_hooks(argv, Host::Python, gil::park_hooks(), load).code()
+    molotov::run_with_hooks(argv, Host::Python, &gil::host_hooks(), load).code()
 }
 
 fn load(settings: &Settings) -> anyhow::Result<molotov::Plan> {

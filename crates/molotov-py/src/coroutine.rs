@@ -91,7 +91,10 @@ impl Driven {
             return self.finish(py, Err(PyRuntimeError::new_err("no coroutine")));
         };
         let bridge = self.bridge.clone();
-        let event_loop = bridge.event_loop.bind(py);
+        let event_loop = match bridge.event_loop(py) {
+            Ok(event_loop) => event_loop.bind(py),
+            Err(e) => return self.finish(py, Err(e)),
+        };
         loop {
             if let Err(e) = bridge.enter_task.call1(py, (event_loop, &task)) {
                 return self.finish(py, Err(e));
@@ -238,7 +241,7 @@ impl Future for Driven {
                         let task = ScenarioTask {
                             cancel: this.cancel.clone(),
                             coro: Some(coro.clone_ref(py)),
-                            event_loop: this.bridge.event_loop.clone_ref(py),
+                            event_loop: this.bridge.event_loop(py)?.clone_ref(py),
                         };
                         this.coro = Some(coro);
                         Py::new(py, task)

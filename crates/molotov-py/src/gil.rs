@@ -11,10 +11,11 @@ use std::ptr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicPtr, Ordering};
 
-use molotov::ParkHooks;
+use molotov::{Forked, HostHooks};
 use pyo3::ffi;
+use pyo3::prelude::*;
 
-/// Hooks that release the GIL while the engine's thread is parked.
+/// Hooks that release the GIL while the engine's thread is parked, and fork through Python.
 ///
 /// They must be installed on a runtime driven by a thread that holds the GIL (the caller of
 /// `molotov._molotov.main`); tokio calls them in pairs on that thread, and no code of ours runs
@@ -23,11 +24,12 @@ use pyo3::ffi;
     unsafe_code,
     reason = "releasing and restoring the GIL around a park has no safe pyo3 equivalent"
 )]
-pub(crate) fn park_hooks() -> ParkHooks {
+pub(crate) fn host_hooks() -> HostHooks {
     let saved: Arc<AtomicPtr<ffi::PyThreadState>> = Arc::new(AtomicPtr::new(ptr::null_mut()));
     let on_park = saved.clone();
     let on_unpark = saved;
-    ParkHooks {
+    HostHooks {
+        fork: Some(Arc::new(fork)),
         before_park: Some(Arc::new(move || {
             // SAFETY: this thread holds the GIL (see above); the thread state comes back to
             // PyEval_RestoreThread in `after_unpark` before any Python code runs here again.
@@ -42,4 +44,25 @@ pub(crate) fn park_hooks() -> ParkHooks {
             }
         })),
     }
+}
+
+/// Forks with `os.fork()`, which keeps the interpreter consistent in the child (its locks, its
+/// threads' states, `os.register_at_fork` handlers), after flushing Python's output buffers so
+/// the children do not write the parent's pending output again.
+fn fork() -> std::io::Result<Forked> {
+    Python::attach(|py| -> PyResult<Forked> {
+        let sys = py.import("sys")?;
+        for stream in ["stdout", "stderr"] {
+            if let Ok(stream) = sys.getattr(stream) {
+                let _ = stream.call_method0("flush");
+            }
+        }
+        let pid: i64 = py.import("os")?.call_method0("fork")?.extract()?;
+        Ok(if pid == 0 {
+            Forked::Child
+        } else {
+            Forked::Parent(u32::try_from(pid).unwrap_or(0))
+        })
+    })
+    .map_err(std::io::Error::other)
 }

@@ -26,10 +26,13 @@ pub(crate) fn build(py: Python<'_>, settings: &Settings) -> PyResult<Plan> {
     let api = py.import("molotov._api")?;
     let registry = api.getattr("_registry")?;
     let args = namespace(py, settings)?;
-    let bridge = Bridge::new(py, args, settings.run.verbose, settings.uvloop)?;
-    if settings.debug {
-        bridge.event_loop.call_method1(py, "set_debug", (true,))?;
-    }
+    let bridge = Bridge::new(
+        py,
+        args,
+        settings.run.verbose,
+        settings.uvloop,
+        settings.debug,
+    )?;
     let mut plan = Plan::new();
 
     let scenarios = api.call_method0("get_scenarios")?;
@@ -199,16 +202,18 @@ fn add_global_fixtures(
         plan = plan.global_teardown(move |_| {
             // Molotov calls it after its loop has stopped: `asyncio.run()` works there.
             let paused = Python::attach(|py| {
-                bridge
-                    .event_loop
-                    .call_method0(py, "_molotov_pause")
-                    .and_then(|p| p.extract::<bool>(py))
-                    .unwrap_or(false)
+                bridge.made_loop().is_some_and(|l| {
+                    l.call_method0(py, "_molotov_pause")
+                        .and_then(|p| p.extract::<bool>(py))
+                        .unwrap_or(false)
+                })
             });
             let result = call_sync(&f, &bridge, |py| Ok(pyo3::types::PyTuple::empty(py)));
             if paused {
                 Python::attach(|py| {
-                    let _ = bridge.event_loop.call_method0(py, "_molotov_start");
+                    if let Some(l) = bridge.made_loop() {
+                        let _ = l.call_method0(py, "_molotov_start");
+                    }
                 });
             }
             result

@@ -180,8 +180,8 @@ impl PySession {
 
     /// The worker's event loop.
     #[getter(r#loop)]
-    fn event_loop(&self, py: Python<'_>) -> Py<PyAny> {
-        self.bridge.event_loop.clone_ref(py)
+    fn event_loop(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        self.bridge.event_loop(py).map(|l| l.clone_ref(py))
     }
 
     /// The headers sent with every request (a copy).

@@ -6,7 +6,10 @@
 //!   - `ok`: `GET /`, expects 200;
 //!   - `fail`: `GET /status/500`, fails with an error that has a cause;
 //!   - `slow`: `GET /delay/{TESTBED_DELAY_MS}` (default 20000), expects 200;
-//!   - `panic`: panics.
+//!   - `panic`: panics;
+//!   - `crash`: worker 0 aborts its whole process; the others do what `ok` does.
+//!
+//! `ok` also checks that the variable `global_setup` sets is visible (in every process).
 //! - `TESTBED_FAIL`: a fixture that fails (`global_setup`, `setup`, `setup_session`,
 //!   `teardown_session`, `teardown`, `global_teardown`).
 //! - `TESTBED_PRINT=1`: every fixture prints `fixture: NAME` (and the worker) when called.
@@ -53,6 +56,10 @@ impl std::error::Error for StatusError {
 }
 
 async fn ok(session: Session) -> ScenarioResult {
+    ensure!(
+        session.vars().get::<u32>("from_global_setup").as_deref() == Some(&42),
+        "global_setup's variable is not visible"
+    );
     let response = session.get(&format!("{}/", API.as_str())).send().await?;
     ensure!(response.status() == 200, "status was {}", response.status());
     Ok(())
@@ -74,6 +81,13 @@ async fn slow(session: Session) -> ScenarioResult {
     let response = session.get(&url).send().await?;
     ensure!(response.status() == 200, "status was {}", response.status());
     Ok(())
+}
+
+async fn crash(session: Session) -> ScenarioResult {
+    if session.worker_id() == 0 {
+        std::process::abort();
+    }
+    ok(session).await
 }
 
 #[allow(clippy::unused_async, reason = "a scenario is an async fn")]
@@ -116,12 +130,16 @@ fn main() -> std::process::ExitCode {
             "fail" => Scenario::new("fail", fail),
             "slow" => Scenario::new("slow", slow),
             "panic" => Scenario::new("panic", panics),
+            "crash" => Scenario::new("crash", crash),
             other => panic!("TESTBED_SCENARIOS: unknown scenario {other:?}"),
         };
         plan = plan.scenario(scenario);
     }
     let plan = plan
-        .global_setup(|_| fixture("global_setup", None))
+        .global_setup(|info| {
+            info.vars.set("from_global_setup", 42u32);
+            fixture("global_setup", None)
+        })
         .setup(|worker, _| async move { fixture("setup", Some(worker)).map(|()| None) })
         .setup_session(|worker, _| async move { fixture("setup_session", Some(worker)) })
         .teardown_session(|worker, _| async move { fixture("teardown_session", Some(worker)) })

@@ -4,8 +4,6 @@
 //! and exit code 2 before any load is sent.
 
 use std::ffi::OsString;
-use std::io::IsTerminal as _;
-use std::io::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -15,10 +13,12 @@ use molotov_core::{Plan, Runner, Shutdown};
 
 use crate::args::Args;
 use crate::config_file;
-use crate::console::{Console, ConsoleOptions};
+use crate::display::{Display, eprint_line};
 use crate::exit::ExitStatus;
+use crate::process::{self, Forked};
 use crate::render;
 use crate::results;
+use crate::runtime;
 use crate::settings::{Output, Settings};
 use crate::signal;
 
@@ -46,22 +46,46 @@ where
     T: Into<OsString> + Clone,
     L: FnOnce(&Settings) -> anyhow::Result<Plan>,
 {
-    run_with_hooks(argv, host, ParkHooks::default(), load)
+    run_with_hooks(argv, host, &HostHooks::default(), load)
 }
 
-/// Code to run each time the engine's thread is about to sleep (no task ready) and when it
-/// wakes up. A host that holds a lock while the engine runs (the Python adapter holds the
-/// GIL) releases it there, so other threads get it whenever the engine waits for I/O.
+/// What a host embedding molotov (the Python package) supplies.
 #[derive(Clone, Default)]
-pub struct ParkHooks {
-    /// Called before the thread sleeps.
+pub struct HostHooks {
+    /// Called each time the engine's thread is about to sleep (no task ready). A host that
+    /// holds a lock while the engine runs (the Python adapter holds the GIL) releases it here,
+    /// so other threads get it whenever the engine waits.
     pub before_park: Option<Arc<dyn Fn() + Send + Sync>>,
-    /// Called after it wakes up; always paired with `before_park`.
+    /// Called when it wakes up; always paired with `before_park`.
     pub after_unpark: Option<Arc<dyn Fn() + Send + Sync>>,
+    /// Starts a worker process for `-p` (the default forks the process as it is; Python
+    /// forks through `os.fork` to keep the interpreter consistent).
+    pub fork: Option<Arc<dyn Fn() -> std::io::Result<Forked> + Send + Sync>>,
+}
+
+impl HostHooks {
+    pub(crate) fn fork(&self) -> std::io::Result<Forked> {
+        match &self.fork {
+            Some(fork) => fork(),
+            None => process::fork(),
+        }
+    }
+
+    /// Runs `wait` (a blocking wait) with the host's lock released.
+    pub(crate) fn parked<T>(&self, wait: impl FnOnce() -> T) -> T {
+        if let Some(f) = &self.before_park {
+            f();
+        }
+        let result = wait();
+        if let Some(f) = &self.after_unpark {
+            f();
+        }
+        result
+    }
 }
 
 /// [`run_with_loader`] with hooks around the engine thread's sleeps.
-pub fn run_with_hooks<I, T, L>(argv: I, host: Host, hooks: ParkHooks, load: L) -> ExitStatus
+pub fn run_with_hooks<I, T, L>(argv: I, host: Host, hooks: &HostHooks, load: L) -> ExitStatus
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -83,6 +107,9 @@ where
         Ok((runner, json))
     });
     match prepared {
+        Ok((runner, json)) if settings.processes > 1 => {
+            process::run(runner, &settings, json, hooks)
+        }
         Ok((runner, json)) => run(runner, &settings, json, hooks),
         Err(e) => {
             eprint_line(&format!("error: {e:#}"));
@@ -134,9 +161,6 @@ fn prepare<L>(settings: &Settings, host: Host, load: L) -> anyhow::Result<Runner
 where
     L: FnOnce(&Settings) -> anyhow::Result<Plan>,
 {
-    if settings.processes > 1 {
-        anyhow::bail!("-p/--processes above 1 is not available yet; run several molotov commands");
-    }
     if settings.sizing.is_some() {
         anyhow::bail!("--sizing is not available yet");
     }
@@ -165,17 +189,9 @@ fn run(
     mut runner: Runner,
     settings: &Settings,
     json: Option<results::ResultsFile>,
-    hooks: ParkHooks,
+    hooks: &HostHooks,
 ) -> ExitStatus {
-    let mut builder = tokio::runtime::Builder::new_current_thread();
-    builder.enable_all();
-    if let Some(f) = hooks.before_park {
-        builder.on_thread_park(move || f());
-    }
-    if let Some(f) = hooks.after_unpark {
-        builder.on_thread_unpark(move || f());
-    }
-    let runtime = match builder.build() {
+    let runtime = match runtime::build(hooks) {
         Ok(runtime) => runtime,
         Err(e) => {
             eprint_line(&format!("error: cannot start the async runtime: {e}"));
@@ -210,67 +226,6 @@ fn run(
         return ExitStatus::Usage;
     }
     ExitStatus::of(&summary, settings.fail)
-}
-
-/// Where the run's progress and summary go.
-enum Display {
-    /// `-q`: nowhere.
-    Quiet,
-    /// The console thread, the only writer of stdout until the end.
-    Console(Console),
-    /// The console thread could not start: the banner and the summary, written directly.
-    Direct,
-}
-
-impl Display {
-    /// Writes the banner and starts showing the run's notices.
-    fn start(runner: &mut Runner, settings: &Settings, shutdown: &Shutdown) -> Display {
-        if settings.output == Output::Quiet {
-            return Display::Quiet;
-        }
-        let options = ConsoleOptions {
-            update: settings.console_update,
-            verbose: settings.run.verbose,
-            processes: settings.processes,
-            live_footer: std::io::stdout().is_terminal(),
-        };
-        let banner = format!("{}\n", render::banner());
-        let notices = runner.take_notices();
-        let console = Console::start(
-            banner.clone(),
-            notices,
-            runner.progress(),
-            shutdown.clone(),
-            options,
-        );
-        console.map_or_else(
-            |_| {
-                print_stdout(&banner);
-                Display::Direct
-            },
-            Display::Console,
-        )
-    }
-
-    /// Shows what is left, then `last` (the summary).
-    fn finish(self, last: String) {
-        match self {
-            Display::Quiet => {}
-            Display::Console(console) => console.finish(last),
-            Display::Direct => print_stdout(&last),
-        }
-    }
-}
-
-/// Writes to stdout; a closed stdout is not an error worth more than silence.
-fn print_stdout(text: &str) {
-    let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
-}
-
-fn eprint_line(text: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{text}");
 }
 
 /// While a run lasts, panics in scenario code are counted failures; the default hook would

@@ -13,7 +13,6 @@
 //! stalls for [`STALLED`] (a pipe nobody reads), so the process still ends on time with its
 //! exit code and `--json` results.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::Arc;
@@ -22,12 +21,10 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use molotov_core::{Notice, NoticeReceiver, Progress, Shutdown, StopCause, failure_kind};
+use molotov_core::{NoticeReceiver, Progress, Shutdown, StopCause};
 
+use crate::lines::Formatter;
 use crate::render;
-
-/// At most this many failure lines per refresh; the rest are summed up in one line.
-const FAILURES_PER_REFRESH: usize = 20;
 /// How often the progress line is written when stdout is not a terminal.
 const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 /// At the end, how long stdout may accept nothing before the last lines are given up.
@@ -102,14 +99,8 @@ impl Console {
     }
 }
 
-/// Writes the collapsed `Ran N scenarios` lines, before any other line so the order holds.
-fn flush_ran(ran: &mut BTreeMap<usize, u64>, text: &mut String) {
-    for (worker, runs) in std::mem::take(ran) {
-        let _ = writeln!(text, "[W:{worker}] Ran {runs} scenarios");
-    }
-}
-
 struct View {
+    formatter: Formatter,
     progress: Arc<Progress>,
     written: Arc<AtomicU64>,
     shutdown: Shutdown,
@@ -132,6 +123,10 @@ impl View {
     ) -> View {
         let now = Instant::now();
         View {
+            formatter: Formatter {
+                verbose: options.verbose,
+                prefix: String::new(),
+            },
             progress,
             written,
             shutdown,
@@ -157,7 +152,12 @@ impl View {
             let mut text = String::new();
             self.stop_message(&mut text);
             if let Some(notices) = notices {
-                self.drain(notices, &mut text);
+                let mut lines = Vec::new();
+                self.formatter.drain(notices, &mut lines);
+                for line in lines {
+                    text.push_str(&line.text);
+                    text.push('\n');
+                }
             }
             if let Some(last) = last {
                 text.push_str(&last);
@@ -166,79 +166,6 @@ impl View {
             }
             self.write(&text, false);
         }
-    }
-
-    /// Formats every waiting notice into `text`.
-    fn drain(&mut self, notices: &NoticeReceiver, text: &mut String) {
-        let mut ran: BTreeMap<usize, u64> = BTreeMap::new();
-        let mut failures_shown = 0;
-        let mut failures_hidden = 0u64;
-        while let Some(notice) = notices.try_next() {
-            match notice {
-                Notice::Ran { worker, runs } => {
-                    // One line per worker per refresh is plenty.
-                    ran.insert(worker, runs);
-                }
-                Notice::Failure {
-                    worker,
-                    scenario,
-                    error,
-                } => {
-                    if failures_shown < FAILURES_PER_REFRESH {
-                        failures_shown += 1;
-                        let kind = failure_kind(&*error);
-                        let _ = writeln!(text, "[W:{worker}] Failure! {scenario}: {kind}: {error}");
-                        if self.options.verbose > 0 {
-                            render::error_detail(text, &*error);
-                        }
-                    } else {
-                        failures_hidden += 1;
-                    }
-                }
-                other => {
-                    flush_ran(&mut ran, text);
-                    self.line(other, text);
-                }
-            }
-        }
-        if failures_hidden > 0 {
-            let _ = writeln!(text, "... and {failures_hidden} more failures");
-        }
-        flush_ran(&mut ran, text);
-    }
-
-    fn line(&self, notice: Notice, text: &mut String) {
-        let _ = match notice {
-            Notice::Preparing { workers } => {
-                let s = if workers == 1 { "" } else { "s" };
-                writeln!(text, "Preparing {workers} worker{s}...")
-            }
-            Notice::Started => writeln!(text, "OK"),
-            Notice::WorkerStarting(w) => writeln!(text, "[W:{w}] Starting"),
-            Notice::SettingUpSession(w) => writeln!(text, "[W:{w}] Setting up session"),
-            Notice::RunningScenarios(w) => writeln!(text, "[W:{w}] Running scenarios"),
-            Notice::WorkerDone(w) => writeln!(text, "[W:{w}] Done!"),
-            Notice::FixtureFailed {
-                fixture,
-                worker,
-                error,
-            } => {
-                let who = worker.map(|w| format!("[W:{w}] ")).unwrap_or_default();
-                let _ = writeln!(text, "{who}The {fixture}() fixture failed: {error}");
-                render::error_detail(text, &*error);
-                Ok(())
-            }
-            Notice::ListenerFailed { event, error } => {
-                let _ = writeln!(text, "An event listener failed on {event}: {error}");
-                if self.options.verbose > 0 {
-                    render::error_detail(text, &*error);
-                }
-                Ok(())
-            }
-            Notice::Warning(message) => writeln!(text, "Warning: {message}"),
-            Notice::Exchange(dump) => writeln!(text, "{dump}"),
-            _ => Ok(()),
-        };
     }
 
     fn stop_message(&mut self, text: &mut String) {

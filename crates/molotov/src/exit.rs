@@ -17,16 +17,21 @@ pub enum ExitStatus {
     FixtureFailed,
     /// 4: `-x` stopped the run at the first failure.
     FailFast,
+    /// 5: a worker process of a `-p` run crashed; the totals are the other processes'.
+    Crashed,
     /// 130: interrupted (Ctrl-C, SIGTERM).
     Interrupted,
 }
 
 impl ExitStatus {
-    /// The exit status of a finished run: a fixture failure first, then `-x`, an
-    /// interruption, then the `-f` threshold.
+    /// The exit status of a finished run: a fixture failure first, then a crashed process,
+    /// `-x`, an interruption, then the `-f` threshold.
     pub fn of(summary: &Summary, fail: Option<u64>) -> ExitStatus {
         if !summary.fixture_failures.is_empty() {
             return ExitStatus::FixtureFailed;
+        }
+        if summary.crashed_processes > 0 {
+            return ExitStatus::Crashed;
         }
         match summary.stop {
             Some(StopCause::FailFast) => return ExitStatus::FailFast,
@@ -47,6 +52,7 @@ impl ExitStatus {
             ExitStatus::Usage => 2,
             ExitStatus::FixtureFailed => 3,
             ExitStatus::FailFast => 4,
+            ExitStatus::Crashed => 5,
             ExitStatus::Interrupted => 130,
         }
     }

@@ -42,15 +42,20 @@ mod app;
 mod args;
 mod config_file;
 mod console;
+mod display;
 mod exit;
+mod lines;
+mod process;
 mod render;
 mod results;
+mod runtime;
 mod settings;
 mod signal;
 
-pub use app::{Host, ParkHooks, main, run_with_hooks, run_with_loader};
+pub use app::{Host, HostHooks, main, run_with_hooks, run_with_loader};
 pub use args::{Args, Parsed};
 pub use exit::ExitStatus;
+pub use process::Forked;
 pub use settings::{Output, Settings, UsageError};
 
 pub use molotov_core::*;

@@ -100,6 +100,14 @@ pub(crate) fn summary(summary: &Summary, processes: usize) -> String {
         out.push('\n');
         table(&mut out, "Request", summary.report.requests.iter(), elapsed);
     }
+    if summary.crashed_processes > 0 {
+        let n = summary.crashed_processes;
+        let _ = writeln!(
+            out,
+            "\n{n} worker process{} crashed: these totals are from the surviving processes only",
+            if n == 1 { "" } else { "es" }
+        );
+    }
     if summary.cancelled > 0 {
         let (runs, were) = if summary.cancelled == 1 {
             ("run", "was")

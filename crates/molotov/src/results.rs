@@ -26,6 +26,7 @@ struct Results<'a> {
     successes: u64,
     failures: u64,
     cancelled: u64,
+    crashed_processes: usize,
     seed: u64,
     fixture_failures: Vec<FixtureFailure<'a>>,
     scenarios: &'a std::collections::BTreeMap<String, EntryReport>,
@@ -37,16 +38,6 @@ struct FixtureFailure<'a> {
     fixture: &'static str,
     worker: Option<usize>,
     message: &'a str,
-}
-
-/// The stable name of a stop cause in the results.
-pub(crate) fn stop_name(stop: StopCause) -> &'static str {
-    match stop {
-        StopCause::Deadline => "deadline",
-        StopCause::Interrupted => "interrupted",
-        StopCause::FailFast => "fail-fast",
-        StopCause::FixtureFailed => "fixture-failed",
-    }
 }
 
 /// The results file, created before the run so that a path that cannot be written is an
@@ -91,10 +82,11 @@ fn render(summary: &Summary, processes: usize) -> std::io::Result<String> {
         elapsed_seconds: summary.elapsed.as_secs_f64(),
         processes,
         max_workers: summary.max_workers,
-        stop: summary.stop.map(stop_name),
+        stop: summary.stop.map(StopCause::name),
         successes: summary.successes(),
         failures: summary.failures(),
         cancelled: summary.cancelled,
+        crashed_processes: summary.crashed_processes,
         seed: summary.seed,
         fixture_failures: summary
             .fixture_failures

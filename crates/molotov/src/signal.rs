@@ -18,6 +18,17 @@ pub(crate) struct Watcher {
 
 /// Starts watching SIGINT and SIGTERM for `shutdown`; they are listened to when this returns.
 pub(crate) fn watch(shutdown: Shutdown) -> io::Result<Watcher> {
+    watch_with(shutdown, true)
+}
+
+/// For a worker process: SIGTERM (sent by the parent) stops, then aborts; SIGINT (the
+/// terminal's Ctrl-C, which reaches the whole process group) is ignored, as the parent relays
+/// it.
+pub(crate) fn watch_terminate(shutdown: Shutdown) -> io::Result<Watcher> {
+    watch_with(shutdown, false)
+}
+
+fn watch_with(shutdown: Shutdown, interrupt_counts: bool) -> io::Result<Watcher> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -28,7 +39,7 @@ pub(crate) fn watch(shutdown: Shutdown) -> io::Result<Watcher> {
         .spawn(move || {
             let signals = {
                 let _context = runtime.enter();
-                Signals::new()
+                Signals::new(interrupt_counts)
             };
             let _ = ready.send(());
             runtime.block_on(async {
@@ -56,16 +67,19 @@ async fn stop_on(mut signals: Signals, shutdown: &Shutdown) {
 struct Signals {
     interrupt: Option<tokio::signal::unix::Signal>,
     terminate: Option<tokio::signal::unix::Signal>,
+    /// Whether SIGINT stops the run (it is still caught otherwise, so it does not kill).
+    interrupt_counts: bool,
 }
 
 #[cfg(unix)]
 impl Signals {
     /// Starts listening; must be called in a tokio runtime's context.
-    fn new() -> Self {
+    fn new(interrupt_counts: bool) -> Self {
         use tokio::signal::unix::{SignalKind, signal};
         Signals {
             interrupt: signal(SignalKind::interrupt()).ok(),
             terminate: signal(SignalKind::terminate()).ok(),
+            interrupt_counts,
         }
     }
 
@@ -78,9 +92,11 @@ impl Signals {
                 None => std::future::pending().await,
             }
         }
-        tokio::select! {
-            () = recv(self.interrupt.as_mut()) => {}
-            () = recv(self.terminate.as_mut()) => {}
+        loop {
+            tokio::select! {
+                () = recv(self.interrupt.as_mut()) => if self.interrupt_counts { return },
+                () = recv(self.terminate.as_mut()) => return,
+            }
         }
     }
 }
@@ -92,7 +108,7 @@ struct Signals;
 #[cfg(not(unix))]
 impl Signals {
     /// Ctrl-C is listened to from the first wait on.
-    fn new() -> Self {
+    fn new(_interrupt_counts: bool) -> Self {
         Signals
     }
 

@@ -121,7 +121,7 @@ async fn successes_and_failures_add_up_to_the_runs_and_progress_agrees() {
     let target = target();
     let (ok, bad) = (target.url("/"), target.url("/status/500"));
     let scenario = Scenario::new("half", move |s: Session| {
-        let url = if s.context().step() % 2 == 0 {
+        let url = if s.context().step().is_multiple_of(2) {
             bad.clone()
         } else {
             ok.clone()

@@ -17,5 +17,6 @@ mod examples;
 mod exit_codes;
 mod output;
 mod pacing;
+mod processes;
 mod stopping;
 mod support;

@@ -1,0 +1,148 @@
+//! A worker process of a `-p N` run: runs its share of the workers and reports everything to
+//! the parent over a pipe (console lines, counters, statistics snapshots, its outcome); it
+//! writes nothing to stdout itself.
+
+use std::io::{PipeWriter, Write};
+use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
+
+use molotov_core::{NoticeReceiver, Progress, Runner, Shutdown, StopCause, Summary};
+
+use super::protocol::{self, Message, WireSummary};
+use crate::app::HostHooks;
+use crate::exit::ExitStatus;
+use crate::lines::{Formatter, Line};
+use crate::settings::Settings;
+use crate::{runtime, signal};
+
+/// How often a statistics snapshot goes to the parent (for live views).
+const REPORT_EVERY: Duration = Duration::from_secs(1);
+
+/// Runs process `index` (0-based) of the run, reporting to `out`.
+pub(crate) fn run(
+    mut runner: Runner,
+    settings: &Settings,
+    index: usize,
+    out: PipeWriter,
+    hooks: &HostHooks,
+) -> ExitStatus {
+    // If the parent dies, so does this run (gracefully).
+    #[cfg(target_os = "linux")]
+    let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
+    let workers = settings.run.workers.get();
+    {
+        let config = runner.config_mut();
+        config.first_worker_id = index * workers;
+        config.global_fixtures = false;
+        config.live_report = Some(REPORT_EVERY);
+        config.seed = config.seed.map(|s| s.wrapping_add(index as u64));
+    }
+    let shutdown = Shutdown::new();
+    // The parent relays Ctrl-C as SIGTERM; the terminal's own SIGINT is ignored here.
+    let watcher = signal::watch_terminate(shutdown.clone()).ok();
+    let reporter = Reporter::start(
+        runner.take_notices(),
+        runner.progress(),
+        shutdown.clone(),
+        settings.run.verbose,
+        settings.console_update,
+        out,
+    );
+    let summary = match runtime::build(hooks) {
+        Ok(runtime) => runtime.block_on(runner.run(shutdown.clone())).ok(),
+        Err(_) => None,
+    };
+    drop(watcher);
+    let status = summary
+        .as_ref()
+        .map_or(ExitStatus::Usage, |s| ExitStatus::of(s, settings.fail));
+    reporter.finish(summary);
+    status
+}
+
+/// The thread that sends the run's progress to the parent.
+struct Reporter {
+    finish: mpsc::Sender<Option<Summary>>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Reporter {
+    fn start(
+        notices: Option<NoticeReceiver>,
+        progress: Arc<Progress>,
+        shutdown: Shutdown,
+        verbose: u8,
+        every: Duration,
+        mut out: PipeWriter,
+    ) -> Reporter {
+        let (finish, finished) = mpsc::channel::<Option<Summary>>();
+        let formatter = Formatter {
+            verbose,
+            prefix: format!("[P:{}] ", std::process::id()),
+        };
+        let thread = std::thread::spawn(move || {
+            let mut stop_sent = false;
+            let mut last_report = Instant::now();
+            loop {
+                let last = match finished.recv_timeout(every) {
+                    Ok(summary) => Some(summary),
+                    Err(mpsc::RecvTimeoutError::Timeout) => None,
+                    Err(mpsc::RecvTimeoutError::Disconnected) => Some(None),
+                };
+                let mut lines: Vec<Line> = Vec::new();
+                if let Some(notices) = &notices {
+                    formatter.drain(notices, &mut lines);
+                }
+                let mut batch = Vec::new();
+                if !lines.is_empty() {
+                    let lines = lines.into_iter().map(|l| (l.error, l.text)).collect();
+                    batch.push(Message::Lines { lines });
+                }
+                batch.push(Message::Progress {
+                    successes: progress.successes(),
+                    failures: progress.failures(),
+                    workers: progress.workers(),
+                });
+                // A stop that started here (not one the parent relayed) concerns every process.
+                if let Some(cause @ (StopCause::FailFast | StopCause::FixtureFailed)) =
+                    shutdown.cause()
+                {
+                    if !stop_sent {
+                        stop_sent = true;
+                        batch.push(Message::Stop {
+                            cause: cause.name().to_owned(),
+                        });
+                    }
+                }
+                if last_report.elapsed() >= REPORT_EVERY {
+                    last_report = Instant::now();
+                    if let Some(report) = progress.latest_report() {
+                        batch.push(Message::Report { report });
+                    }
+                }
+                if let Some(Some(summary)) = &last {
+                    batch.push(Message::Done {
+                        summary: WireSummary::from(summary),
+                    });
+                }
+                // A parent that is gone cannot be told anything; the run ends by itself.
+                for message in &batch {
+                    if protocol::send(&mut out, message).is_err() {
+                        break;
+                    }
+                }
+                if last.is_some() {
+                    let _ = out.flush();
+                    return;
+                }
+            }
+        });
+        Reporter { finish, thread }
+    }
+
+    /// Sends what is left and the outcome, and waits until it is written.
+    fn finish(self, summary: Option<Summary>) {
+        let _ = self.finish.send(summary);
+        let _ = self.thread.join();
+    }
+}

@@ -1,0 +1,18 @@
+//! `-p N`: the run split over N forked worker processes, shown and summed up as one.
+//!
+//! - `parent`: global fixtures, forking, following the children, stopping them all, the
+//!   merged outcome.
+//! - `child`: a worker process: its share of the workers, reported to the parent.
+//! - `protocol`: the JSON-lines messages between them.
+//! - `fork`: `fork` itself (hosts may supply their own, see `HostHooks`).
+//!
+//! Worker ids are unique across processes: process `k` of `-w W` owns `k*W .. (k+1)*W`.
+
+mod child;
+mod fork;
+mod parent;
+mod protocol;
+
+pub use fork::Forked;
+pub(crate) use fork::fork;
+pub(crate) use parent::run;

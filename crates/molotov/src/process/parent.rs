@@ -1,0 +1,312 @@
+//! The parent of a `-p N` run: runs `global_setup`, forks the worker processes, shows their
+//! progress as one run, stops them all when one must stop, and adds up their outcomes.
+//!
+//! Each child reports on a pipe read by a thread of its own, which also reaps the child when
+//! its pipe closes; the main thread folds those events together. Stopping is global: a signal
+//! here, or a child stopping by itself (`-x`, a failed fixture), or a child that crashed,
+//! sends every other child SIGTERM (a second one aborts), and each child still runs its
+//! teardowns.
+
+use std::io::{BufReader, PipeReader};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use molotov_core::stats::Report;
+use molotov_core::{Notice, Notices, Runner, Shutdown, StopCause, Summary};
+use nix::sys::signal::{Signal, kill};
+use nix::sys::wait::{WaitStatus, waitpid};
+use nix::unistd::Pid;
+
+use super::child;
+use super::fork::Forked;
+use super::protocol::{self, Message};
+use crate::app::HostHooks;
+use crate::display::{Display, eprint_line};
+use crate::exit::ExitStatus;
+use crate::render;
+use crate::results::ResultsFile;
+use crate::settings::Settings;
+use crate::signal;
+
+/// What happened to a child, as its reader thread saw it.
+enum Event {
+    Message(usize, Message),
+    /// The child's pipe closed and the child was reaped.
+    Ended(usize, String),
+}
+
+/// A child as the parent tracks it.
+struct Child {
+    pid: u32,
+    successes: u64,
+    failures: u64,
+    workers: usize,
+    report: Option<Report>,
+    summary: Option<Summary>,
+    ended: bool,
+}
+
+/// Runs `runner` in `settings.processes` processes.
+pub(crate) fn run(
+    mut runner: Runner,
+    settings: &Settings,
+    json: Option<ResultsFile>,
+    hooks: &HostHooks,
+) -> ExitStatus {
+    if let Err(e) = runner.global_setup() {
+        eprint_line(&format!("error: {e}"));
+        return ExitStatus::FixtureFailed;
+    }
+    let (events, received) = mpsc::channel::<Event>();
+    let mut children = Vec::new();
+    for index in 0..settings.processes {
+        let (reader, writer) = match std::io::pipe() {
+            Ok(pipe) => pipe,
+            Err(e) => return abandon(&children, &format!("cannot create a pipe: {e}")),
+        };
+        match hooks.fork() {
+            Ok(Forked::Child) => {
+                drop(reader);
+                drop(events);
+                return child::run(runner, settings, index, writer, hooks);
+            }
+            Ok(Forked::Parent(pid)) => {
+                drop(writer);
+                children.push(pid);
+                read_child(index, pid, reader, events.clone());
+            }
+            Err(e) => return abandon(&children, &format!("cannot start a process: {e}")),
+        }
+    }
+    drop(events);
+
+    let shutdown = Shutdown::new();
+    let display = Display::start(&mut runner, settings, &shutdown);
+    let notices = runner.notices();
+    notices.send(Notice::Line {
+        text: format!("Forking {} processes", settings.processes),
+        error: false,
+    });
+    let watcher = signal::watch(shutdown.clone()).ok();
+    let mut tracked: Vec<Child> = children
+        .iter()
+        .map(|&pid| Child {
+            pid,
+            successes: 0,
+            failures: 0,
+            workers: 0,
+            report: None,
+            summary: None,
+            ended: false,
+        })
+        .collect();
+    follow(
+        &received,
+        &mut tracked,
+        &shutdown,
+        &notices,
+        &runner,
+        hooks,
+        settings,
+    );
+    drop(watcher);
+
+    let mut summary = outcome(&mut tracked, &shutdown);
+    if let Some(failure) = runner.global_teardown() {
+        summary.fixture_failures.push(failure);
+    }
+    let written = json.map_or(Ok(()), |file| {
+        let shown = file.path().display().to_string();
+        file.write(&summary, settings.processes)
+            .map_err(|e| format!("error: cannot write the results to {shown}: {e}"))
+    });
+    display.finish(render::summary(&summary, settings.processes));
+    if let Err(line) = written {
+        eprint_line(&line);
+        return ExitStatus::Usage;
+    }
+    ExitStatus::of(&summary, settings.fail)
+}
+
+/// Folds the children's events together until every child ended.
+fn follow(
+    received: &mpsc::Receiver<Event>,
+    tracked: &mut [Child],
+    shutdown: &Shutdown,
+    notices: &Notices,
+    runner: &Runner,
+    hooks: &HostHooks,
+    settings: &Settings,
+) {
+    let progress = runner.progress();
+    let (mut relayed_stop, mut relayed_abort) = (false, false);
+    let mut crashed = false;
+    let tick = settings.console_update.min(Duration::from_millis(200));
+    while tracked.iter().any(|c| !c.ended) {
+        // The host's lock (the GIL) is not needed while waiting.
+        if let Ok(event) = hooks.parked(|| received.recv_timeout(tick)) {
+            crashed |= handle(event, tracked, shutdown, notices);
+        }
+        if (shutdown.is_stopping() || crashed) && !relayed_stop {
+            relayed_stop = true;
+            signal_children(tracked);
+        }
+        if shutdown.is_aborted() && !relayed_abort {
+            relayed_abort = true;
+            signal_children(tracked);
+        }
+        let alive = tracked.iter().filter(|c| !c.ended);
+        let (ok, failed, workers) = alive.fold((0, 0, 0), |(o, f, w), c| {
+            (o + c.successes, f + c.failures, w + c.workers)
+        });
+        let done = tracked.iter().filter_map(|c| c.summary.as_ref());
+        let (done_ok, done_failed) =
+            done.fold((0, 0), |(o, f), s| (o + s.successes(), f + s.failures()));
+        progress.set_totals(ok + done_ok, failed + done_failed, workers);
+        if let Some(merged) = merged_reports(tracked) {
+            progress.publish_report(merged);
+        }
+    }
+}
+
+/// Applies one event; `true` if it was a child crashing (the others must then stop).
+fn handle(event: Event, tracked: &mut [Child], shutdown: &Shutdown, notices: &Notices) -> bool {
+    match event {
+        Event::Message(index, message) => {
+            let child = &mut tracked[index];
+            match message {
+                Message::Lines { lines } => {
+                    for (error, text) in lines {
+                        notices.send(Notice::Line { text, error });
+                    }
+                }
+                Message::Progress {
+                    successes,
+                    failures,
+                    workers,
+                } => {
+                    (child.successes, child.failures, child.workers) =
+                        (successes, failures, workers);
+                }
+                Message::Report { report } => child.report = Some(report),
+                Message::Stop { cause } => {
+                    if let Some(cause) = StopCause::from_name(&cause) {
+                        shutdown.stop(cause);
+                    }
+                }
+                Message::Done { summary } => {
+                    child.summary = Some(summary.into());
+                    child.workers = 0;
+                }
+            }
+            false
+        }
+        Event::Ended(index, how) => {
+            let child = &mut tracked[index];
+            child.ended = true;
+            child.workers = 0;
+            if child.summary.is_none() {
+                notices.send(Notice::Line {
+                    text: format!(
+                        "[P:{}] The process crashed ({how}); its counts are lost, the others stop",
+                        child.pid
+                    ),
+                    error: true,
+                });
+                return true;
+            }
+            false
+        }
+    }
+}
+
+/// SIGTERM to every child still running: the first asks them to stop, the second to abort.
+fn signal_children(tracked: &[Child]) {
+    for child in tracked.iter().filter(|c| !c.ended) {
+        if let Ok(pid) = i32::try_from(child.pid) {
+            // A child that just ended cannot be signalled; nothing to do then.
+            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+        }
+    }
+}
+
+/// The latest statistics of every child, merged, for live views.
+fn merged_reports(tracked: &[Child]) -> Option<Report> {
+    let mut reports = tracked
+        .iter()
+        .filter_map(|c| c.summary.as_ref().map(|s| &s.report).or(c.report.as_ref()));
+    let mut merged = reports.next()?.clone();
+    for report in reports {
+        let _ = merged.merge(report);
+    }
+    Some(merged)
+}
+
+/// The run's outcome: the children's outcomes added up.
+fn outcome(tracked: &mut [Child], shutdown: &Shutdown) -> Summary {
+    let crashed = tracked.iter().filter(|c| c.summary.is_none()).count();
+    let mut summaries = tracked.iter_mut().filter_map(|c| c.summary.take());
+    let mut summary = summaries.next().unwrap_or_else(empty_summary);
+    for other in summaries {
+        summary.absorb(&other);
+    }
+    summary.crashed_processes = crashed;
+    // A child's "interrupted" is this process relaying a stop (a signal, or a crash of
+    // another child); the cause worth reporting is this process's own.
+    summary.stop = shutdown
+        .cause()
+        .or(summary.stop.filter(|c| *c != StopCause::Interrupted));
+    summary
+}
+
+fn empty_summary() -> Summary {
+    Summary {
+        report: Report::default(),
+        elapsed: Duration::ZERO,
+        stop: None,
+        max_workers: 0,
+        cancelled: 0,
+        fixture_failures: Vec::new(),
+        dropped_notices: 0,
+        seed: 0,
+        crashed_processes: 0,
+    }
+}
+
+/// Reads child `index`'s messages on a thread of its own, then reaps it.
+fn read_child(index: usize, pid: u32, reader: PipeReader, events: mpsc::Sender<Event>) {
+    let spawned = std::thread::Builder::new()
+        .name(format!("molotov-process-{index}"))
+        .spawn(move || {
+            let mut input = BufReader::new(reader);
+            // A malformed line or a closed pipe both end the conversation.
+            while let Ok(Some(message)) = protocol::receive(&mut input) {
+                if events.send(Event::Message(index, message)).is_err() {
+                    break;
+                }
+            }
+            let how = match i32::try_from(pid).map(|p| waitpid(Pid::from_raw(p), None)) {
+                Ok(Ok(WaitStatus::Exited(_, code))) => format!("exit code {code}"),
+                Ok(Ok(WaitStatus::Signaled(_, signal, _))) => format!("killed by {signal}"),
+                Ok(Ok(other)) => format!("{other:?}"),
+                Ok(Err(e)) => format!("cannot wait for it: {e}"),
+                Err(_) => "no such process".to_owned(),
+            };
+            let _ = events.send(Event::Ended(index, how));
+        });
+    if spawned.is_err() {
+        eprint_line(&format!("error: cannot follow process {pid}"));
+    }
+}
+
+/// Forking failed part-way: stop the children already started, reap them, and report.
+fn abandon(children: &[u32], why: &str) -> ExitStatus {
+    for &pid in children {
+        if let Ok(pid) = i32::try_from(pid) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+            let _ = waitpid(Pid::from_raw(pid), None);
+        }
+    }
+    eprint_line(&format!("error: {why}"));
+    ExitStatus::Usage
+}

@@ -1,0 +1,151 @@
+//! What a worker process tells its parent, one JSON object per line on a pipe.
+
+use std::io::{self, BufRead, Write};
+use std::time::Duration;
+
+use molotov_core::stats::Report;
+use molotov_core::{Fixture, FixtureFailure, StopCause, Summary};
+use serde::{Deserialize, Serialize};
+
+/// A message from a worker process.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "kebab-case")]
+pub(crate) enum Message {
+    /// Console lines, already formatted and prefixed with the process id.
+    Lines { lines: Vec<(bool, String)> },
+    /// The live counters.
+    Progress {
+        successes: u64,
+        failures: u64,
+        workers: usize,
+    },
+    /// A snapshot of the statistics, for live views.
+    Report { report: Report },
+    /// The process stopped by itself (`-x`, a fixture failed): the others must stop too.
+    Stop { cause: String },
+    /// The process's whole outcome; the last message.
+    Done { summary: WireSummary },
+}
+
+/// A [`Summary`] as it travels.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct WireSummary {
+    report: Report,
+    elapsed_seconds: f64,
+    stop: Option<String>,
+    max_workers: usize,
+    cancelled: u64,
+    fixture_failures: Vec<(String, Option<usize>, String)>,
+    dropped_notices: u64,
+    seed: u64,
+}
+
+impl From<&Summary> for WireSummary {
+    fn from(s: &Summary) -> Self {
+        WireSummary {
+            report: s.report.clone(),
+            elapsed_seconds: s.elapsed.as_secs_f64(),
+            stop: s.stop.map(|c| c.name().to_owned()),
+            max_workers: s.max_workers,
+            cancelled: s.cancelled,
+            fixture_failures: s
+                .fixture_failures
+                .iter()
+                .map(|f| (f.fixture.name().to_owned(), f.worker, f.message.clone()))
+                .collect(),
+            dropped_notices: s.dropped_notices,
+            seed: s.seed,
+        }
+    }
+}
+
+impl From<WireSummary> for Summary {
+    fn from(w: WireSummary) -> Self {
+        Summary {
+            report: w.report,
+            elapsed: Duration::try_from_secs_f64(w.elapsed_seconds).unwrap_or_default(),
+            stop: w.stop.as_deref().and_then(StopCause::from_name),
+            max_workers: w.max_workers,
+            cancelled: w.cancelled,
+            fixture_failures: w
+                .fixture_failures
+                .into_iter()
+                .filter_map(|(name, worker, message)| {
+                    Some(FixtureFailure {
+                        fixture: Fixture::from_name(&name)?,
+                        worker,
+                        message,
+                    })
+                })
+                .collect(),
+            dropped_notices: w.dropped_notices,
+            seed: w.seed,
+            crashed_processes: 0,
+        }
+    }
+}
+
+/// Writes one message as a line.
+pub(crate) fn send(out: &mut impl Write, message: &Message) -> io::Result<()> {
+    let mut line = serde_json::to_vec(message).map_err(io::Error::other)?;
+    line.push(b'\n');
+    out.write_all(&line)?;
+    out.flush()
+}
+
+/// Reads the next message; `Ok(None)` at the end of the stream.
+pub(crate) fn receive(input: &mut impl BufRead) -> io::Result<Option<Message>> {
+    let mut line = String::new();
+    if input.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    serde_json::from_str(&line)
+        .map(Some)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_survive_the_trip() {
+        let mut report = Report::default();
+        report
+            .scenarios
+            .insert("a".into(), molotov_core::stats::EntryReport::default());
+        let summary = Summary {
+            report,
+            elapsed: Duration::from_millis(1500),
+            stop: Some(StopCause::FailFast),
+            max_workers: 3,
+            cancelled: 1,
+            fixture_failures: vec![FixtureFailure {
+                fixture: Fixture::Setup,
+                worker: Some(2),
+                message: "boom".into(),
+            }],
+            dropped_notices: 4,
+            seed: 9,
+            crashed_processes: 0,
+        };
+        let mut wire = Vec::new();
+        send(
+            &mut wire,
+            &Message::Done {
+                summary: WireSummary::from(&summary),
+            },
+        )
+        .unwrap();
+        let Some(Message::Done { summary: back }) = receive(&mut wire.as_slice()).unwrap() else {
+            panic!("a Done message")
+        };
+        let back = Summary::from(back);
+        assert_eq!(back.elapsed, summary.elapsed);
+        assert_eq!(back.stop, Some(StopCause::FailFast));
+        assert_eq!(back.fixture_failures, summary.fixture_failures);
+        assert_eq!((back.max_workers, back.cancelled, back.seed), (3, 1, 9));
+        assert!(back.report.scenarios.contains_key("a"));
+        assert!(receive(&mut &b""[..]).unwrap().is_none());
+    }
+}

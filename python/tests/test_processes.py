@@ -1,0 +1,90 @@
+"""``-p N``: worker processes forked after ``global_setup``, counted as one run."""
+
+import json
+import signal
+import time
+
+MANY = """
+import molotov
+
+def log(line):
+    with open("{log}", "a") as f:
+        f.write(line + "\\n")
+
+@molotov.global_setup()
+def init(args):
+    molotov.set_var("endpoint", "http://localhost:8080/")
+    log("global_setup")
+
+@molotov.setup()
+async def init_worker(worker_id, args):
+    log(f"setup {worker_id}")
+
+@molotov.scenario()
+async def hit(session):
+    # The variable global_setup set is there in every process.
+    async with session.get(molotov.get_var("endpoint")) as resp:
+        assert resp.status == 200
+
+@molotov.teardown()
+def end_worker(worker_id):
+    log(f"teardown {worker_id}")
+
+@molotov.global_teardown()
+def end_test():
+    log("global_teardown")
+"""
+
+
+def test_processes_count_exactly_and_share_what_global_setup_set(fresh_molotov):
+    result = fresh_molotov.run("-p", "3", "-w", "4", "-r", "25", "-c", source=MANY)
+    assert result.code == 0, result
+    assert "Forking 3 processes" in result.stdout, result
+    assert result.results["successes"] == 300 and result.results["failures"] == 0, result
+    assert result.results["processes"] == 3
+    assert fresh_molotov.target.requests("/") == 300
+    assert result.results["scenarios"]["hit"]["latency"]["count"] == 300
+    lines = fresh_molotov.lines()
+    assert lines.count("global_setup") == 1 and lines.count("global_teardown") == 1, lines
+    assert lines[0] == "global_setup" and lines[-1] == "global_teardown", lines
+    workers = sorted(int(line.split()[1]) for line in lines if line.startswith("setup "))
+    assert workers == list(range(12)), "worker ids are unique across processes"
+    assert sorted(line for line in lines if line.startswith("teardown ")) == sorted(
+        f"teardown {w}" for w in range(12))
+
+
+def test_a_signal_stops_every_process_with_exact_totals(fresh_molotov):
+    proc, json_path = fresh_molotov.start("-p", "2", "-w", "2", "-d", "30", source=MANY)
+    try:
+        fresh_molotov.target.wait_for(lambda stats: stats["requests"] >= 100)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=20)
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    assert proc.returncode == 130, (stdout, stderr)
+    results = json.loads(json_path.read_text())
+    assert results["stop"] == "interrupted"
+    assert results["successes"] + results["failures"] == fresh_molotov.target.requests("/")
+    lines = fresh_molotov.lines()
+    assert len([line for line in lines if line.startswith("teardown ")]) == 4, lines
+    assert lines[-1] == "global_teardown", lines
+
+
+def test_fail_fast_in_one_process_stops_the_others(fresh_molotov):
+    started = time.monotonic()
+    result = fresh_molotov.run("-p", "2", "-w", "2", "-d", "30", "-x", source="""
+        import molotov
+
+        @molotov.scenario()
+        async def fails_on_worker_0(session):
+            async with session.get("http://localhost:8080/") as resp:
+                assert resp.status == 200
+            assert molotov.get_context(session).worker_id != 0, "worker 0 fails"
+    """)
+    assert result.code == 4, result
+    assert time.monotonic() - started < 15
+    assert result.results["stop"] == "fail-fast"
+    total = result.results["successes"] + result.results["failures"]
+    assert total == fresh_molotov.target.requests("/")
