@@ -134,9 +134,11 @@ fn a_fixture_failing_in_one_process_stops_them_all_and_teardowns_run() {
         .stdout_has(&["Stopped: a fixture failed", "fixture: global_teardown"]);
     assert!(run.elapsed < Duration::from_secs(10), "{run}");
     let count = |prefix: &str| run.stdout.lines().filter(|l| l.starts_with(prefix)).count();
-    // Each process stopped at its first failure; every worker that started ran its teardown.
-    assert_eq!(count("fixture: setup "), 2, "{run}");
-    assert_eq!(count("fixture: teardown "), 2, "{run}");
+    // Each process stopped at its first failure (its other worker may have set up by then);
+    // every worker that set up ran its teardown.
+    let setups = count("fixture: setup ");
+    assert!((2..=4).contains(&setups), "{run}");
+    assert_eq!(count("fixture: teardown "), setups, "{run}");
 }
 
 #[test]
