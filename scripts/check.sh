@@ -11,6 +11,15 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     cargo install --locked cargo-nextest
 fi
 
+# The dashboard tests run molotov in a real terminal: a tmux pane.
+if ! command -v tmux >/dev/null 2>&1; then
+    step "installing tmux"
+    sudo=""
+    if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq tmux
+fi
+
 step "cargo fmt --check"
 cargo fmt --all --check
 

@@ -12,11 +12,13 @@
 //! `ok` also checks that the variable `global_setup` sets is visible (in every process).
 //! - `TESTBED_FAIL`: a fixture that fails (`global_setup`, `setup`, `setup_session`,
 //!   `teardown_session`, `teardown`, `global_teardown`).
-//! - `TESTBED_PRINT=1`: every fixture prints `fixture: NAME` (and the worker) when called.
+//! - `TESTBED_PRINT=1`: every fixture prints `fixture: NAME` (and the worker) when called;
+//!   `TESTBED_PRINT=2` also writes `stderr: NAME` (and the worker) to stderr.
 //! - `TESTBED_GLOBAL_SETUP_MS`: `global_setup` takes this long (after printing).
 
 #![allow(
     clippy::print_stdout,
+    clippy::print_stderr,
     reason = "the fixtures print their calls for the tests to check"
 )]
 
@@ -97,10 +99,12 @@ async fn panics(_session: Session) -> ScenarioResult {
 
 /// Prints the call if asked to, and fails if this is the fixture asked to fail.
 fn fixture(name: &str, worker: Option<usize>) -> Result<(), BoxError> {
-    if std::env::var("TESTBED_PRINT").is_ok_and(|v| v == "1") {
-        match worker {
-            Some(w) => println!("fixture: {name} {w}"),
-            None => println!("fixture: {name}"),
+    let print = std::env::var("TESTBED_PRINT").unwrap_or_default();
+    if print == "1" || print == "2" {
+        let worker = worker.map(|w| format!(" {w}")).unwrap_or_default();
+        println!("fixture: {name}{worker}");
+        if print == "2" {
+            eprintln!("stderr: {name}{worker}");
         }
     }
     if name == "global_setup" {

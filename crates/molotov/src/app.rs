@@ -6,7 +6,6 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use anyhow::Context as _;
 use molotov_core::{Plan, Runner, Shutdown};
@@ -15,6 +14,7 @@ use crate::args::Args;
 use crate::config_file;
 use crate::display::{Display, eprint_line};
 use crate::exit::ExitStatus;
+use crate::panics::QuietPanics;
 use crate::process::{self, Forked};
 use crate::render;
 use crate::results;
@@ -199,7 +199,8 @@ fn run(
         }
     };
     let shutdown = Shutdown::new();
-    let display = Display::start(&mut runner, settings, &shutdown);
+    let screen = Display::take_terminal(settings);
+    let display = Display::start(screen, &mut runner, settings, &shutdown);
     // Without the watcher a signal ends the process at once, as it would without molotov.
     let watcher = signal::watch(shutdown.clone()).ok();
     let hook = QuietPanics::install();
@@ -226,41 +227,4 @@ fn run(
         return ExitStatus::Usage;
     }
     ExitStatus::of(&summary, settings.fail)
-}
-
-/// While a run lasts, panics in scenario code are counted failures; the default hook would
-/// print a backtrace header for each. Show the first few, briefly, then stay quiet.
-struct QuietPanics {
-    previous: Option<PanicHook>,
-}
-
-type PanicHook = Box<dyn Fn(&std::panic::PanicHookInfo<'_>) + Sync + Send>;
-
-impl QuietPanics {
-    const SHOWN: u32 = 3;
-
-    fn install() -> QuietPanics {
-        let previous = std::panic::take_hook();
-        let seen = Arc::new(AtomicU32::new(0));
-        std::panic::set_hook(Box::new(move |info| {
-            if seen.fetch_add(1, Ordering::Relaxed) < Self::SHOWN {
-                let location = info
-                    .location()
-                    .map(|l| format!(" at {}:{}", l.file(), l.line()))
-                    .unwrap_or_default();
-                eprint_line(&format!("panic{location} (counted as a failure)"));
-            }
-        }));
-        QuietPanics {
-            previous: Some(previous),
-        }
-    }
-}
-
-impl Drop for QuietPanics {
-    fn drop(&mut self) {
-        if let Some(previous) = self.previous.take() {
-            std::panic::set_hook(previous);
-        }
-    }
 }

@@ -9,8 +9,11 @@
 //! - `app`: the edge: options → [`Settings`] → plan → run → console, summary, results, exit code.
 //! - `args` ([`Args`]): the command line as Molotov spells it; `config_file`: `--config
 //!   molotov.json TEST`; `settings` ([`Settings`]): the validated, typed result.
-//! - `console`: the simple console thread; `render`: summary and error text; `results`:
-//!   `--json`; `exit` ([`ExitStatus`]): exit codes; `signal`: Ctrl-C and SIGTERM.
+//! - `dashboard`: the full-screen view (ratatui), the default on a terminal; `console`: the
+//!   line console thread; `lines`: notices as text lines; `display`: which of them a run uses;
+//!   `process`: `-p N` worker processes; `runtime`: the engine's runtime; `render`: summary and
+//!   error text; `results`: `--json`; `exit` ([`ExitStatus`]): exit codes; `signal`: Ctrl-C
+//!   and SIGTERM; `panics`: scenario panics shown briefly while a run lasts.
 //! - [`prelude`]: what a load test file imports.
 //!
 //! # Example
@@ -42,9 +45,11 @@ mod app;
 mod args;
 mod config_file;
 mod console;
+mod dashboard;
 mod display;
 mod exit;
 mod lines;
+mod panics;
 mod process;
 mod render;
 mod results;

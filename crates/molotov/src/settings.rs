@@ -3,6 +3,7 @@
 //! After this conversion nothing looks at strings again: the engine gets a
 //! [`RunConfig`](molotov_core::RunConfig), the console its options, the edge its outputs.
 
+use std::io::IsTerminal as _;
 use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,8 +17,10 @@ use crate::args::{Args, Parsed};
 pub enum Output {
     /// Nothing at all (`-q`).
     Quiet,
-    /// Molotov's line console (`-c`, and the default for now).
+    /// Molotov's line console (`-c`, and whenever stdout is not a terminal).
     Simple,
+    /// The full-screen dashboard (the default on a terminal).
+    Dashboard,
 }
 
 /// Everything a run needs from the command line.
@@ -81,6 +84,13 @@ impl Settings {
             .ok_or_else(|| UsageError(format!("--workers {} is out of range", args.workers)))?;
         let processes = usize::try_from(args.processes)
             .map_err(|_| UsageError(format!("--processes {} is out of range", args.processes)))?;
+        let output = if args.quiet {
+            Output::Quiet
+        } else if args.console || !std::io::stdout().is_terminal() {
+            Output::Simple
+        } else {
+            Output::Dashboard
+        };
         let run = RunConfig {
             workers,
             duration: Some(seconds(args.duration)),
@@ -93,12 +103,9 @@ impl Settings {
             verbose: args.verbose,
             seed: args.seed,
             connect_to: args.connect_to.clone(),
+            // The dashboard shows latencies and status codes as the run goes.
+            live_report: (output == Output::Dashboard).then_some(Duration::from_secs(1)),
             ..RunConfig::default()
-        };
-        let output = if args.quiet {
-            Output::Quiet
-        } else {
-            Output::Simple
         };
         Ok(Settings {
             run,

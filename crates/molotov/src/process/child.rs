@@ -12,6 +12,7 @@ use super::protocol::{self, Message, WireSummary};
 use crate::app::HostHooks;
 use crate::exit::ExitStatus;
 use crate::lines::{Formatter, Line};
+use crate::panics::QuietPanics;
 use crate::settings::Settings;
 use crate::{runtime, signal};
 
@@ -48,10 +49,12 @@ pub(crate) fn run(
         settings.console_update,
         out,
     );
+    let hook = QuietPanics::install();
     let summary = match runtime::build(hooks) {
         Ok(runtime) => runtime.block_on(runner.run(shutdown.clone())).ok(),
         Err(_) => None,
     };
+    drop(hook);
     drop(watcher);
     let status = summary
         .as_ref()

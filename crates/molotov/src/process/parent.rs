@@ -21,6 +21,7 @@ use super::child;
 use super::fork::Forked;
 use super::protocol::{self, Message};
 use crate::app::HostHooks;
+use crate::dashboard::ChildOutput;
 use crate::display::{Display, eprint_line};
 use crate::exit::ExitStatus;
 use crate::render;
@@ -57,31 +58,54 @@ pub(crate) fn run(
         eprint_line(&format!("error: {e}"));
         return ExitStatus::FixtureFailed;
     }
+    // Before forking: each child writes to its own pipes in the dashboard.
+    let mut screen = Display::take_terminal(settings);
     let (events, received) = mpsc::channel::<Event>();
     let mut children = Vec::new();
+    // Threads start once every process is forked: a fork copies only the calling thread.
+    let mut followed = Vec::new();
     for index in 0..settings.processes {
-        let (reader, writer) = match std::io::pipe() {
-            Ok(pipe) => pipe,
-            Err(e) => return abandon(&children, &format!("cannot create a pipe: {e}")),
+        let pipes = std::io::pipe().and_then(|messages| {
+            let output = screen.as_ref().map(|_| ChildOutput::new()).transpose()?;
+            Ok((messages, output))
+        });
+        let ((reader, writer), output) = match pipes {
+            Ok(pipes) => pipes,
+            Err(e) => {
+                drop(screen);
+                return abandon(&children, &format!("cannot create a pipe: {e}"));
+            }
         };
         match hooks.fork() {
             Ok(Forked::Child) => {
-                drop(reader);
-                drop(events);
+                drop((reader, followed, events));
+                if let (Some(screen), Some(output)) = (screen.take(), output) {
+                    // Failing that, its lines go to the parent's pipes, still in the panes.
+                    let _ = screen.release_in_child(output);
+                }
                 return child::run(runner, settings, index, writer, hooks);
             }
             Ok(Forked::Parent(pid)) => {
                 drop(writer);
                 children.push(pid);
-                read_child(index, pid, reader, events.clone());
+                if let (Some(screen), Some(output)) = (screen.as_mut(), output) {
+                    screen.adopt(output, pid);
+                }
+                followed.push((index, pid, reader));
             }
-            Err(e) => return abandon(&children, &format!("cannot start a process: {e}")),
+            Err(e) => {
+                drop(screen);
+                return abandon(&children, &format!("cannot start a process: {e}"));
+            }
         }
+    }
+    for (index, pid, reader) in followed {
+        read_child(index, pid, reader, events.clone());
     }
     drop(events);
 
     let shutdown = Shutdown::new();
-    let display = Display::start(&mut runner, settings, &shutdown);
+    let display = Display::start(screen, &mut runner, settings, &shutdown);
     let notices = runner.notices();
     notices.send(Notice::Line {
         text: format!("Forking {} processes", settings.processes),

@@ -116,8 +116,8 @@ fn very_verbose_dumps_the_requests_and_responses() {
     ]);
 }
 
-/// In a terminal (a pseudo-terminal from `script`, when the machine has it) the counts are a
-/// live footer, redrawn in place and erased before the summary.
+/// With `-c` in a terminal (a pseudo-terminal from `script`, when the machine has it) the
+/// counts are a live footer, redrawn in place and erased before the summary.
 #[test]
 fn in_a_terminal_the_counts_are_a_live_footer() {
     let has_script = std::process::Command::new("script")
@@ -136,7 +136,7 @@ fn in_a_terminal_the_counts_are_a_live_footer() {
     command
         .args([
             "-qec",
-            &format!("'{}' -d 0.7 --console-update 0.1", bin.display()),
+            &format!("'{}' -c -d 0.7 --console-update 0.1", bin.display()),
         ])
         .arg("/dev/null")
         .env("MOLOTOV_TARGET", server.url(""))

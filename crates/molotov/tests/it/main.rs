@@ -13,6 +13,7 @@ mod cli;
 mod config;
 mod console;
 mod counts;
+mod dashboard;
 mod examples;
 mod exit_codes;
 mod output;

@@ -1,0 +1,216 @@
+//! The full-screen dashboard, the default view when stdout is a terminal (`-c` asks for the line
+//! console instead).
+//!
+//! - `board`: the state shown, updated each refresh from the run's notices and counters.
+//! - `draw`: the layout and widgets, a pure function of the board (tested with ratatui's test
+//!   backend).
+//!
+//! - `screen`: taking over the terminal (raw mode, alternate screen, stdout and stderr
+//!   captured into the panes) and giving it back.
+//!
+//! It runs on its own thread, like the console, and never holds up the workers. [`Screen`]'s
+//! `Drop` restores the terminal whatever happens (normal end, error, panic); the summary is
+//! printed after that. In raw mode Ctrl-C
+//! arrives as a key: the first asks the run to stop, the second cancels what is in flight.
+
+mod board;
+mod draw;
+mod screen;
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::sync::{Arc, mpsc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use molotov_core::{NoticeReceiver, Progress, Shutdown, StopCause};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+
+use self::board::Board;
+pub(crate) use self::screen::{ChildOutput, Screen};
+use crate::lines::{Formatter, Line};
+
+/// The running dashboard thread.
+pub(crate) struct Dashboard {
+    finish: mpsc::Sender<String>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Dashboard {
+    /// Starts drawing on `screen`; when it cannot, the notices come back with the error, for
+    /// another view (and `screen`, dropped, has given the terminal back).
+    pub(crate) fn start(
+        mut screen: Screen,
+        notices: Option<NoticeReceiver>,
+        progress: Arc<Progress>,
+        shutdown: Shutdown,
+        update: Duration,
+        verbose: u8,
+        processes: usize,
+    ) -> Result<Dashboard, (io::Error, Option<NoticeReceiver>)> {
+        // Read first: whatever happens next, what is printed must not fill the pipes.
+        let printed = screen.capture();
+        let terminal = match screen
+            .tty()
+            .and_then(|tty| Terminal::new(CrosstermBackend::new(tty)))
+        {
+            Ok(terminal) => terminal,
+            Err(e) => return Err((e, notices)),
+        };
+        let (finish, finished) = mpsc::channel::<String>();
+        let thread = std::thread::Builder::new()
+            .name("molotov-dashboard".into())
+            .spawn(move || {
+                let formatter = Formatter {
+                    verbose,
+                    prefix: String::new(),
+                };
+                let last = follow(
+                    terminal,
+                    screen,
+                    &formatter,
+                    notices.as_ref(),
+                    &printed,
+                    &progress,
+                    &shutdown,
+                    update,
+                    processes,
+                    &finished,
+                );
+                // The screen is restored (dropped) by now: the summary goes to the terminal.
+                let mut out = io::stdout().lock();
+                let _ = out.write_all(last.as_bytes()).and_then(|()| out.flush());
+            })
+            .map_err(|e| (e, None))?;
+        Ok(Dashboard {
+            finish,
+            thread: Some(thread),
+        })
+    }
+
+    /// Restores the terminal, then prints `last` (the summary).
+    pub(crate) fn finish(mut self, last: String) {
+        let _ = self.finish.send(last);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Dashboard {
+    /// Dropped without `finish` (the main thread is unwinding): the terminal is still restored.
+    fn drop(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = self.finish.send(String::new());
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Draws at once, then every `update` until the last text arrives; returns it.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the thread's inputs, passed once"
+)]
+fn follow(
+    mut terminal: Terminal<CrosstermBackend<File>>,
+    screen: Screen,
+    formatter: &Formatter,
+    notices: Option<&NoticeReceiver>,
+    printed: &mpsc::Receiver<Line>,
+    progress: &Progress,
+    shutdown: &Shutdown,
+    update: Duration,
+    processes: usize,
+    finished: &mpsc::Receiver<String>,
+) -> String {
+    let started = Instant::now();
+    let mut next_second = started + Duration::from_secs(1);
+    let mut board = Board::new(processes);
+    let mut last = None;
+    let mut next_frame = started;
+    loop {
+        let now = Instant::now();
+        let keys = keys(shutdown);
+        if keys.redraw {
+            let _ = terminal.clear();
+        }
+        if now >= next_frame || last.is_some() || keys.redraw {
+            next_frame = now + update;
+            if let Some(notices) = notices {
+                let mut lines = Vec::new();
+                formatter.drain(notices, &mut lines);
+                board.push_lines(lines);
+            }
+            board.push_lines(printed.try_iter().collect());
+            board.successes = progress.successes();
+            board.failures = progress.failures();
+            board.workers = progress.workers();
+            board.elapsed = started.elapsed();
+            board.stopping = shutdown.is_stopping();
+            while now >= next_second {
+                next_second += Duration::from_secs(1);
+                board.sample_second(board.successes, board.failures);
+                if let Some(report) = progress.latest_report() {
+                    board.report = Some((report, board.elapsed));
+                }
+            }
+            // A terminal that cannot be drawn on is no reason to stop the run.
+            let _ = terminal.draw(|frame| draw::draw(frame, &board));
+        }
+        if let Some(last) = last {
+            drop(terminal);
+            drop(screen);
+            return last;
+        }
+        // Keys are read more often than frames are drawn, so Ctrl-C is never slow.
+        let wait = next_frame
+            .saturating_duration_since(Instant::now())
+            .min(KEY_POLL);
+        last = match finished.recv_timeout(wait) {
+            Ok(last) => Some(last),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => Some(String::new()),
+        };
+    }
+}
+
+/// How often keys are read.
+const KEY_POLL: Duration = Duration::from_millis(50);
+
+/// What the keys read asked for.
+struct Keys {
+    /// Ctrl-L: clear and draw everything again.
+    redraw: bool,
+}
+
+/// Ctrl-C (a key in raw mode): the first stops the run, the second cancels what is in flight.
+/// Ctrl-L redraws the screen.
+fn keys(shutdown: &Shutdown) -> Keys {
+    let mut keys = Keys { redraw: false };
+    while let Ok(true) = event::poll(Duration::ZERO) {
+        let event = event::read();
+        if let Ok(Event::Resize(..)) = event {
+            keys.redraw = true;
+        }
+        let Ok(Event::Key(key)) = event else {
+            continue;
+        };
+        let control =
+            key.kind == KeyEventKind::Press && key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('c') if control => {
+                if shutdown.is_stopping() {
+                    shutdown.abort(StopCause::Interrupted);
+                } else {
+                    shutdown.stop(StopCause::Interrupted);
+                }
+            }
+            KeyCode::Char('l') if control => keys.redraw = true,
+            _ => {}
+        }
+    }
+    keys
+}
