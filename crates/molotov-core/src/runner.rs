@@ -6,6 +6,7 @@
 //! cross-thread wake-ups between workers, one process uses one core fully; `-p` adds cores.
 
 use std::cell::{Cell, RefCell};
+use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,7 +17,7 @@ use tokio::task::{JoinHandle, JoinSet, LocalSet};
 use tokio::time::Instant;
 
 use crate::config::{RunConfig, RunInfo};
-use crate::error::{Error, Fixture};
+use crate::error::{BoxError, Error, Failure, Fixture};
 use crate::event::{Event, Listeners};
 use crate::notice::{self, Notice, NoticeReceiver, Notices, Progress};
 use crate::picker::{Catalog, UNKNOWN_PICK};
@@ -95,7 +96,7 @@ impl Runner {
             config: Arc::new(self.config.clone()),
             vars: self.vars.clone(),
         };
-        f(&info).map_err(|source| Error::FixtureFailed {
+        call_global(f, &info).map_err(|source| Error::FixtureFailed {
             fixture: Fixture::GlobalSetup,
             worker: None,
             source,
@@ -110,7 +111,7 @@ impl Runner {
             config: Arc::new(self.config.clone()),
             vars: self.vars.clone(),
         };
-        let error = f(&info).err()?;
+        let error = call_global(f, &info).err()?;
         let failure = FixtureFailure {
             fixture: Fixture::GlobalTeardown,
             worker: None,
@@ -169,7 +170,7 @@ impl Runner {
         let global_teardown = fixtures.global_teardown.take();
         if global_fixtures {
             if let Some(f) = global_setup {
-                f(&info).map_err(|source| Error::FixtureFailed {
+                call_global(f, &info).map_err(|source| Error::FixtureFailed {
                     fixture: Fixture::GlobalSetup,
                     worker: None,
                     source,
@@ -310,6 +311,13 @@ fn spawn_background(background: Vec<BackgroundFn>, shutdown: &Shutdown) -> Vec<J
         .collect()
 }
 
+/// Calls a global fixture; a panic in it is its failure, of kind `"panic"`, as in any
+/// other fixture.
+fn call_global(f: GlobalFn, info: &RunInfo) -> Result<(), BoxError> {
+    std::panic::catch_unwind(AssertUnwindSafe(|| f(info)))
+        .unwrap_or_else(|payload| Err(Box::new(Failure::from_panic(&*payload))))
+}
+
 fn run_global_teardown(
     teardown: Option<GlobalFn>,
     info: &RunInfo,
@@ -317,7 +325,7 @@ fn run_global_teardown(
     notices: &Notices,
 ) {
     let Some(f) = teardown else { return };
-    if let Err(error) = f(info) {
+    if let Err(error) = call_global(f, info) {
         shared.fixture_failures.borrow_mut().push(FixtureFailure {
             fixture: Fixture::GlobalTeardown,
             worker: None,

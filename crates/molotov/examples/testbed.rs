@@ -12,6 +12,7 @@
 //! `ok` also checks that the variable `global_setup` sets is visible (in every process).
 //! - `TESTBED_FAIL`: a fixture that fails (`global_setup`, `setup`, `setup_session`,
 //!   `teardown_session`, `teardown`, `global_teardown`).
+//! - `TESTBED_PANIC`: a fixture that panics (the same names).
 //! - `TESTBED_PRINT=1`: every fixture prints `fixture: NAME` (and the worker) when called;
 //!   `TESTBED_PRINT=2` also writes `stderr: NAME` (and the worker) to stderr.
 //! - `TESTBED_GLOBAL_SETUP_MS`: `global_setup` takes this long (after printing).
@@ -119,6 +120,12 @@ fn fixture(name: &str, worker: Option<usize>) -> Result<(), BoxError> {
             std::thread::sleep(std::time::Duration::from_millis(ms));
         }
     }
+    assert!(
+        std::env::var("TESTBED_PANIC")
+            .ok()
+            .is_none_or(|v| v != name),
+        "{name} panics on purpose"
+    );
     if std::env::var("TESTBED_FAIL").is_ok_and(|v| v == name) {
         return Err(format!("{name} fails on purpose").into());
     }

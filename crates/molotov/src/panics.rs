@@ -1,12 +1,13 @@
-//! Panics in scenario code while a run lasts: counted failures, shown briefly.
+//! Panics in user code while a run lasts (scenarios, fixtures): caught by the engine and
+//! counted as failures, so shown here only briefly.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::display::eprint_line;
 
-/// While a run lasts, panics in scenario code are counted failures; the default hook would
-/// print a backtrace header for each. Show the first few, briefly, then stay quiet.
+/// While a run lasts, panics in scenarios and fixtures are caught and counted as failures; the
+/// default hook would print a backtrace header for each. Show the first few, briefly, then stay quiet.
 pub(crate) struct QuietPanics {
     previous: Option<PanicHook>,
 }
@@ -25,7 +26,7 @@ impl QuietPanics {
                     .location()
                     .map(|l| format!(" at {}:{}", l.file(), l.line()))
                     .unwrap_or_default();
-                eprint_line(&format!("panic{location} (counted as a failure)"));
+                eprint_line(&format!("panic{location} (caught)"));
             }
         }));
         QuietPanics {

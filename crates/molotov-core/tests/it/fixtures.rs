@@ -411,3 +411,38 @@ async fn panicking_fixtures_are_fixture_failures_even_before_their_future_exists
     assert_eq!(log.count("teardown 0") + log.count("teardown 1"), 2);
     assert_eq!(progress.workers(), 0, "both workers ended normally");
 }
+
+#[tokio::test]
+async fn a_panicking_global_fixture_is_its_failure_not_a_crash() {
+    let target = target();
+    let plan = Plan::new()
+        .scenario(get_ok("home", &target.url("/")))
+        .global_setup(|_| panic!("global_setup blew up"));
+    let result = Runner::new(plan, config(1, 3))
+        .unwrap()
+        .run(Shutdown::new())
+        .await;
+    let Err(Error::FixtureFailed {
+        fixture, source, ..
+    }) = result
+    else {
+        panic!("expected the global_setup failure, got {result:?}");
+    };
+    assert_eq!(fixture, Fixture::GlobalSetup);
+    assert_eq!(source.to_string(), "global_setup blew up");
+    assert_eq!(target.requests(), 0);
+
+    let plan = Plan::new()
+        .scenario(get_ok("home", &target.url("/")))
+        .global_teardown(|_| panic!("global_teardown blew up"));
+    let summary = run(plan, config(1, 3)).await;
+    assert_eq!(summary.successes(), 3);
+    assert_eq!(
+        summary.fixture_failures,
+        [FixtureFailure {
+            fixture: Fixture::GlobalTeardown,
+            worker: None,
+            message: "global_teardown blew up".into(),
+        }]
+    );
+}

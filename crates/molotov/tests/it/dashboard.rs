@@ -231,6 +231,22 @@ fn a_run_that_ends_by_itself_or_fails_gives_the_terminal_back_too() {
     assert_eq!(exit_code(&end), Some(3), "{end}");
     assert_restored(&tmux);
     assert!(end.contains("error: "), "{end}");
+    drop(tmux);
+
+    // Panics: in scenarios (counted failures) and in global_teardown, after the run.
+    let tmux = Tmux::start(&testbed(
+        &server.url(""),
+        "TESTBED_SCENARIOS=ok,panic TESTBED_PANIC=global_teardown",
+        "-w 2 -d 1",
+    ));
+    let end = tmux.wait_for("the exit", |s| s.contains("EXIT="));
+    assert_eq!(exit_code(&end), Some(3), "{end}");
+    assert_restored(&tmux);
+    assert!(
+        end.contains("Fixture failed: global_teardown(): global_teardown panics on purpose"),
+        "{end}"
+    );
+    assert!(counter(&end, "FAILURES:").is_some_and(|n| n > 0), "{end}");
 }
 
 #[test]
