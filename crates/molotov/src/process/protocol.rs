@@ -7,9 +7,11 @@ use molotov_core::stats::Report;
 use molotov_core::{Fixture, FixtureFailure, StopCause, Summary};
 use serde::{Deserialize, Serialize};
 
-/// A message from a worker process.
+/// A message from a worker process. Externally tagged (`{"report": {...}}`): an internally
+/// tagged enum would be buffered whole before being read, which doubles the parent's cost of
+/// each statistics snapshot.
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "t", rename_all = "kebab-case")]
+#[serde(rename_all = "kebab-case")]
 pub(crate) enum Message {
     /// Console lines, already formatted and prefixed with the process id.
     Lines { lines: Vec<(bool, String)> },

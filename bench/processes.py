@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""`-p 2` against `-p 1`: client CPU per scenario run, and what the parent process costs.
+
+The same load (10 workers in all: `-p 1 -w 10` and `-p 2 -w 5`) runs against molotov-target on
+core 0, with every load generator process on core 1, so the CPU time per scenario run (user + sys
+of the whole process tree, divided by the requests the target counted) compares the two layouts
+directly. Rounds alternate the layouts; medians are printed with every round.
+
+Then `-p 2 -w 5` runs with the dashboard in a 120x40 pseudo-terminal at the default refresh,
+and with `-q`: the parent's own CPU time (it merges the processes' statistics and draws) is read
+from /proc while it runs and printed as a share of the tree's total.
+
+Targets (issue 4): `-p 2` within 10% of `-p 1` per run; the parent under 2% of the total.
+
+Usage: python3 bench/processes.py [--rounds 5] [--duration 5] [--python]
+`--python` also runs the seed's quickstart (examples/python/example2.py) through the package
+installed by bench/python.py (bench/.work/ours; run that once first).
+"""
+
+import argparse
+import fcntl
+import os
+import shutil
+import statistics
+import struct
+import subprocess
+import sys
+import termios
+import threading
+import time
+
+from engine import RELEASE, build
+from measure import child_cpu, measure, served, start_target
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PYTHON_MOLOTOV = os.path.join(ROOT, "bench", ".work", "ours", "bin", "molotov")
+SCRIPT = os.path.join(ROOT, "examples", "python", "example2.py")
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu(pid):
+    """CPU seconds (user + sys) of process `pid` itself, all its threads, children excluded."""
+    with open(f"/proc/{pid}/stat") as stat:
+        # The command name may hold spaces; the fields after it are fixed.
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def measure_parent(cmd, url, env, terminal):
+    """Runs `cmd` on core 1 (on a pseudo-terminal when `terminal`); returns (CPU microseconds
+    per request of the whole tree, the parent's share of that CPU in percent)."""
+    before_cpu, before_req = child_cpu(), served(url)
+    master = slave = None
+    if terminal:
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+        io = {"stdin": slave, "stdout": slave, "stderr": slave}
+    else:
+        io = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    proc = subprocess.Popen(["taskset", "-c", "1", *cmd], env=env, start_new_session=True, **io)
+    drain = None
+    if terminal:
+        os.close(slave)
+        drain = threading.Thread(target=drain_terminal, args=(master,), daemon=True)
+        drain.start()
+    parent = 0.0
+    while proc.poll() is None:
+        try:
+            parent = own_cpu(proc.pid)
+        except (OSError, IndexError, ValueError):
+            pass
+        time.sleep(0.05)
+    if drain is not None:
+        drain.join(timeout=5)
+        os.close(master)
+    if proc.returncode != 0:
+        sys.exit(f"error: {' '.join(cmd)} exited with {proc.returncode}")
+    cpu, requests = child_cpu() - before_cpu, served(url) - before_req
+    return cpu / requests * 1e6, parent / cpu * 100
+
+
+def drain_terminal(master):
+    """Reads what is drawn, as a terminal would, until the program closes it."""
+    while True:
+        try:
+            if not os.read(master, 65536):
+                return
+        except OSError:
+            return
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--python", action="store_true")
+    opts = parser.parse_args()
+    for tool in ("taskset", "cargo"):
+        if shutil.which(tool) is None:
+            sys.exit(f"error: {tool} is needed")
+    build()
+    target, url = start_target(os.path.join(RELEASE, "molotov-target"))
+    host_port = url.split("//", 1)[1]
+    tools = {"Rust (hello)": ([os.path.join(RELEASE, "examples", "hello")], dict(os.environ, MOLOTOV_TARGET=url + "/"))}
+    if opts.python:
+        if not os.path.exists(PYTHON_MOLOTOV):
+            sys.exit("error: run bench/python.py once first (it installs bench/.work/ours)")
+        tools["Python (example2.py)"] = (
+            [PYTHON_MOLOTOV, "--connect-to", f"localhost:8080:{host_port}", SCRIPT], None)
+    duration = ["-d", str(opts.duration)]
+    verdicts = []
+    try:
+        for tool, (base, env) in tools.items():
+            layouts = {"-p 1 -w 10 -q": ["-p", "1", "-w", "10", "-q"],
+                       "-p 2 -w 5 -q": ["-p", "2", "-w", "5", "-q"]}
+            cpu = {name: [] for name in layouts}
+            rate = {name: [] for name in layouts}
+            for _ in range(opts.rounds):
+                for name, args in layouts.items():
+                    c, r = measure([*base, *args, *duration], url, env)
+                    cpu[name].append(round(c, 2))
+                    rate[name].append(r)
+            print(f"\n{tool}")
+            print(f"{'layout':<28} {'CPU us/run':>11} {'runs/s':>10}  each round (us/run)")
+            medians = {}
+            for name in layouts:
+                medians[name] = statistics.median(cpu[name])
+                print(f"{name:<28} {medians[name]:>11.2f} {statistics.median(rate[name]):>10.0f}  {cpu[name]}")
+            ratio = medians["-p 2 -w 5 -q"] / medians["-p 1 -w 10 -q"]
+            ok = ratio <= 1.10
+            verdicts.append(ok)
+            print(f"-p 2 / -p 1 CPU per run: {ratio:.3f}x -> {'PASS' if ok else 'FAIL'} (target <= 1.10x)")
+
+            shares = {"dashboard (pty 120x40)": [], "-q": []}
+            for _ in range(opts.rounds):
+                for name in shares:
+                    terminal = name != "-q"
+                    args = ["-p", "2", "-w", "5", *duration] + ([] if terminal else ["-q"])
+                    _, share = measure_parent([*base, *args], url, env, terminal)
+                    shares[name].append(round(share, 2))
+            for name, values in shares.items():
+                share = statistics.median(values)
+                ok = share < 2.0
+                verdicts.append(ok)
+                print(f"parent's share of the CPU, -p 2, {name}: {share:.2f}% {values} -> "
+                      f"{'PASS' if ok else 'FAIL'} (target < 2%)")
+    finally:
+        target.terminate()
+        target.wait()
+    print(f"\n{'all targets met' if all(verdicts) else 'some targets missed'}")
+
+
+if __name__ == "__main__":
+    main()
