@@ -50,6 +50,31 @@ fn four_processes_count_exactly_what_the_server_saw() {
 }
 
 #[test]
+fn per_scenario_totals_and_histograms_match_what_the_server_saw() {
+    let server = target();
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("results.json");
+    let run = testbed()
+        .at(&server)
+        .scenarios("ok,fail")
+        .args(["-p", "4", "-w", "25", "-r", "100", "-q", "--json"])
+        .args([&json])
+        .run();
+    run.code(0);
+    let results = read_json(&json);
+    assert_eq!(total(&results), 10_000, "{run}");
+    for (scenario, path) in [("ok", "/"), ("fail", "/status/500")] {
+        let stats = &results["scenarios"][scenario];
+        let runs = total(stats);
+        assert!(runs > 0, "{scenario} never ran: {results}");
+        assert_eq!(runs, server.requests_to(path), "{scenario}");
+        assert_eq!(stats["latency"]["count"], runs, "{scenario}");
+    }
+    assert_eq!(results["scenarios"]["fail"]["successes"], 0);
+    assert_eq!(results["scenarios"]["ok"]["failures"], 0);
+}
+
+#[test]
 fn global_fixtures_run_once_and_worker_ids_are_unique_across_processes() {
     let server = target();
     let run = testbed()
