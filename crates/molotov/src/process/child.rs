@@ -13,7 +13,7 @@ use crate::app::HostHooks;
 use crate::exit::ExitStatus;
 use crate::lines::{Formatter, Line};
 use crate::panics::QuietPanics;
-use crate::settings::Settings;
+use crate::settings::{Output, Settings};
 use crate::{runtime, signal};
 
 /// How often a statistics snapshot goes to the parent (for live views).
@@ -41,8 +41,12 @@ pub(crate) fn run(
     let shutdown = Shutdown::new();
     // The parent relays Ctrl-C as SIGTERM; the terminal's own SIGINT is ignored here.
     let watcher = signal::watch_terminate(shutdown.clone()).ok();
+    // With -q nobody shows the lines: leave them undrained, as a single process does.
+    let notices = runner
+        .take_notices()
+        .filter(|_| settings.output != Output::Quiet);
     let reporter = Reporter::start(
-        runner.take_notices(),
+        notices,
         runner.progress(),
         shutdown.clone(),
         settings.run.verbose,
