@@ -19,6 +19,8 @@
 //!   without ever blocking a worker; [`Progress`]: live counters.
 //! - [`shutdown`](Shutdown): graceful stop and abort, passed in by the caller.
 //! - [`vars`](Vars): `set_var`/`get_var`. `blocking`: synchronous requests for fixtures.
+//! - [`observer`](Observer): sees every request and scenario run as it is recorded (metrics
+//!   exporters such as statsd plug in here).
 //! - [`error`](Error): errors that stop a run; [`Failure`] and [`failure_kind`] classify the
 //!   errors of scenario code.
 //!
@@ -62,6 +64,7 @@ mod dump;
 mod error;
 mod event;
 mod notice;
+mod observer;
 mod picker;
 mod plan;
 mod request;
@@ -79,6 +82,7 @@ pub use config::{Mode, RunConfig, RunInfo};
 pub use error::{BoxError, Error, Failure, Fixture, ScenarioResult, failure_kind};
 pub use event::{Event, Listener, Listeners, Reaction};
 pub use notice::{Notice, NoticeReceiver, Notices, Progress};
+pub use observer::{Observer, Outcome};
 pub use plan::{Plan, SetupResult};
 pub use request::RequestBuilder;
 pub use runner::Runner;

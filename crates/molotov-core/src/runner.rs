@@ -20,6 +20,7 @@ use crate::config::{RunConfig, RunInfo};
 use crate::error::{BoxError, Error, Failure, Fixture};
 use crate::event::{Event, Listeners};
 use crate::notice::{self, Notice, NoticeReceiver, Notices, Progress};
+use crate::observer::Observer;
 use crate::picker::{Catalog, UNKNOWN_PICK};
 use crate::plan::{BackgroundFn, GlobalFn, Plan};
 use crate::scenario::Scenario;
@@ -38,6 +39,7 @@ pub struct Runner {
     progress: Arc<Progress>,
     notices: Notices,
     receiver: Option<NoticeReceiver>,
+    observer: Option<Rc<dyn Observer>>,
 }
 
 impl Runner {
@@ -62,7 +64,13 @@ impl Runner {
             progress,
             notices,
             receiver: Some(receiver),
+            observer: None,
         })
+    }
+
+    /// Shows every request and scenario run of this process to `observer` (statsd, for one).
+    pub fn observe(&mut self, observer: Rc<dyn Observer>) {
+        self.observer = Some(observer);
     }
 
     /// The notices of the run, for a console; `None` after the first call.
@@ -153,6 +161,7 @@ impl Runner {
             progress,
             notices,
             receiver: _,
+            observer,
         } = self;
         let Plan {
             mut fixtures,
@@ -194,6 +203,7 @@ impl Runner {
             notices: notices.clone(),
             info: info.clone(),
             tls: TlsContext::new(),
+            observer,
         });
         let shared = Rc::new(Shared {
             catalog,
@@ -224,9 +234,7 @@ impl Runner {
             }
         }
         let elapsed = start.elapsed();
-        for helper in helpers {
-            helper.abort();
-        }
+        end_helpers(helpers, &shared);
 
         if global_fixtures {
             run_global_teardown(global_teardown, &info, &shared, &notices);
@@ -268,6 +276,16 @@ fn spawn_helpers(
             }
         }));
     }
+    if let Some(observer) = shared.env.observer.clone() {
+        helpers.push(tokio::task::spawn_local(async move {
+            let second = Duration::from_secs(1);
+            let mut ticker = tokio::time::interval_at(start + second, second);
+            loop {
+                ticker.tick().await;
+                observer.flush();
+            }
+        }));
+    }
     if let Some(period) = config.live_report {
         let live = shared.clone();
         helpers.push(tokio::task::spawn_local(async move {
@@ -302,6 +320,16 @@ fn spawn_helpers(
         }));
     }
     helpers
+}
+
+/// Stops the helper tasks, and has the observer send what it buffered.
+fn end_helpers(helpers: Vec<JoinHandle<()>>, shared: &Shared) {
+    for helper in helpers {
+        helper.abort();
+    }
+    if let Some(observer) = &shared.env.observer {
+        observer.flush();
+    }
 }
 
 fn spawn_background(background: Vec<BackgroundFn>, shutdown: &Shutdown) -> Vec<JoinHandle<()>> {

@@ -20,6 +20,7 @@ use crate::config::RunInfo;
 use crate::dump;
 use crate::event::{Event, Listeners};
 use crate::notice::{Notice, Notices};
+use crate::observer::{Observer, Outcome};
 use crate::request::RequestBuilder;
 use crate::vars::Vars;
 
@@ -83,6 +84,8 @@ pub(crate) struct SessionEnv {
     pub(crate) notices: Notices,
     pub(crate) info: RunInfo,
     pub(crate) tls: TlsContext,
+    /// Sees every request and scenario run (statsd).
+    pub(crate) observer: Option<Rc<dyn Observer>>,
 }
 
 /// A worker's HTTP session. Cheap to clone; clones are the same session.
@@ -131,6 +134,7 @@ impl Session {
             notices,
             info: RunInfo::default(),
             tls: TlsContext::new(),
+            observer: None,
         };
         Session::new(0, options, Rc::new(env))
     }
@@ -243,6 +247,13 @@ impl Session {
                 Ok(r) => stats.request_status(method, key, r.status().as_u16(), elapsed),
                 Err(e) => stats.request_error(method, key, e.kind_name(), elapsed),
             }
+        }
+        if let Some(observer) = &env.observer {
+            let outcome = match &result {
+                Ok(r) => Outcome::Status(r.status().as_u16()),
+                Err(e) => Outcome::Failure(e.kind_name()),
+            };
+            observer.request(method, key, outcome, elapsed);
         }
         if env.info.config.verbose >= 2 {
             env.notices.send(Notice::Exchange(dump::exchange(

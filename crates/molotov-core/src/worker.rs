@@ -21,6 +21,7 @@ use crate::config::RunConfig;
 use crate::error::{BoxError, Failure, Fixture, failure_kind};
 use crate::event::Event;
 use crate::notice::{Notice, Progress};
+use crate::observer::Outcome;
 use crate::picker::{Catalog, Pick};
 use crate::plan::{Fixtures, PickerFn};
 use crate::session::{Session, SessionEnv, SessionOptions};
@@ -184,6 +185,9 @@ async fn scenario_loop(shared: Rc<Shared>, session: Session, in_flight: Rc<Cell<
         match result {
             Ok(()) => {
                 env.stats.borrow_mut().scenario_success(index, elapsed);
+                if let Some(observer) = &env.observer {
+                    observer.scenario(scenario.name(), Outcome::Success, elapsed);
+                }
                 shared.progress.success();
                 if !env.listeners.is_empty() {
                     let event = Event::ScenarioSuccess {
@@ -199,6 +203,9 @@ async fn scenario_loop(shared: Rc<Shared>, session: Session, in_flight: Rc<Cell<
                 env.stats
                     .borrow_mut()
                     .scenario_failure(index, kind, elapsed);
+                if let Some(observer) = &env.observer {
+                    observer.scenario(scenario.name(), Outcome::Failure(kind), elapsed);
+                }
                 shared.progress.failure();
                 if !env.listeners.is_empty() {
                     let event = Event::ScenarioFailure {

@@ -38,6 +38,7 @@ mod options;
 mod plan;
 mod response;
 mod session;
+mod statsd;
 mod step;
 mod task;
 
@@ -53,6 +54,7 @@ fn _molotov(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<session::PySession>()?;
     module.add_class::<session::PyContext>()?;
     module.add_class::<session::CookieJar>()?;
+    module.add_class::<statsd::PyStatsd>()?;
     module.add_class::<response::PyResponse>()?;
     module.add_class::<response::PyHeaders>()?;
     module.add_class::<awaitable::Pending>()?;

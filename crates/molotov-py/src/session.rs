@@ -14,6 +14,7 @@ use pyo3::types::{PyDict, PyList, PyString};
 use crate::awaitable::{Job, Pending, Ready};
 use crate::bridge::Bridge;
 use crate::options;
+use crate::statsd::PyStatsd;
 
 /// The engine session's handle to its Python object (kept in the session's context).
 pub(crate) struct PyHandle(pub(crate) Py<PySession>);
@@ -48,12 +49,16 @@ impl PySession {
         if let Some(handle) = session.context().get::<PyHandle>() {
             return Ok(handle.0.clone_ref(py));
         }
+        let statsd = match molotov::statsd(session) {
+            Some(client) => Py::new(py, PyStatsd::new(client))?.into_any(),
+            None => py.None(),
+        };
         let context = Py::new(
             py,
             PyContext {
                 session: session.clone(),
                 args: bridge.args.clone_ref(py),
-                statsd: py.None(),
+                statsd,
             },
         )?;
         let py_session = Py::new(

@@ -65,6 +65,10 @@ async fn ok(session: Session) -> ScenarioResult {
     );
     let response = session.get(&format!("{}/", API.as_str())).send().await?;
     ensure!(response.status() == 200, "status was {}", response.status());
+    // With --statsd, a metric of the load test's own.
+    if let Some(statsd) = molotov::statsd(&session) {
+        statsd.incr("testbed.ok");
+    }
     Ok(())
 }
 

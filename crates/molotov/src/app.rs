@@ -21,6 +21,7 @@ use crate::results;
 use crate::runtime;
 use crate::settings::{Output, Settings};
 use crate::signal;
+use crate::statsd::{STATSD_VAR, Statsd, StatsdObserver};
 
 /// Who drives the command line; decides what the script argument and the Python-only options
 /// mean.
@@ -164,9 +165,6 @@ where
     if settings.sizing.is_some() {
         anyhow::bail!("--sizing is not available yet");
     }
-    if settings.statsd.is_some() {
-        anyhow::bail!("--statsd is not available yet");
-    }
     if host == Host::Rust && settings.output != Output::Quiet {
         for (given, what) in [
             (settings.is_explicit("scenario"), "the scenario argument"),
@@ -182,7 +180,16 @@ where
         }
     }
     let plan = load(settings)?;
-    Runner::new(plan, settings.run.clone()).context("cannot start the load test")
+    let mut runner =
+        Runner::new(plan, settings.run.clone()).context("cannot start the load test")?;
+    if let Some(address) = &settings.statsd {
+        // One socket, made before any fork: each process sends its own datagrams on it.
+        let client = Statsd::connect(address)
+            .with_context(|| format!("cannot send metrics to {}", address.given))?;
+        runner.vars().set(STATSD_VAR, client.clone());
+        runner.observe(std::rc::Rc::new(StatsdObserver::new(client)));
+    }
+    Ok(runner)
 }
 
 fn run(

@@ -13,7 +13,8 @@
 //!   line console thread; `lines`: notices as text lines; `display`: which of them a run uses;
 //!   `process`: `-p N` worker processes; `runtime`: the engine's runtime; `render`: summary and
 //!   error text; `results`: `--json`; `exit` ([`ExitStatus`]): exit codes; `signal`: Ctrl-C
-//!   and SIGTERM; `panics`: scenario panics shown briefly while a run lasts.
+//!   and SIGTERM; `panics`: scenario panics shown briefly while a run lasts; `statsd`
+//!   ([`Statsd`]): `--statsd` metrics and the client load tests use.
 //! - [`prelude`]: what a load test file imports.
 //!
 //! # Example
@@ -56,12 +57,14 @@ mod results;
 mod runtime;
 mod settings;
 mod signal;
+mod statsd;
 
 pub use app::{Host, HostHooks, main, run_with_hooks, run_with_loader};
 pub use args::{Args, Parsed};
 pub use exit::ExitStatus;
 pub use process::Forked;
 pub use settings::{Output, Settings, UsageError};
+pub use statsd::{STATSD_VAR, Statsd, StatsdAddress, statsd};
 
 pub use molotov_core::*;
 pub use molotov_macros::{

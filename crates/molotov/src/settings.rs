@@ -11,6 +11,7 @@ use std::time::Duration;
 use molotov_core::{Mode, RunConfig};
 
 use crate::args::{Args, Parsed};
+use crate::statsd::StatsdAddress;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,8 +47,8 @@ pub struct Settings {
     pub uvloop: bool,
     /// `--debug` (Python scripts).
     pub debug: bool,
-    /// `--statsd`: the address to send metrics to.
-    pub statsd: Option<String>,
+    /// `--statsd`: where to send metrics.
+    pub statsd: Option<StatsdAddress>,
     /// `--sizing`: the failure tolerance in percent.
     pub sizing: Option<f64>,
     /// The options as given, for adapters that hand them to user code (Molotov's `args`).
@@ -84,6 +85,11 @@ impl Settings {
             .ok_or_else(|| UsageError(format!("--workers {} is out of range", args.workers)))?;
         let processes = usize::try_from(args.processes)
             .map_err(|_| UsageError(format!("--processes {} is out of range", args.processes)))?;
+        let statsd = if args.statsd {
+            Some(StatsdAddress::parse(&args.statsd_address).map_err(UsageError)?)
+        } else {
+            None
+        };
         let output = if args.quiet {
             Output::Quiet
         } else if args.console || !std::io::stdout().is_terminal() {
@@ -118,7 +124,7 @@ impl Settings {
             processes,
             uvloop: args.uvloop,
             debug: args.debug,
-            statsd: args.statsd.then(|| args.statsd_address.clone()),
+            statsd,
             sizing: args.sizing.then_some(args.sizing_tolerance),
             args,
             explicit,

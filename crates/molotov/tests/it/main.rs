@@ -19,5 +19,6 @@ mod exit_codes;
 mod output;
 mod pacing;
 mod processes;
+mod statsd;
 mod stopping;
 mod support;
