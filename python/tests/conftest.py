@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -25,6 +26,44 @@ BIN = os.path.dirname(sys.executable)
 MOLOTOV = os.path.join(BIN, "molotov")
 TARGET = os.path.join(BIN, "molotov-target")
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "examples" / "python"
+
+
+def command(script: str, module: str) -> list[str]:
+    """The console script ``script`` next to the interpreter, or ``python -m module`` when the
+    package was installed before the script was declared (an editable install not redone)."""
+    path = os.path.join(BIN, script)
+    if os.access(path, os.X_OK):
+        return [path]
+    return [sys.executable, "-m", module]
+
+
+def git_repo(path: Path, files: dict[str, Any]) -> Path:
+    """A git repository at ``path`` with ``files`` (name: text, bytes, or an object written as
+    JSON) committed, for ``moloslave`` to clone; skips the test where git is not installed."""
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed")
+    path.mkdir(parents=True)
+    for name, content in files.items():
+        file = path / name
+        file.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            file.write_bytes(content)
+        elif isinstance(content, str):
+            file.write_text(textwrap.dedent(content))
+        else:
+            file.write_text(json.dumps(content, indent=2))
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=path, check=True, stdout=subprocess.DEVNULL)
+
+    git("init", "--quiet")
+    git("config", "user.name", "molotov tests")
+    git("config", "user.email", "tests@molotov.invalid")
+    git("config", "commit.gpgsign", "false")
+    git("add", "--all", "--force")
+    git("commit", "--quiet", "--message", "load test")
+    return path
+
 
 #: Generous limit for one molotov run: the machine may be busy.
 RUN_TIMEOUT = 60.0
