@@ -199,6 +199,29 @@ def test_config_runs_the_named_test_of_a_molotov_json(fresh_molotov):
     assert fresh_molotov.target.requests("/") == 6
 
 
+def test_config_sets_its_env_before_the_script_is_imported(fresh_molotov):
+    fresh_molotov.write("""
+        import os
+        import molotov
+
+        URL = os.environ["SERVER_URL"]  # read at import time
+
+        @molotov.scenario()
+        async def hit(session):
+            async with session.get(URL + "/") as resp:
+                assert resp.status == 200
+                assert os.environ["OTHER"] == "7"
+    """, "scenarios.py")
+    (fresh_molotov.dir / "molotov.json").write_text(json.dumps({"molotov": {
+        "env": {"SERVER_URL": fresh_molotov.target.url, "OTHER": 7},
+        "tests": {"test": {"max_runs": 3, "scenario": "scenarios.py"}},
+    }}))
+    result = fresh_molotov.run("--config", "molotov.json", "test", connect=False)
+    assert result.code == 0, result
+    assert result.results["successes"] == 3, result
+    assert fresh_molotov.target.requests("/") == 3
+
+
 def test_config_without_a_test_name_runs_the_test_named_test(fresh_molotov):
     fresh_molotov.write(ONE_REQUEST, "scenarios.py")
     (fresh_molotov.dir / "molotov.json").write_text(json.dumps({"molotov": {"tests": {

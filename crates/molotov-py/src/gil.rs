@@ -30,6 +30,7 @@ pub(crate) fn host_hooks() -> HostHooks {
     let on_unpark = saved;
     HostHooks {
         fork: Some(Arc::new(fork)),
+        set_env: Some(Arc::new(set_env)),
         before_park: Some(Arc::new(move || {
             // SAFETY: this thread holds the GIL (see above); the thread state comes back to
             // PyEval_RestoreThread in `after_unpark` before any Python code runs here again.
@@ -44,6 +45,20 @@ pub(crate) fn host_hooks() -> HostHooks {
             }
         })),
     }
+}
+
+/// Sets `os.environ[name] = value` (which also sets the process's environment), so the
+/// script sees it however it reads it. Called before the script is imported.
+fn set_env(name: &str, value: &str) {
+    Python::attach(|py| {
+        let set = py
+            .import("os")
+            .and_then(|os| os.getattr("environ"))
+            .and_then(|environ| environ.set_item(name, value));
+        if let Err(e) = set {
+            e.print(py);
+        }
+    });
 }
 
 /// Forks with `os.fork()`, which keeps the interpreter consistent in the child (its locks, its

@@ -62,9 +62,29 @@ pub struct HostHooks {
     /// Starts a worker process for `-p` (the default forks the process as it is; Python
     /// forks through `os.fork` to keep the interpreter consistent).
     pub fork: Option<Arc<dyn Fn() -> std::io::Result<Forked> + Send + Sync>>,
+    /// Sets an environment variable for the load test (`--config`'s `"env"`), before it is
+    /// loaded; Python sets `os.environ`, so the interpreter's copy agrees.
+    pub set_env: Option<SetEnv>,
 }
 
+/// How a host sets an environment variable: `(name, value)`.
+pub type SetEnv = Arc<dyn Fn(&str, &str) + Send + Sync>;
+
 impl HostHooks {
+    #[allow(
+        unsafe_code,
+        reason = "setting the environment is unsafe once threads run; it is done before the \
+                  run starts any thread of its own"
+    )]
+    pub(crate) fn set_env(&self, name: &str, value: &str) {
+        match &self.set_env {
+            Some(set) => set(name, value),
+            // SAFETY: called while the options are applied, before the load test is loaded and
+            // before molotov starts its runtime, console, signal or process threads.
+            None => unsafe { std::env::set_var(name, value) },
+        }
+    }
+
     pub(crate) fn fork(&self) -> std::io::Result<Forked> {
         match &self.fork {
             Some(fork) => fork(),
@@ -96,6 +116,9 @@ where
         Ok(settings) => settings,
         Err(status) => return status,
     };
+    for (name, value) in &settings.env {
+        hooks.set_env(name, value);
+    }
     let prepared = prepare(&settings, host, load).and_then(|runner| {
         // A results file that cannot be written is found out now, not after the run.
         let json = match &settings.json {

@@ -146,6 +146,8 @@ pub struct Parsed {
     pub args: Args,
     /// The ids (field names) of the options given on the command line.
     pub explicit: Vec<String>,
+    /// Environment variables to set for the load test (`"env"` of a `--config` file).
+    pub env: Vec<(String, String)>,
 }
 
 impl Args {
@@ -163,7 +165,11 @@ impl Args {
             .map(|id| id.as_str().to_owned())
             .collect();
         let args = Args::from_arg_matches(&matches)?;
-        Ok(Parsed { args, explicit })
+        Ok(Parsed {
+            args,
+            explicit,
+            env: Vec::new(),
+        })
     }
 }
 

@@ -4,6 +4,8 @@
 //! where option keys are the command line's long names with underscores (`max_runs`). Options
 //! given on the command line win over the file's; every value is type-checked and validated
 //! like its command-line form, and an unknown key is an error rather than silently ignored.
+//! `"env"` is set for the load test too (as `moloslave` does; 2.6's `--config` ignores it);
+//! `"requirements"` is for `moloslave`, which installs them.
 
 use std::path::Path;
 
@@ -24,10 +26,13 @@ pub(crate) fn apply(parsed: &mut Parsed, path: &Path) -> Result<(), ConfigError>
         .map_err(|e| ConfigError(format!("cannot read the config file {shown}: {e}")))?;
     let root: Value = serde_json::from_str(&content)
         .map_err(|e| ConfigError(format!("the config file {shown} is not valid JSON: {e}")))?;
-    let tests = root
+    let molotov = root
         .get("molotov")
         .and_then(Value::as_object)
-        .ok_or_else(|| ConfigError(format!("the config file {shown} has no \"molotov\" object")))?
+        .ok_or_else(|| ConfigError(format!("the config file {shown} has no \"molotov\" object")))?;
+    parsed.env = environment(molotov.get("env"))
+        .map_err(|e| ConfigError(format!("\"env\" in {shown}: {e}")))?;
+    let tests = molotov
         .get("tests")
         .and_then(Value::as_object)
         .ok_or_else(|| {
@@ -52,6 +57,32 @@ pub(crate) fn apply(parsed: &mut Parsed, path: &Path) -> Result<(), ConfigError>
     parsed.explicit.retain(|e| e != "scenario");
     apply_test(&mut parsed.args, &parsed.explicit, test)
         .map_err(|e| ConfigError(format!("test {name:?} in {shown}: {e}")))
+}
+
+/// The `"env"` object: names to strings (numbers and booleans are written as JSON writes them).
+fn environment(env: Option<&Value>) -> Result<Vec<(String, String)>, String> {
+    let Some(env) = env else {
+        return Ok(Vec::new());
+    };
+    let env = env
+        .as_object()
+        .ok_or("must be an object of names to values")?;
+    env.iter()
+        .map(|(name, value)| {
+            if name.is_empty() || name.contains(['=', '\0']) {
+                return Err(format!("{name:?} is not a variable name"));
+            }
+            let value = match value {
+                Value::String(s) => s.clone(),
+                Value::Number(_) | Value::Bool(_) => value.to_string(),
+                _ => return Err(format!("{name:?} must be a string, a number or a boolean")),
+            };
+            if value.contains('\0') {
+                return Err(format!("{name:?} holds a NUL character"));
+            }
+            Ok((name.clone(), value))
+        })
+        .collect()
 }
 
 fn apply_test(
@@ -166,6 +197,27 @@ mod tests {
         "smoke": {"duration": 1, "workers": 3, "scenario": "s.py", "console": true,
                   "use_extension": ["e.py"], "verbose": 1},
         "test": {"max_runs": 2}}}}"#;
+
+    #[test]
+    fn env_is_read_and_checked() {
+        let file = write(CONFIG);
+        let mut p = parsed(&["smoke"]);
+        apply(&mut p, file.path()).unwrap();
+        assert_eq!(p.env, [("A".to_owned(), "1".to_owned())]);
+        let file = write(r#"{"molotov": {"env": {"N": 3, "B": true}, "tests": {"test": {}}}}"#);
+        let mut p = parsed(&[]);
+        apply(&mut p, file.path()).unwrap();
+        assert_eq!(
+            p.env,
+            [("B".into(), "true".into()), ("N".into(), "3".into())]
+        );
+        for bad in [r#"{"A": [1]}"#, r#"{"A=B": "1"}"#, r#"["A"]"#] {
+            let json = format!(r#"{{"molotov": {{"env": {bad}, "tests": {{"test": {{}}}}}}}}"#);
+            let file = write(&json);
+            let err = apply(&mut parsed(&[]), file.path()).unwrap_err();
+            assert!(err.to_string().contains("\"env\""), "{err}");
+        }
+    }
 
     #[test]
     fn a_named_test_sets_options_and_the_command_line_wins() {

@@ -59,7 +59,7 @@ mod settings;
 mod signal;
 mod statsd;
 
-pub use app::{Host, HostHooks, main, run_with_hooks, run_with_loader};
+pub use app::{Host, HostHooks, SetEnv, main, run_with_hooks, run_with_loader};
 pub use args::{Args, Parsed};
 pub use exit::ExitStatus;
 pub use process::Forked;

@@ -51,6 +51,8 @@ pub struct Settings {
     pub statsd: Option<StatsdAddress>,
     /// `--sizing`: the failure tolerance in percent.
     pub sizing: Option<f64>,
+    /// Environment variables to set before the load test is loaded (`--config`'s `"env"`).
+    pub env: Vec<(String, String)>,
     /// The options as given, for adapters that hand them to user code (Molotov's `args`).
     pub args: Args,
     /// The options given on the command line (not defaulted, not from a config file).
@@ -65,7 +67,11 @@ pub struct UsageError(pub String);
 impl Settings {
     /// Validates the combination and converts.
     pub fn from_parsed(parsed: Parsed) -> Result<Settings, UsageError> {
-        let Parsed { args, explicit } = parsed;
+        let Parsed {
+            args,
+            explicit,
+            env,
+        } = parsed;
         if args.quiet && args.verbose > 0 {
             return Err(UsageError("-q and -v cannot be used together".into()));
         }
@@ -126,6 +132,7 @@ impl Settings {
             debug: args.debug,
             statsd,
             sizing: args.sizing.then_some(args.sizing_tolerance),
+            env,
             args,
             explicit,
         })

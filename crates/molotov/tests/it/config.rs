@@ -100,3 +100,16 @@ fn without_a_test_name_the_test_called_test_runs_or_the_known_ones_are_listed() 
     assert!(line.contains("no test named \"test\""), "{line}");
     assert!(line.contains("three"), "{line}");
 }
+
+#[test]
+fn the_config_files_env_is_set_for_the_load_test() {
+    // The testbed reads its server's address from MOLOTOV_TARGET, here set by the file only.
+    let server = target();
+    let config = temp_file(&format!(
+        r#"{{"molotov": {{"env": {{"MOLOTOV_TARGET": "{}"}}, "tests": {{"two": {{"max_runs": 2}}}}}}}}"#,
+        server.url("")
+    ));
+    let run = testbed().args(["--config", path(&config), "two"]).run();
+    run.code(0).stdout_has(&["SUCCESSES: 2 | FAILURES: 0"]);
+    assert_eq!(server.requests(), 2, "{run}");
+}
