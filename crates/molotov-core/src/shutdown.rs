@@ -23,16 +23,20 @@ pub enum StopCause {
     FailFast = 3,
     /// A fixture failed.
     FixtureFailed = 4,
+    /// `--sizing`: the failure ratio went over the tolerance.
+    Sizing = 5,
 }
 
 impl StopCause {
-    /// The stable name (`"deadline"`, `"interrupted"`, `"fail-fast"`, `"fixture-failed"`).
+    /// The stable name (`"deadline"`, `"interrupted"`, `"fail-fast"`, `"fixture-failed"`,
+    /// `"sizing"`).
     pub const fn name(self) -> &'static str {
         match self {
             StopCause::Deadline => "deadline",
             StopCause::Interrupted => "interrupted",
             StopCause::FailFast => "fail-fast",
             StopCause::FixtureFailed => "fixture-failed",
+            StopCause::Sizing => "sizing",
         }
     }
 
@@ -43,6 +47,7 @@ impl StopCause {
             StopCause::Interrupted,
             StopCause::FailFast,
             StopCause::FixtureFailed,
+            StopCause::Sizing,
         ]
         .into_iter()
         .find(|c| c.name() == name)
@@ -54,6 +59,7 @@ impl StopCause {
             2 => Some(StopCause::Interrupted),
             3 => Some(StopCause::FailFast),
             4 => Some(StopCause::FixtureFailed),
+            5 => Some(StopCause::Sizing),
             _ => None,
         }
     }

@@ -6,6 +6,8 @@
 //!   - `ok`: `GET /`, expects 200;
 //!   - `fail`: `GET /status/500`, fails with an error that has a cause;
 //!   - `slow`: `GET /delay/{TESTBED_DELAY_MS}` (default 20000), expects 200;
+//!   - `limited`: `GET /limit/{TESTBED_LIMIT}?hold={TESTBED_DELAY_MS}`, expects 200 (the
+//!     server refuses requests past that many at once);
 //!   - `panic`: panics;
 //!   - `crash`: worker 0 aborts its whole process; the others do what `ok` does.
 //!
@@ -83,6 +85,14 @@ async fn fail(session: Session) -> ScenarioResult {
     }))
 }
 
+async fn limited(session: Session) -> ScenarioResult {
+    let limit = std::env::var("TESTBED_LIMIT").unwrap_or_else(|_| "4".to_owned());
+    let url = format!("{}/limit/{limit}?hold={}", API.as_str(), *DELAY_MS);
+    let response = session.get(&url).send().await?;
+    ensure!(response.status() == 200, "status was {}", response.status());
+    Ok(())
+}
+
 async fn slow(session: Session) -> ScenarioResult {
     let url = format!("{}/delay/{}", API.as_str(), *DELAY_MS);
     let response = session.get(&url).send().await?;
@@ -144,6 +154,7 @@ fn main() -> std::process::ExitCode {
             "ok" => Scenario::new("ok", ok),
             "fail" => Scenario::new("fail", fail),
             "slow" => Scenario::new("slow", slow),
+            "limited" => Scenario::new("limited", limited),
             "panic" => Scenario::new("panic", panics),
             "crash" => Scenario::new("crash", crash),
             other => panic!("TESTBED_SCENARIOS: unknown scenario {other:?}"),

@@ -21,6 +21,7 @@ use crate::results;
 use crate::runtime;
 use crate::settings::{Output, Settings};
 use crate::signal;
+use crate::sizing::SizingWatch;
 use crate::statsd::{STATSD_VAR, Statsd, StatsdObserver};
 
 /// Who drives the command line; decides what the script argument and the Python-only options
@@ -185,9 +186,6 @@ fn prepare<L>(settings: &Settings, host: Host, load: L) -> anyhow::Result<Runner
 where
     L: FnOnce(&Settings) -> anyhow::Result<Plan>,
 {
-    if settings.sizing.is_some() {
-        anyhow::bail!("--sizing is not available yet");
-    }
     if host == Host::Rust && settings.output != Output::Quiet {
         for (given, what) in [
             (settings.is_explicit("scenario"), "the scenario argument"),
@@ -233,10 +231,14 @@ fn run(
     let display = Display::start(screen, &mut runner, settings, &shutdown);
     // Without the watcher a signal ends the process at once, as it would without molotov.
     let watcher = signal::watch(shutdown.clone()).ok();
+    let sizing = settings.sizing.and_then(|tolerance| {
+        SizingWatch::start(runner.progress(), shutdown.clone(), tolerance).ok()
+    });
     let hook = QuietPanics::install();
     let result = runtime.block_on(runner.run(shutdown.clone()));
     drop(watcher);
     drop(hook);
+    let sizing = sizing.map(|watch| watch.finish(settings.sizing.unwrap_or_default()));
     let summary = match result {
         Ok(summary) => summary,
         Err(e) => {
@@ -248,10 +250,14 @@ fn run(
     // The results file first: it must not depend on anyone reading stdout.
     let written = json.map_or(Ok(()), |file| {
         let shown = file.path().display().to_string();
-        file.write(&summary, settings.processes)
+        file.write(&summary, settings.processes, sizing.as_ref())
             .map_err(|e| format!("error: cannot write the results to {shown}: {e}"))
     });
-    display.finish(render::summary(&summary, settings.processes));
+    let sized = sizing
+        .as_ref()
+        .map(|outcome| render::sizing(outcome, summary.stop))
+        .unwrap_or_default();
+    display.finish(sized + &render::summary(&summary, settings.processes));
     if let Err(line) = written {
         eprint_line(&line);
         return ExitStatus::Usage;

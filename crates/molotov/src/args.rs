@@ -148,6 +148,8 @@ pub struct Parsed {
     pub explicit: Vec<String>,
     /// Environment variables to set for the load test (`"env"` of a `--config` file).
     pub env: Vec<(String, String)>,
+    /// The ids of the options a `--config` file set.
+    pub configured: Vec<String>,
 }
 
 impl Args {
@@ -169,6 +171,7 @@ impl Args {
             args,
             explicit,
             env: Vec::new(),
+            configured: Vec::new(),
         })
     }
 }

@@ -55,8 +55,9 @@ pub(crate) fn apply(parsed: &mut Parsed, path: &Path) -> Result<(), ConfigError>
     // The positional names the test; the test's own "scenario" (or the default) is the script.
     "loadtest.py".clone_into(&mut parsed.args.scenario);
     parsed.explicit.retain(|e| e != "scenario");
-    apply_test(&mut parsed.args, &parsed.explicit, test)
-        .map_err(|e| ConfigError(format!("test {name:?} in {shown}: {e}")))
+    parsed.configured = apply_test(&mut parsed.args, &parsed.explicit, test)
+        .map_err(|e| ConfigError(format!("test {name:?} in {shown}: {e}")))?;
+    Ok(())
 }
 
 /// The `"env"` object: names to strings (numbers and booleans are written as JSON writes them).
@@ -85,18 +86,21 @@ fn environment(env: Option<&Value>) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
+/// Sets the test's options but those in `explicit`; the keys it set.
 fn apply_test(
     args: &mut Args,
     explicit: &[String],
     test: &Map<String, Value>,
-) -> Result<(), String> {
+) -> Result<Vec<String>, String> {
+    let mut set_keys = Vec::new();
     for (key, value) in test {
         if explicit.iter().any(|e| e == key) {
             continue;
         }
         set(args, key, value).map_err(|e| format!("{key:?} {e}"))?;
+        set_keys.push(key.clone());
     }
-    Ok(())
+    Ok(set_keys)
 }
 
 fn set(args: &mut Args, key: &str, v: &Value) -> Result<(), String> {

@@ -14,7 +14,8 @@
 //!   `process`: `-p N` worker processes; `runtime`: the engine's runtime; `render`: summary and
 //!   error text; `results`: `--json`; `exit` ([`ExitStatus`]): exit codes; `signal`: Ctrl-C
 //!   and SIGTERM; `panics`: scenario panics shown briefly while a run lasts; `statsd`
-//!   ([`Statsd`]): `--statsd` metrics and the client load tests use.
+//!   ([`Statsd`]): `--statsd` metrics and the client load tests use; `sizing`: `--sizing`'s
+//!   watch of the failure ratio.
 //! - [`prelude`]: what a load test file imports.
 //!
 //! # Example
@@ -57,6 +58,7 @@ mod results;
 mod runtime;
 mod settings;
 mod signal;
+mod sizing;
 mod statsd;
 
 pub use app::{Host, HostHooks, SetEnv, main, run_with_hooks, run_with_loader};

@@ -7,6 +7,8 @@ use std::time::Duration;
 use molotov_core::stats::EntryReport;
 use molotov_core::{Failure, StopCause, Summary};
 
+use crate::sizing::SizingOutcome;
+
 /// The banner printed when a run starts.
 pub(crate) fn banner() -> String {
     format!(
@@ -55,6 +57,33 @@ pub(crate) fn error_detail(text: &mut String, error: &(dyn std::error::Error + '
     }
 }
 
+/// What `--sizing` found, before the summary.
+pub(crate) fn sizing(outcome: &SizingOutcome, stop: Option<StopCause>) -> String {
+    if let Some(reached) = &outcome.reached {
+        return format!(
+            "Sizing is over: a failure ratio of {:.2} % (tolerance {:.2} %) was reached with {} \
+             worker{} running, after {}.\n",
+            reached.ratio,
+            outcome.tolerance,
+            reached.workers,
+            if reached.workers == 1 { "" } else { "s" },
+            elapsed(Duration::from_secs_f64(reached.after_seconds)),
+        );
+    }
+    let why = match stop {
+        Some(StopCause::Deadline) => "the duration (-d) was reached",
+        Some(StopCause::Interrupted) => "interrupted",
+        Some(StopCause::FailFast) => "stopped at the first failure (-x)",
+        Some(StopCause::FixtureFailed) => "a fixture failed",
+        Some(StopCause::Sizing) | None => "the workers ran out of work",
+    };
+    format!(
+        "Sizing was not finished ({why}): the failure ratio stayed within {:.2} % ({} failures \
+         in the last {} runs).\n",
+        outcome.tolerance, outcome.window_failures, outcome.window_runs
+    )
+}
+
 /// The final summary.
 pub(crate) fn summary(summary: &Summary, processes: usize) -> String {
     let mut out = String::new();
@@ -65,6 +94,7 @@ pub(crate) fn summary(summary: &Summary, processes: usize) -> String {
             StopCause::Interrupted => "interrupted",
             StopCause::FailFast => "stopped at the first failure (-x)",
             StopCause::FixtureFailed => "a fixture failed",
+            StopCause::Sizing => "the sizing tolerance was reached",
         };
         let _ = writeln!(out, "Stopped: {why}");
     }

@@ -12,6 +12,8 @@ use molotov_core::stats::{EntryReport, REPORT_FORMAT};
 use molotov_core::{StopCause, Summary};
 use serde::Serialize;
 
+use crate::sizing::SizingOutcome;
+
 #[derive(Serialize)]
 struct Results<'a> {
     format: u32,
@@ -29,6 +31,8 @@ struct Results<'a> {
     crashed_processes: usize,
     seed: u64,
     fixture_failures: Vec<FixtureFailure<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sizing: Option<&'a SizingOutcome>,
     scenarios: &'a std::collections::BTreeMap<String, EntryReport>,
     requests: &'a std::collections::BTreeMap<String, EntryReport>,
 }
@@ -63,14 +67,23 @@ impl ResultsFile {
     }
 
     /// Writes the results of `summary`.
-    pub(crate) fn write(mut self, summary: &Summary, processes: usize) -> std::io::Result<()> {
-        let text = render(summary, processes)?;
+    pub(crate) fn write(
+        mut self,
+        summary: &Summary,
+        processes: usize,
+        sizing: Option<&SizingOutcome>,
+    ) -> std::io::Result<()> {
+        let text = render(summary, processes, sizing)?;
         self.file.write_all(text.as_bytes())
     }
 }
 
 /// The results of `summary` as a JSON document.
-fn render(summary: &Summary, processes: usize) -> std::io::Result<String> {
+fn render(
+    summary: &Summary,
+    processes: usize,
+    sizing: Option<&SizingOutcome>,
+) -> std::io::Result<String> {
     let finished_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
@@ -97,6 +110,7 @@ fn render(summary: &Summary, processes: usize) -> std::io::Result<String> {
                 message: &f.message,
             })
             .collect(),
+        sizing,
         scenarios: &summary.report.scenarios,
         requests: &summary.report.requests,
     };

@@ -64,14 +64,36 @@ pub struct Settings {
 #[error("{0}")]
 pub struct UsageError(pub String);
 
+/// `--sizing`'s workers per process unless `-w` says otherwise (as Molotov).
+const SIZING_WORKERS: u64 = 500;
+/// `--sizing`'s ramp-up in seconds unless `--ramp-up` says otherwise (as Molotov).
+const SIZING_RAMP_UP: f64 = 300.0;
+
 impl Settings {
     /// Validates the combination and converts.
     pub fn from_parsed(parsed: Parsed) -> Result<Settings, UsageError> {
         let Parsed {
-            args,
+            mut args,
             explicit,
             env,
+            configured,
         } = parsed;
+        if args.sizing {
+            // Sizing ramps up to many workers slowly, unless told otherwise.
+            let given = |id: &str| explicit.iter().chain(&configured).any(|e| e == id);
+            if !given("workers") {
+                args.workers = SIZING_WORKERS;
+            }
+            if !given("ramp_up") {
+                args.ramp_up = SIZING_RAMP_UP;
+            }
+            if !(args.sizing_tolerance > 0.0 && args.sizing_tolerance < 100.0) {
+                return Err(UsageError(format!(
+                    "--sizing-tolerance {} is not a percentage between 0 and 100",
+                    args.sizing_tolerance
+                )));
+            }
+        }
         if args.quiet && args.verbose > 0 {
             return Err(UsageError("-q and -v cannot be used together".into()));
         }

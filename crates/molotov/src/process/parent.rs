@@ -28,6 +28,7 @@ use crate::render;
 use crate::results::ResultsFile;
 use crate::settings::Settings;
 use crate::signal;
+use crate::sizing::SizingWatch;
 
 /// What happened to a child, as its reader thread saw it.
 enum Event {
@@ -112,6 +113,9 @@ pub(crate) fn run(
         error: false,
     });
     let watcher = signal::watch(shutdown.clone()).ok();
+    let sizing = settings.sizing.and_then(|tolerance| {
+        SizingWatch::start(runner.progress(), shutdown.clone(), tolerance).ok()
+    });
     let mut tracked: Vec<Child> = children
         .iter()
         .map(|&pid| Child {
@@ -134,6 +138,7 @@ pub(crate) fn run(
         settings,
     );
     drop(watcher);
+    let sizing = sizing.map(|watch| watch.finish(settings.sizing.unwrap_or_default()));
 
     let mut summary = outcome(&mut tracked, &shutdown);
     if let Some(failure) = runner.global_teardown() {
@@ -141,10 +146,14 @@ pub(crate) fn run(
     }
     let written = json.map_or(Ok(()), |file| {
         let shown = file.path().display().to_string();
-        file.write(&summary, settings.processes)
+        file.write(&summary, settings.processes, sizing.as_ref())
             .map_err(|e| format!("error: cannot write the results to {shown}: {e}"))
     });
-    display.finish(render::summary(&summary, settings.processes));
+    let sized = sizing
+        .as_ref()
+        .map(|outcome| render::sizing(outcome, summary.stop))
+        .unwrap_or_default();
+    display.finish(sized + &render::summary(&summary, settings.processes));
     if let Err(line) = written {
         eprint_line(&line);
         return ExitStatus::Usage;

@@ -123,14 +123,6 @@ fn an_unknown_single_mode_scenario_names_the_known_ones() {
 }
 
 #[test]
-fn options_not_implemented_yet_say_so_and_exit_2() {
-    let run = testbed().args(["--sizing", "-r", "1"]).run();
-    run.code(2);
-    let line = run.one_error_line();
-    assert!(line.contains("not available yet"), "{line}");
-}
-
-#[test]
 fn python_only_options_are_accepted_with_a_warning() {
     let server = target();
     let run = testbed()

@@ -19,6 +19,7 @@ mod exit_codes;
 mod output;
 mod pacing;
 mod processes;
+mod sizing;
 mod statsd;
 mod stopping;
 mod support;

@@ -139,6 +139,8 @@ pub(crate) fn molotov(name: &str) -> Molotov {
         "TESTBED_PRINT",
         "TESTBED_DELAY_MS",
         "TESTBED_GLOBAL_SETUP_MS",
+        "TESTBED_LIMIT",
+        "TESTBED_PANIC",
         "RUST_BACKTRACE",
     ] {
         command.env_remove(var);
