@@ -136,6 +136,10 @@ def _option_arguments(key: str, value: Any) -> list[str]:
         return [argument for item in items for argument in _with_value(option, item)]
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise wrong
+    if key == "json":
+        # The results outlive the checkout: a relative path is the caller's, not the
+        # temporary directory's.
+        return _with_value(option, os.path.abspath(str(value)))
     return _with_value(option, str(value))
 
 
@@ -196,9 +200,15 @@ def _environment(value: Any, shown: str) -> dict[str, str]:
         raise SlaveError(f"\"molotov\".\"env\" in {shown} must be an object of strings")
     env: dict[str, str] = {}
     for key, item in value.items():
-        if isinstance(item, bool) or not isinstance(item, (str, int, float)):
+        if not key or "=" in key or "\0" in key:
+            raise SlaveError(f"\"molotov\".\"env\" in {shown}: {json.dumps(key)} is not a variable name")
+        if not isinstance(item, (str, int, float)):
             raise SlaveError(f"\"molotov\".\"env\".{key} in {shown} must be a string, not {json.dumps(item)}")
-        env[key] = str(item)
+        # Numbers and booleans as JSON writes them, as `molotov --config` does.
+        text = item if isinstance(item, str) else json.dumps(item)
+        if "\0" in text:
+            raise SlaveError(f"\"molotov\".\"env\".{key} in {shown} holds a NUL character")
+        env[key] = text
     return env
 
 

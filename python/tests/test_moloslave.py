@@ -174,6 +174,21 @@ def test_without_requirements_it_runs_directly_and_passes_molotov_exit_code_on(t
     assert slave_runner.left_behind() == []
 
 
+def test_relative_json_results_land_in_the_callers_directory(tmp_path, fresh_target, slave_runner):
+    repo = git_repo(tmp_path / "repo", {
+        "molotov.json": config({"smoke": {"max_runs": 2, "json": "results.json",
+                                          "connect_to": fresh_target.connect_to}}),
+        "loadtest.py": HIT,
+    })
+    caller = tmp_path / "caller"
+    caller.mkdir()
+    done = slave_runner.run(str(repo), "smoke", cwd=caller)
+    assert done.returncode == 0, done
+    results = json.loads((caller / "results.json").read_text())
+    assert results["successes"] == 2
+    assert slave_runner.left_behind() == []
+
+
 def test_directory_keeps_the_checkout_and_config_names_another_file(tmp_path, fresh_target,
                                                                     slave_runner):
     repo = git_repo(tmp_path / "repo", {
@@ -279,8 +294,13 @@ def bad_repo(tmp_path: Path, files: dict[str, Any]) -> str:
      "error: the requirements file missing.txt is not in the repository"),
     ({"molotov.json": config({"smoke": {}}, env=["A"])}, "smoke",
      'error: "molotov"."env" in molotov.json must be an object of strings'),
+    ({"molotov.json": config({"smoke": {}}, env={"A=B": "1"})}, "smoke",
+     'error: "molotov"."env" in molotov.json: "A=B" is not a variable name'),
+    ({"molotov.json": config({"smoke": {}}, env={"A": "x\u0000y"})}, "smoke",
+     'error: "molotov"."env".A in molotov.json holds a NUL character'),
 ], ids=["not-a-repo", "no-config", "bad-json", "no-molotov", "unknown-test", "unknown-option",
-        "not-a-boolean", "env-in-a-test", "no-requirements-file", "env-not-an-object"])
+        "not-a-boolean", "env-in-a-test", "no-requirements-file", "env-not-an-object",
+        "env-bad-name", "env-nul"])
 def test_bad_input_is_one_error_line_and_exit_code_2(tmp_path, slave_runner, files, test, message):
     repo = str(tmp_path / "nowhere") if files is None else bad_repo(tmp_path, files)
     done = slave_runner.run(repo, test)

@@ -1,10 +1,11 @@
 //! `--statsd`: metrics over UDP in the statsd format (with `cadence`), per request and per
 //! scenario run, and a client load tests use for their own metrics.
 //!
-//! Metric names (documented in `docs/statsd.md`):
+//! Metric names (documented in the README):
 //! - `molotov.request.<METHOD>.<key>`: timing (ms) of each request, and
 //!   `molotov.request.<METHOD>.<key>.<status>` (or `.<failure kind>` without a response): a
-//!   count of 1 per request; `<key>` is the request's `.name()` or its URL path, `/` becoming `.`;
+//!   count of 1 per request; `<key>` is the request's `.name()` or its URL path, `/` becoming `.`
+//!   (after 1000 distinct keys per method, new ones are counted under `other`);
 //! - `molotov.scenario.<name>`: timing (ms) of each run, and `molotov.scenario.<name>.success`
 //!   or `.failure`: a count of 1 per run.
 //!
@@ -29,6 +30,11 @@ pub const STATSD_VAR: &str = "molotov.statsd";
 
 /// The port used when `--statsd-address` names none.
 const DEFAULT_PORT: u16 = 8125;
+
+/// Distinct request keys named per method; later ones are counted under [`OTHER_KEY`].
+const MAX_KEYS: usize = 1000;
+/// The key of requests past [`MAX_KEYS`].
+const OTHER_KEY: &str = "other";
 
 /// The largest datagram sent: the statsd documentation's size for networks with the common
 /// 1500-byte MTU (512 would be for the internet), three times fewer sends than 512.
@@ -229,6 +235,17 @@ impl StatsdObserver {
         if let Some(names) = self.requests.borrow().get(method).and_then(|m| m.get(key)) {
             return names.clone();
         }
+        // Past the limit (URLs with ids in them), new keys share one name, as in the
+        // statistics: neither this cache nor the statsd server grows without bound.
+        let full = self
+            .requests
+            .borrow()
+            .get(method)
+            .is_some_and(|m| m.len() >= MAX_KEYS);
+        let key = if full { OTHER_KEY } else { key };
+        if let Some(names) = self.requests.borrow().get(method).and_then(|m| m.get(key)) {
+            return names.clone();
+        }
         let names = Names::new(format!(
             "molotov.request.{}.{}",
             metric_segment(method),
@@ -330,6 +347,24 @@ mod tests {
         for bad in ["tcp://localhost:8125", "udp://", "localhost:notaport", ""] {
             assert!(StatsdAddress::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn past_the_key_limit_requests_share_one_name() {
+        let address = StatsdAddress::parse("127.0.0.1:9").unwrap();
+        let observer = StatsdObserver::new(Statsd::connect(&address).unwrap());
+        for i in 0..MAX_KEYS {
+            let names = observer.request_names("GET", &format!("/item/{i}"));
+            assert_eq!(names.timer, format!("molotov.request.GET.item.{i}"));
+        }
+        let late = observer.request_names("GET", "/item/new");
+        assert_eq!(late.timer, "molotov.request.GET.other");
+        // Keys named before the limit keep their names.
+        assert_eq!(
+            observer.request_names("GET", "/item/3").timer,
+            "molotov.request.GET.item.3"
+        );
+        assert_eq!(observer.requests.borrow()["GET"].len(), MAX_KEYS + 1);
     }
 
     #[test]

@@ -92,9 +92,15 @@ impl Dashboard {
 
     /// Restores the terminal, then prints `last` (the summary).
     pub(crate) fn finish(mut self, last: String) {
-        let _ = self.finish.send(last);
+        // A dashboard thread that is gone (it panicked; the screen was restored as it
+        // unwound) hands the text back: it is printed here instead.
+        let unsent = self.finish.send(last).err().map(|e| e.0);
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
+        }
+        if let Some(last) = unsent {
+            let mut out = io::stdout().lock();
+            let _ = out.write_all(last.as_bytes()).and_then(|()| out.flush());
         }
     }
 }

@@ -29,6 +29,7 @@ use crate::results::ResultsFile;
 use crate::settings::Settings;
 use crate::signal;
 use crate::sizing::SizingWatch;
+use crate::statsd::{STATSD_VAR, Statsd};
 
 /// What happened to a child, as its reader thread saw it.
 enum Event {
@@ -55,9 +56,8 @@ pub(crate) fn run(
     json: Option<ResultsFile>,
     hooks: &HostHooks,
 ) -> ExitStatus {
-    if let Err(e) = runner.global_setup() {
-        eprint_line(&format!("error: {e}"));
-        return ExitStatus::FixtureFailed;
+    if let Err(status) = set_up(&mut runner) {
+        return status;
     }
     // Before forking: each child writes to its own pipes in the dashboard.
     let mut screen = Display::take_terminal(settings);
@@ -73,7 +73,9 @@ pub(crate) fn run(
         let ((reader, writer), output) = match pipes {
             Ok(pipes) => pipes,
             Err(e) => {
-                drop(screen);
+                // Nobody reads the started children's pipes: close them, or a child blocked
+                // on a full pipe would never end.
+                drop((screen, followed));
                 return abandon(&children, &format!("cannot create a pipe: {e}"));
             }
         };
@@ -95,7 +97,7 @@ pub(crate) fn run(
                 followed.push((index, pid, reader));
             }
             Err(e) => {
-                drop(screen);
+                drop((screen, followed));
                 return abandon(&children, &format!("cannot start a process: {e}"));
             }
         }
@@ -161,6 +163,20 @@ pub(crate) fn run(
     ExitStatus::of(&summary, settings.fail)
 }
 
+/// `global_setup`, in the parent, before the processes are forked.
+fn set_up(runner: &mut Runner) -> Result<(), ExitStatus> {
+    if let Err(e) = runner.global_setup() {
+        eprint_line(&format!("error: {e}"));
+        return Err(ExitStatus::FixtureFailed);
+    }
+    // What global_setup sent to statsd goes now, or every forked copy of the buffer would
+    // send it again.
+    if let Some(statsd) = runner.vars().get::<Statsd>(STATSD_VAR) {
+        statsd.flush();
+    }
+    Ok(())
+}
+
 /// Folds the children's events together until every child ended.
 fn follow(
     received: &mpsc::Receiver<Event>,
@@ -188,7 +204,8 @@ fn follow(
             relayed_abort = true;
             signal_children(tracked);
         }
-        let alive = tracked.iter().filter(|c| !c.ended);
+        // A child that sent its summary counts by it, not by its last counters, until reaped.
+        let alive = tracked.iter().filter(|c| !c.ended && c.summary.is_none());
         let (ok, failed, workers) = alive.fold((0, 0, 0), |(o, f, w), c| {
             (o + c.successes, f + c.failures, w + c.workers)
         });
@@ -308,6 +325,7 @@ fn empty_summary() -> Summary {
 
 /// Reads child `index`'s messages on a thread of its own, then reaps it.
 fn read_child(index: usize, pid: u32, reader: PipeReader, events: mpsc::Sender<Event>) {
+    let on_failure = events.clone();
     let spawned = std::thread::Builder::new()
         .name(format!("molotov-process-{index}"))
         .spawn(move || {
@@ -328,7 +346,13 @@ fn read_child(index: usize, pid: u32, reader: PipeReader, events: mpsc::Sender<E
             let _ = events.send(Event::Ended(index, how));
         });
     if spawned.is_err() {
-        eprint_line(&format!("error: cannot follow process {pid}"));
+        // A process nobody follows would block on its pipe: it is stopped, and reported as
+        // crashed so the others stop too.
+        if let Ok(raw) = i32::try_from(pid) {
+            let _ = kill(Pid::from_raw(raw), Signal::SIGKILL);
+            let _ = waitpid(Pid::from_raw(raw), None);
+        }
+        let _ = on_failure.send(Event::Ended(index, "cannot be followed".to_owned()));
     }
 }
 
