@@ -97,12 +97,16 @@ def test_python_scripts_get_the_dashboard_with_their_prints_in_the_panes(tmp_pat
     ])
     pane = Pane(tmp_path, f"cd {shlex.quote(str(tmp_path))} && {command}")
     try:
-        pane.wait_for("the script's prints and its error in the panes", lambda s: (
-            in_pane(s, "hello from worker 1")
-            and in_pane(s, "warning <1> & co")
-            # Errors are text, whatever characters they hold.
-            and in_pane(s, "AssertionError: <500> & co")
-        ))
+        # The panes scroll: each must have been seen in its pane at some point. Errors are
+        # text, whatever characters they hold.
+        prints = ["hello from worker 1", "warning <1> & co", "AssertionError: <500> & co"]
+        seen: set[str] = set()
+
+        def all_seen(screen: str) -> bool:
+            seen.update(p for p in prints if in_pane(screen, p))
+            return len(seen) == len(prints)
+
+        pane.wait_for("the script's prints and its error in the panes", all_seen)
         assert pane.alternate()
         before = counter(pane.screen(), "SUCCESS:")
         pane.wait_for("the counters moving and the scenario table", lambda s: (

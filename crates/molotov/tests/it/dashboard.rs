@@ -75,7 +75,7 @@ impl Tmux {
     }
 
     /// Waits until the screen satisfies `condition`; returns that screen.
-    fn wait_for(&self, what: &str, condition: impl Fn(&str) -> bool) -> String {
+    fn wait_for(&self, what: &str, mut condition: impl FnMut(&str) -> bool) -> String {
         let mut last = String::new();
         let found = poll(|| {
             last = self.screen();
@@ -264,16 +264,22 @@ fn with_processes_what_they_print_lands_in_the_panes_and_ctrl_c_stops_them_all()
             .lines()
             .any(|l| l.starts_with('│') && l.contains(text))
     };
+    // The panes scroll: each print must have been seen in its pane at some point.
+    let prints = [
+        "fixture: setup 3",
+        "stderr: setup 3",
+        "stderr: setup 0",
+        "[W:3]",
+    ];
+    let mut seen: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
     let running = tmux.wait_for("both processes running, their prints in the panes", |s| {
-        counter(s, "SUCCESS:").is_some_and(|n| n > 0)
+        seen.extend(prints.iter().copied().filter(|p| in_pane(s, p)));
+        // The second process's workers are numbered after the first's.
+        seen.len() == prints.len()
+            && counter(s, "SUCCESS:").is_some_and(|n| n > 0)
             && s.contains("PROCESSES: 2")
             && s.contains("WORKERS: 4")
-            && in_pane(s, "fixture: setup 3")
-            && in_pane(s, "stderr: setup 3")
-            && in_pane(s, "[W:3]")
     });
-    // The second process's workers are numbered after the first's.
-    assert!(in_pane(&running, "stderr: setup 0"), "{running}");
     let pids = process_ids(&running);
     assert_eq!(pids.len(), 2, "two worker processes on screen:\n{running}");
 
