@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use molotov_core::{Plan, Runner, Shutdown};
+use molotov_core::{Plan, Runner, Shutdown, Summary};
 
 use crate::args::Args;
 use crate::config_file;
@@ -21,7 +21,7 @@ use crate::results;
 use crate::runtime;
 use crate::settings::{Output, Settings};
 use crate::signal;
-use crate::sizing::SizingWatch;
+use crate::sizing::{SizingOutcome, SizingWatch};
 use crate::statsd::{STATSD_VAR, Statsd, StatsdObserver};
 
 /// Who drives the command line; decides what the script argument and the Python-only options
@@ -238,7 +238,7 @@ fn run(
     let result = runtime.block_on(runner.run(shutdown.clone()));
     drop(watcher);
     drop(hook);
-    let sizing = sizing.map(|watch| watch.finish(settings.sizing.unwrap_or_default()));
+    let sizing = sizing.map(SizingWatch::finish);
     let summary = match result {
         Ok(summary) => summary,
         Err(e) => {
@@ -247,20 +247,30 @@ fn run(
             return ExitStatus::FixtureFailed;
         }
     };
-    // The results file first: it must not depend on anyone reading stdout.
+    conclude(&summary, sizing.as_ref(), json, display, settings)
+}
+
+/// The end of a run (one process or many): the results file first (it must not depend on
+/// anyone reading stdout), then the summary on the console, then the exit code.
+pub(crate) fn conclude(
+    summary: &Summary,
+    sizing: Option<&SizingOutcome>,
+    json: Option<results::ResultsFile>,
+    display: Display,
+    settings: &Settings,
+) -> ExitStatus {
     let written = json.map_or(Ok(()), |file| {
         let shown = file.path().display().to_string();
-        file.write(&summary, settings.processes, sizing.as_ref())
+        file.write(summary, settings.processes, sizing)
             .map_err(|e| format!("error: cannot write the results to {shown}: {e}"))
     });
     let sized = sizing
-        .as_ref()
         .map(|outcome| render::sizing(outcome, summary.stop))
         .unwrap_or_default();
-    display.finish(sized + &render::summary(&summary, settings.processes));
+    display.finish(sized + &render::summary(summary, settings.processes));
     if let Err(line) = written {
         eprint_line(&line);
         return ExitStatus::Usage;
     }
-    ExitStatus::of(&summary, settings.fail)
+    ExitStatus::of(summary, settings.fail)
 }

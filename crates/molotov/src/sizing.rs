@@ -45,6 +45,7 @@ pub(crate) struct Reached {
 
 /// The watching thread.
 pub(crate) struct SizingWatch {
+    tolerance: f64,
     done: mpsc::Sender<()>,
     thread: JoinHandle<SizingOutcome>,
 }
@@ -61,14 +62,18 @@ impl SizingWatch {
         let thread = std::thread::Builder::new()
             .name("molotov-sizing".into())
             .spawn(move || watch(&progress, &shutdown, tolerance, &finished))?;
-        Ok(SizingWatch { done, thread })
+        Ok(SizingWatch {
+            tolerance,
+            done,
+            thread,
+        })
     }
 
     /// Ends the watch (the run is over); what it found.
-    pub(crate) fn finish(self, tolerance: f64) -> SizingOutcome {
+    pub(crate) fn finish(self) -> SizingOutcome {
         let _ = self.done.send(());
         self.thread.join().unwrap_or(SizingOutcome {
-            tolerance,
+            tolerance: self.tolerance,
             reached: None,
             window_runs: 0,
             window_failures: 0,

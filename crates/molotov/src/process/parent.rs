@@ -20,11 +20,10 @@ use nix::unistd::Pid;
 use super::child;
 use super::fork::Forked;
 use super::protocol::{self, Message};
-use crate::app::HostHooks;
+use crate::app::{HostHooks, conclude};
 use crate::dashboard::ChildOutput;
 use crate::display::{Display, eprint_line};
 use crate::exit::ExitStatus;
-use crate::render;
 use crate::results::ResultsFile;
 use crate::settings::Settings;
 use crate::signal;
@@ -140,27 +139,13 @@ pub(crate) fn run(
         settings,
     );
     drop(watcher);
-    let sizing = sizing.map(|watch| watch.finish(settings.sizing.unwrap_or_default()));
+    let sizing = sizing.map(SizingWatch::finish);
 
     let mut summary = outcome(&mut tracked, &shutdown);
     if let Some(failure) = runner.global_teardown() {
         summary.fixture_failures.push(failure);
     }
-    let written = json.map_or(Ok(()), |file| {
-        let shown = file.path().display().to_string();
-        file.write(&summary, settings.processes, sizing.as_ref())
-            .map_err(|e| format!("error: cannot write the results to {shown}: {e}"))
-    });
-    let sized = sizing
-        .as_ref()
-        .map(|outcome| render::sizing(outcome, summary.stop))
-        .unwrap_or_default();
-    display.finish(sized + &render::summary(&summary, settings.processes));
-    if let Err(line) = written {
-        eprint_line(&line);
-        return ExitStatus::Usage;
-    }
-    ExitStatus::of(&summary, settings.fail)
+    conclude(&summary, sizing.as_ref(), json, display, settings)
 }
 
 /// `global_setup`, in the parent, before the processes are forked.
