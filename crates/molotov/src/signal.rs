@@ -118,3 +118,59 @@ impl Signals {
         }
     }
 }
+
+/// SIGINT and SIGTERM held back on the calling thread, and on every thread and process it
+/// starts, until this is dropped: a signal that arrives meanwhile waits, and is delivered
+/// when the previous mask comes back (to the watcher installed by then).
+///
+/// A `-p` run holds them back from before `global_setup` until each process watches them:
+/// a forked process cannot be killed by a stop relayed before its watcher is up, and the
+/// parent's Ctrl-C during `global_setup` stops the run instead of killing it.
+pub(crate) struct Deferred {
+    previous: Option<nix::sys::signal::SigSet>,
+}
+
+impl Deferred {
+    /// Starts holding SIGINT and SIGTERM back (nothing is held if the mask cannot be set).
+    pub(crate) fn start() -> Deferred {
+        use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+        let mut held = SigSet::empty();
+        held.add(Signal::SIGINT);
+        held.add(Signal::SIGTERM);
+        Deferred {
+            previous: held.thread_swap_mask(SigmaskHow::SIG_BLOCK).ok(),
+        }
+    }
+
+    /// Whether a SIGINT or SIGTERM arrived and is waiting.
+    #[allow(
+        unsafe_code,
+        reason = "sigpending only writes the set it is given; nix does not wrap it"
+    )]
+    pub(crate) fn arrived(&self) -> bool {
+        if self.previous.is_none() {
+            // Nothing was held back: a signal acted when it arrived.
+            return false;
+        }
+        let mut pending = std::mem::MaybeUninit::<libc::sigset_t>::zeroed();
+        // SAFETY: `pending` is a valid, writable sigset_t; sigpending fills it on success.
+        unsafe {
+            if libc::sigemptyset(pending.as_mut_ptr()) != 0
+                || libc::sigpending(pending.as_mut_ptr()) != 0
+            {
+                return false;
+            }
+            let pending = pending.assume_init();
+            libc::sigismember(&raw const pending, libc::SIGINT) == 1
+                || libc::sigismember(&raw const pending, libc::SIGTERM) == 1
+        }
+    }
+}
+
+impl Drop for Deferred {
+    fn drop(&mut self) {
+        if let Some(previous) = self.previous.take() {
+            let _ = previous.thread_set_mask();
+        }
+    }
+}

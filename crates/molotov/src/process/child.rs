@@ -19,14 +19,29 @@ use crate::{runtime, signal};
 /// How often a statistics snapshot goes to the parent (for live views).
 const REPORT_EVERY: Duration = Duration::from_secs(1);
 
-/// Runs process `index` (0-based) of the run, reporting to `out`.
+/// Where a forked process stands in the run.
+pub(crate) struct Place {
+    /// Which process this is, from 0.
+    pub(crate) index: usize,
+    /// The parent's process id.
+    pub(crate) parent: u32,
+    /// The signals held back since before the fork, released once they are watched.
+    pub(crate) deferred: signal::Deferred,
+}
+
+/// Runs process `place.index` of the run, reporting to `out`.
 pub(crate) fn run(
     mut runner: Runner,
     settings: &Settings,
-    index: usize,
+    place: Place,
     out: PipeWriter,
     hooks: &HostHooks,
 ) -> ExitStatus {
+    let Place {
+        index,
+        parent,
+        deferred,
+    } = place;
     // If the parent dies, so does this run (gracefully).
     #[cfg(target_os = "linux")]
     let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
@@ -41,6 +56,12 @@ pub(crate) fn run(
     let shutdown = Shutdown::new();
     // The parent relays Ctrl-C as SIGTERM; the terminal's own SIGINT is ignored here.
     let watcher = signal::watch_terminate(shutdown.clone()).ok();
+    // A stop relayed since the fork reaches the watcher now.
+    drop(deferred);
+    // A parent that died before this process asked to be told is told of no more.
+    if std::os::unix::process::parent_id() != parent {
+        shutdown.stop(StopCause::Interrupted);
+    }
     // With -q nobody shows the lines: leave them undrained, as a single process does.
     let notices = runner
         .take_notices()

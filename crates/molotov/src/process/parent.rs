@@ -55,16 +55,22 @@ pub(crate) fn run(
     json: Option<ResultsFile>,
     hooks: &HostHooks,
 ) -> ExitStatus {
+    // Held back until each process watches them (see `signal::Deferred`).
+    let deferred = signal::Deferred::start();
     if let Err(status) = set_up(&mut runner) {
         return status;
     }
+    // A Ctrl-C during global_setup: no process is started, as no worker would be in one.
+    let interrupted = deferred.arrived();
+    let processes = if interrupted { 0 } else { settings.processes };
+    let parent = std::process::id();
     // Before forking: each child writes to its own pipes in the dashboard.
     let mut screen = Display::take_terminal(settings);
     let (events, received) = mpsc::channel::<Event>();
     let mut children = Vec::new();
     // Threads start once every process is forked: a fork copies only the calling thread.
     let mut followed = Vec::new();
-    for index in 0..settings.processes {
+    for index in 0..processes {
         let pipes = std::io::pipe().and_then(|messages| {
             let output = screen.as_ref().map(|_| ChildOutput::new()).transpose()?;
             Ok((messages, output))
@@ -85,7 +91,12 @@ pub(crate) fn run(
                     // Failing that, its lines go to the parent's pipes, still in the panes.
                     let _ = screen.release_in_child(output);
                 }
-                return child::run(runner, settings, index, writer, hooks);
+                let place = child::Place {
+                    index,
+                    parent,
+                    deferred,
+                };
+                return child::run(runner, settings, place, writer, hooks);
             }
             Ok(Forked::Parent(pid)) => {
                 drop(writer);
@@ -109,11 +120,17 @@ pub(crate) fn run(
     let shutdown = Shutdown::new();
     let display = Display::start(screen, &mut runner, settings, &shutdown);
     let notices = runner.notices();
-    notices.send(Notice::Line {
-        text: format!("Forking {} processes", settings.processes),
-        error: false,
-    });
+    if interrupted {
+        shutdown.stop(StopCause::Interrupted);
+    } else {
+        notices.send(Notice::Line {
+            text: format!("Forking {processes} processes"),
+            error: false,
+        });
+    }
     let watcher = signal::watch(shutdown.clone()).ok();
+    // What arrived since global_setup started reaches the watcher now.
+    drop(deferred);
     let sizing = settings.sizing.and_then(|tolerance| {
         SizingWatch::start(runner.progress(), shutdown.clone(), tolerance).ok()
     });
