@@ -159,11 +159,7 @@ fn the_dashboard_shows_the_run_live_and_ctrl_c_gives_the_terminal_back() {
         "TESTBED_SCENARIOS=ok,fail",
         "-w 2 -d 60 --console-update 0.2",
     ));
-    let first = tmux.wait_for("the footer counting", |s| {
-        counter(s, "SUCCESS:").is_some_and(|n| n > 0)
-    });
-    assert!(tmux.alternate(), "the dashboard uses the alternate screen");
-    for panel in [
+    let panels = [
         "Molotov v",
         "Ctrl+C to abort",
         "Workers",
@@ -174,9 +170,12 @@ fn the_dashboard_shows_the_run_live_and_ctrl_c_gives_the_terminal_back() {
         "WORKERS: 2",
         "PROCESSES: 1",
         "ELAPSED:",
-    ] {
-        assert!(first.contains(panel), "{panel:?} missing from\n{first}");
-    }
+    ];
+    // A capture may catch a frame half drawn: wait for a whole one.
+    let first = tmux.wait_for("every panel, and the footer counting", |s| {
+        counter(s, "SUCCESS:").is_some_and(|n| n > 0) && panels.iter().all(|p| s.contains(p))
+    });
+    assert!(tmux.alternate(), "the dashboard uses the alternate screen");
     let before = counter(&first, "SUCCESS:").unwrap();
     let moving = tmux.wait_for("the counters moving, the table and errors filled", |s| {
         counter(s, "SUCCESS:").is_some_and(|n| n > before)
@@ -279,6 +278,7 @@ fn with_processes_what_they_print_lands_in_the_panes_and_ctrl_c_stops_them_all()
             && counter(s, "SUCCESS:").is_some_and(|n| n > 0)
             && s.contains("PROCESSES: 2")
             && s.contains("WORKERS: 4")
+            && process_ids(s).len() == 2
     });
     let pids = process_ids(&running);
     assert_eq!(pids.len(), 2, "two worker processes on screen:\n{running}");
