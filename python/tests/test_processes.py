@@ -88,3 +88,28 @@ def test_fail_fast_in_one_process_stops_the_others(fresh_molotov):
     assert result.results["stop"] == "fail-fast"
     total = result.results["successes"] + result.results["failures"]
     assert total == fresh_molotov.target.requests("/")
+
+
+def test_a_signal_during_global_setup_stops_the_run_before_any_process(fresh_molotov):
+    slow = MANY.replace("import molotov\n", "import time\nimport molotov\n", 1).replace(
+        '    log("global_setup")\n', '    log("global_setup")\n    time.sleep(1)\n', 1)
+    proc, json_path = fresh_molotov.start("-p", "3", "-w", "2", "-d", "30", source=slow)
+    try:
+        deadline = time.monotonic() + 20
+        while "global_setup" not in fresh_molotov.lines():
+            assert proc.poll() is None and time.monotonic() < deadline, "global_setup never ran"
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=20)
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
+    # global_setup finishes, no process is forked, global_teardown runs: a stop, not a kill.
+    assert proc.returncode == 130, (stdout, stderr)
+    assert "Forking" not in stdout, stdout
+    assert fresh_molotov.lines() == ["global_setup", "global_teardown"]
+    assert fresh_molotov.target.requests("/") == 0
+    results = json.loads(json_path.read_text())
+    assert results["stop"] == "interrupted"
+    assert results["successes"] == 0 and results["failures"] == 0
