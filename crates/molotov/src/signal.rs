@@ -21,9 +21,9 @@ pub(crate) fn watch(shutdown: Shutdown) -> io::Result<Watcher> {
     watch_with(shutdown, true)
 }
 
-/// For a worker process: SIGTERM (sent by the parent) stops, then aborts; SIGINT (the
-/// terminal's Ctrl-C, which reaches the whole process group) is ignored, as the parent relays
-/// it.
+/// For a worker process: SIGTERM (`kill`, or the parent dying) stops, then aborts; SIGINT
+/// (the terminal's Ctrl-C, which reaches the whole process group) is ignored, as the parent
+/// relays it as a command.
 pub(crate) fn watch_terminate(shutdown: Shutdown) -> io::Result<Watcher> {
     watch_with(shutdown, false)
 }
@@ -124,8 +124,8 @@ impl Signals {
 /// when the previous mask comes back (to the watcher installed by then).
 ///
 /// A `-p` run holds them back from before `global_setup` until each process watches them:
-/// a forked process cannot be killed by a stop relayed before its watcher is up, and the
-/// parent's Ctrl-C during `global_setup` stops the run instead of killing it.
+/// a forked process cannot be killed by a SIGTERM that arrives before its watcher is up, and
+/// the parent's Ctrl-C during `global_setup` stops the run instead of killing it.
 pub(crate) struct Deferred {
     previous: Option<nix::sys::signal::SigSet>,
 }

@@ -2,13 +2,13 @@
 //! the parent over a pipe (console lines, counters, statistics snapshots, its outcome); it
 //! writes nothing to stdout itself.
 
-use std::io::{PipeWriter, Write};
+use std::io::{PipeReader, PipeWriter, Write};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use molotov_core::{NoticeReceiver, Progress, Runner, Shutdown, StopCause, Summary};
 
-use super::protocol::{self, Message, WireSummary};
+use super::protocol::{self, Command, Message, WireSummary};
 use crate::app::HostHooks;
 use crate::exit::ExitStatus;
 use crate::lines::{Formatter, Line};
@@ -27,6 +27,8 @@ pub(crate) struct Place {
     pub(crate) parent: u32,
     /// The signals held back since before the fork, released once they are watched.
     pub(crate) deferred: signal::Deferred,
+    /// Where the parent's commands arrive.
+    pub(crate) control: PipeReader,
 }
 
 /// Runs process `place.index` of the run, reporting to `out`.
@@ -41,6 +43,7 @@ pub(crate) fn run(
         index,
         parent,
         deferred,
+        control,
     } = place;
     // If the parent dies, so does this run (gracefully).
     #[cfg(target_os = "linux")]
@@ -54,7 +57,9 @@ pub(crate) fn run(
         config.seed = config.seed.map(|s| s.wrapping_add(index as u64));
     }
     let shutdown = Shutdown::new();
-    // The parent relays Ctrl-C as SIGTERM; the terminal's own SIGINT is ignored here.
+    obey(control, &shutdown);
+    // The parent relays Ctrl-C as a command; the terminal's own SIGINT is ignored here, and
+    // SIGTERM (from `kill`, or the parent dying) stops, then aborts, as in one process.
     let watcher = signal::watch_terminate(shutdown.clone()).ok();
     // A stop relayed since the fork reaches the watcher now.
     drop(deferred);
@@ -86,6 +91,30 @@ pub(crate) fn run(
         .map_or(ExitStatus::Usage, |s| ExitStatus::of(s, settings.fail));
     reporter.finish(summary);
     status
+}
+
+/// Follows the parent's commands on a thread of its own; when the parent is gone, the run
+/// stops gracefully. The thread ends with the process.
+fn obey(mut control: PipeReader, shutdown: &Shutdown) {
+    let spawned = std::thread::Builder::new()
+        .name("molotov-commands".into())
+        .spawn({
+            let shutdown = shutdown.clone();
+            move || {
+                loop {
+                    match Command::receive(&mut control) {
+                        Ok(Some(Command::Stop)) => shutdown.stop(StopCause::Interrupted),
+                        Ok(Some(Command::Abort)) => shutdown.abort(StopCause::Interrupted),
+                        Ok(None) | Err(_) => break,
+                    }
+                }
+                shutdown.stop(StopCause::Interrupted);
+            }
+        });
+    // A process that cannot hear its parent must not run on unstoppable.
+    if spawned.is_err() {
+        shutdown.stop(StopCause::Interrupted);
+    }
 }
 
 /// The thread that sends the run's progress to the parent.

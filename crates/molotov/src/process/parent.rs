@@ -4,10 +4,10 @@
 //! Each child reports on a pipe read by a thread of its own, which also reaps the child when
 //! its pipe closes; the main thread folds those events together. Stopping is global: a signal
 //! here, or a child stopping by itself (`-x`, a failed fixture), or a child that crashed,
-//! sends every other child SIGTERM (a second one aborts), and each child still runs its
-//! teardowns.
+//! sends every other child a stop command on its control pipe (then an abort, after a second
+//! signal), and each child still runs its teardowns.
 
-use std::io::{BufReader, PipeReader};
+use std::io::{BufReader, PipeReader, PipeWriter};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -19,7 +19,7 @@ use nix::unistd::Pid;
 
 use super::child;
 use super::fork::Forked;
-use super::protocol::{self, Message};
+use super::protocol::{self, Command, Message};
 use crate::app::{HostHooks, conclude};
 use crate::dashboard::ChildOutput;
 use crate::display::{Display, eprint_line};
@@ -46,6 +46,24 @@ struct Child {
     report: Option<Report>,
     summary: Option<Summary>,
     ended: bool,
+    /// Where its commands go (`None` once it cannot hear them).
+    control: Option<PipeWriter>,
+}
+
+impl Child {
+    /// A child just forked, with the pipe its commands go to.
+    fn new((&pid, control): (&u32, PipeWriter)) -> Child {
+        Child {
+            pid,
+            successes: 0,
+            failures: 0,
+            workers: 0,
+            report: None,
+            summary: None,
+            ended: false,
+            control: Some(control),
+        }
+    }
 }
 
 /// Runs `runner` in `settings.processes` processes.
@@ -72,10 +90,11 @@ pub(crate) fn run(
     let mut followed = Vec::new();
     for index in 0..processes {
         let pipes = std::io::pipe().and_then(|messages| {
+            let control = std::io::pipe()?;
             let output = screen.as_ref().map(|_| ChildOutput::new()).transpose()?;
-            Ok((messages, output))
+            Ok((messages, control, output))
         });
-        let ((reader, writer), output) = match pipes {
+        let ((reader, writer), (orders, commands), output) = match pipes {
             Ok(pipes) => pipes,
             Err(e) => {
                 // Nobody reads the started children's pipes: close them, or a child blocked
@@ -86,7 +105,7 @@ pub(crate) fn run(
         };
         match hooks.fork() {
             Ok(Forked::Child) => {
-                drop((reader, followed, events));
+                drop((reader, commands, followed, events));
                 if let (Some(screen), Some(output)) = (screen.take(), output) {
                     // Failing that, its lines go to the parent's pipes, still in the panes.
                     let _ = screen.release_in_child(output);
@@ -95,16 +114,17 @@ pub(crate) fn run(
                     index,
                     parent,
                     deferred,
+                    control: orders,
                 };
                 return child::run(runner, settings, place, writer, hooks);
             }
             Ok(Forked::Parent(pid)) => {
-                drop(writer);
+                drop((writer, orders));
                 children.push(pid);
                 if let (Some(screen), Some(output)) = (screen.as_mut(), output) {
                     screen.adopt(output, pid);
                 }
-                followed.push((index, pid, reader));
+                followed.push((index, pid, reader, commands));
             }
             Err(e) => {
                 drop((screen, followed));
@@ -112,8 +132,10 @@ pub(crate) fn run(
             }
         }
     }
-    for (index, pid, reader) in followed {
+    let mut controls = Vec::with_capacity(followed.len());
+    for (index, pid, reader, commands) in followed {
         read_child(index, pid, reader, events.clone());
+        controls.push(commands);
     }
     drop(events);
 
@@ -134,18 +156,7 @@ pub(crate) fn run(
     let sizing = settings.sizing.and_then(|tolerance| {
         SizingWatch::start(runner.progress(), shutdown.clone(), tolerance).ok()
     });
-    let mut tracked: Vec<Child> = children
-        .iter()
-        .map(|&pid| Child {
-            pid,
-            successes: 0,
-            failures: 0,
-            workers: 0,
-            report: None,
-            summary: None,
-            ended: false,
-        })
-        .collect();
+    let mut tracked: Vec<Child> = children.iter().zip(controls).map(Child::new).collect();
     follow(
         &received,
         &mut tracked,
@@ -200,11 +211,11 @@ fn follow(
         }
         if (shutdown.is_stopping() || crashed) && !relayed_stop {
             relayed_stop = true;
-            signal_children(tracked);
+            command_children(tracked, Command::Stop);
         }
         if shutdown.is_aborted() && !relayed_abort {
             relayed_abort = true;
-            signal_children(tracked);
+            command_children(tracked, Command::Abort);
         }
         // A child that sent its summary counts by it, not by its last counters, until reaped.
         let alive = tracked.iter().filter(|c| !c.ended && c.summary.is_none());
@@ -257,6 +268,7 @@ fn handle(event: Event, tracked: &mut [Child], shutdown: &Shutdown, notices: &No
             let child = &mut tracked[index];
             child.ended = true;
             child.workers = 0;
+            child.control = None;
             if child.summary.is_none() {
                 notices.send(Notice::Line {
                     text: format!(
@@ -272,12 +284,14 @@ fn handle(event: Event, tracked: &mut [Child], shutdown: &Shutdown, notices: &No
     }
 }
 
-/// SIGTERM to every child still running: the first asks them to stop, the second to abort.
-fn signal_children(tracked: &[Child]) {
-    for child in tracked.iter().filter(|c| !c.ended) {
-        if let Ok(pid) = i32::try_from(child.pid) {
-            // A child that just ended cannot be signalled; nothing to do then.
-            let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+/// `command` to every child still running.
+fn command_children(tracked: &mut [Child], command: Command) {
+    for child in tracked.iter_mut().filter(|c| !c.ended) {
+        if let Some(control) = child.control.as_mut() {
+            // A child that just ended cannot hear it; its end is reported by its reader.
+            if command.send(control).is_err() {
+                child.control = None;
+            }
         }
     }
 }

@@ -1,6 +1,7 @@
-//! What a worker process tells its parent, one JSON object per line on a pipe.
+//! What a worker process tells its parent, one JSON object per line on a pipe; and what the
+//! parent tells a worker process, one byte per command on a pipe of its own.
 
-use std::io::{self, BufRead, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::time::Duration;
 
 use molotov_core::stats::Report;
@@ -106,6 +107,48 @@ pub(crate) fn receive(input: &mut impl BufRead) -> io::Result<Option<Message>> {
         .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
 }
 
+/// What the parent asks of a worker process. A byte on a pipe, not a signal: two signals sent
+/// close together merge into one, two bytes never do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Command {
+    /// Stop gracefully: no new scenario, teardowns run.
+    Stop,
+    /// Cancel the scenarios in flight (teardowns still run).
+    Abort,
+}
+
+impl Command {
+    const STOP: u8 = b'S';
+    const ABORT: u8 = b'A';
+
+    /// Writes the command.
+    pub(crate) fn send(self, out: &mut impl Write) -> io::Result<()> {
+        let byte = match self {
+            Command::Stop => Self::STOP,
+            Command::Abort => Self::ABORT,
+        };
+        out.write_all(&[byte])
+    }
+
+    /// Reads the next command; `Ok(None)` at the end of the stream (the parent is gone).
+    /// Unknown bytes are skipped.
+    pub(crate) fn receive(input: &mut impl Read) -> io::Result<Option<Command>> {
+        let mut byte = [0_u8];
+        loop {
+            match input.read(&mut byte) {
+                Ok(0) => return Ok(None),
+                Ok(_) => match byte[0] {
+                    Self::STOP => return Ok(Some(Command::Stop)),
+                    Self::ABORT => return Ok(Some(Command::Abort)),
+                    _ => {}
+                },
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,5 +192,17 @@ mod tests {
         assert_eq!((back.max_workers, back.cancelled, back.seed), (3, 1, 9));
         assert!(back.report.scenarios.contains_key("a"));
         assert!(receive(&mut &b""[..]).unwrap().is_none());
+    }
+
+    #[test]
+    fn commands_arrive_one_by_one_in_order() {
+        let mut wire = Vec::new();
+        Command::Stop.send(&mut wire).unwrap();
+        wire.push(b'?');
+        Command::Abort.send(&mut wire).unwrap();
+        let mut input = wire.as_slice();
+        assert_eq!(Command::receive(&mut input).unwrap(), Some(Command::Stop));
+        assert_eq!(Command::receive(&mut input).unwrap(), Some(Command::Abort));
+        assert_eq!(Command::receive(&mut input).unwrap(), None);
     }
 }
