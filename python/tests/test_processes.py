@@ -57,6 +57,11 @@ def test_a_signal_stops_every_process_with_exact_totals(fresh_molotov):
     proc, json_path = fresh_molotov.start("-p", "2", "-w", "2", "-d", "30", source=MANY)
     try:
         fresh_molotov.target.wait_for(lambda stats: stats["requests"] >= 100)
+        # Every worker set up (and so will tear down) before the signal.
+        deadline = time.monotonic() + 20
+        while sum(line.startswith("setup ") for line in fresh_molotov.lines()) < 4:
+            assert proc.poll() is None and time.monotonic() < deadline, fresh_molotov.lines()
+            time.sleep(0.02)
         proc.send_signal(signal.SIGINT)
         stdout, stderr = proc.communicate(timeout=20)
     except BaseException:

@@ -155,11 +155,12 @@ async fn current_workers_is_sent_every_second_while_running() {
     };
     run(plan, config).await;
 
+    // One event after 1 s (a second one only if the end of the run was held up), each with
+    // the 3 workers running.
     let counts = counts.borrow();
-    assert_eq!(
-        *counts,
-        [3],
-        "one event after 1 s, with the 3 workers running"
+    assert!(
+        (1..=2).contains(&counts.len()) && counts.iter().all(|&n| n == 3),
+        "{counts:?}"
     );
 }
 

@@ -44,7 +44,7 @@ async fn duration_is_a_deadline_for_the_whole_run() {
         "{:?}",
         summary.elapsed
     );
-    assert!(wall < Duration::from_secs(1), "{wall:?}");
+    assert!(wall < Duration::from_secs(3), "{wall:?}");
     assert!(summary.successes() > 0);
     assert_eq!(summary.failures(), 0);
     assert_eq!(summary.successes(), target.requests());
@@ -137,7 +137,7 @@ async fn an_abort_cancels_the_scenario_in_flight_and_teardowns_still_run() {
     let target = target();
     let log = Log::default();
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let plan = slow_plan(target.url("/delay/300"), tx, &log);
+    let plan = slow_plan(target.url("/delay/5000"), tx, &log);
     let shutdown = Shutdown::new();
     let aborter = shutdown.clone();
     let aborting = tokio::spawn(async move {
@@ -153,8 +153,9 @@ async fn an_abort_cancels_the_scenario_in_flight_and_teardowns_still_run() {
     assert_eq!(summary.cancelled, 1);
     assert_eq!(summary.successes(), 0);
     assert_eq!(summary.failures(), 0, "a cancelled run is not a failure");
+    // Long before the request would have ended by itself.
     assert!(
-        started.elapsed() < Duration::from_millis(300),
+        started.elapsed() < Duration::from_secs(2),
         "{:?}",
         started.elapsed()
     );

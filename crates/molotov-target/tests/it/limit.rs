@@ -22,7 +22,7 @@ fn requests_beyond_the_limit_are_refused() {
     thread::scope(|scope| {
         // Two requests fill the limit and stay in flight.
         let held: Vec<_> = (0..2)
-            .map(|_| scope.spawn(|| get(&target, "/limit/2?hold=1000")))
+            .map(|_| scope.spawn(|| get(&target, "/limit/2?hold=3000")))
             .collect();
         // A request is in flight once counted: the server enters it before counting it.
         wait_for("two held requests", || target.requests_to("/limit/2") == 2);

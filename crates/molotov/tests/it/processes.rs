@@ -121,7 +121,7 @@ fn a_deadline_stops_every_process_with_exact_totals() {
         .args([&json])
         .run();
     run.code(0).stdout_has(&["Stopped: the duration"]);
-    assert!(run.elapsed < Duration::from_secs(5), "{run}");
+    assert!(run.elapsed < Duration::from_secs(8), "{run}");
     let results = read_json(&json);
     assert_eq!(server.requests(), total(&results), "{run}");
     assert_eq!(results["stop"], "deadline");
@@ -180,12 +180,15 @@ fn sigint_stops_every_process_gracefully_with_exact_totals_and_no_process_left()
         .args(["-p", "3", "-w", "2", "-d", "60", "-c", "--json"])
         .args([&json])
         .spawn();
+    // Every worker of every process set up (and so will tear down), and the load is on.
     wait_until(
-        Duration::from_secs(10),
-        "requests from every process",
+        Duration::from_secs(20),
+        "every worker set up, and requests",
         || {
             assert!(!running.has_exited(), "the run ended early");
-            server.requests() > 300
+            let printed = running.stdout_so_far();
+            (0..6).all(|w| printed.contains(&format!("fixture: setup {w}\n")))
+                && server.requests() > 300
         },
     );
     running.signal("INT");
@@ -214,7 +217,7 @@ fn a_sigint_during_global_setup_stops_the_run_before_any_process_starts() {
         .at(&server)
         .env("TESTBED_MARK", &marker)
         .env("TESTBED_PRINT", "1")
-        .env("TESTBED_GLOBAL_SETUP_MS", "500")
+        .env("TESTBED_GLOBAL_SETUP_MS", "2000")
         .args(["-p", "3", "-w", "2", "-d", "60", "-c"])
         .spawn();
     wait_until(Duration::from_secs(10), "global_setup to start", || {
@@ -253,7 +256,12 @@ fn a_second_sigint_aborts_the_requests_in_flight_in_every_process() {
         server.requests() >= 4
     });
     running.signal("INT");
-    std::thread::sleep(Duration::from_millis(200));
+    // Two signals sent back to back may arrive as one: wait until the first was handled.
+    wait_until(
+        Duration::from_secs(10),
+        "the first signal to be handled",
+        || running.stdout_so_far().contains("Stopping:"),
+    );
     running.signal("INT");
     let run = running.wait(Duration::from_secs(10));
     run.code(130)

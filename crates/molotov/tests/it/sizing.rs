@@ -91,7 +91,16 @@ fn sizing_defaults_to_500_workers_over_5_minutes_and_checks_its_tolerance() {
         .at(&server)
         .args(["--sizing", "-d", "2", "-c"])
         .run();
-    run.code(0).stdout_has(&["Ran for 2.0"]);
+    run.code(0);
+    // The deadline, plus the time to stop the workers and tear them down on a busy machine.
+    let ran: f64 = run
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Ran for "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no 'Ran for' line: {run}"));
+    assert!((2.0..3.5).contains(&ran), "{run}");
     let started: u64 = run
         .stdout
         .lines()

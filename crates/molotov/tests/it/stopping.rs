@@ -11,7 +11,7 @@ fn duration_ends_the_run_on_time() {
     run.code(0)
         .stdout_has(&["Stopped: the duration", "*** Bye ***"]);
     assert!(
-        run.elapsed >= Duration::from_millis(900) && run.elapsed < Duration::from_secs(3),
+        run.elapsed >= Duration::from_millis(900) && run.elapsed < Duration::from_secs(6),
         "{run}"
     );
     assert!(server.requests() > 0);
@@ -23,7 +23,7 @@ fn duration_accepts_fractions_of_a_second() {
     let run = testbed().at(&server).args(["-d", "0.3", "-q"]).run();
     run.code(0);
     assert!(
-        run.elapsed >= Duration::from_millis(250) && run.elapsed < Duration::from_secs(2),
+        run.elapsed >= Duration::from_millis(250) && run.elapsed < Duration::from_secs(5),
         "{run}"
     );
 }
@@ -84,9 +84,9 @@ fn the_first_sigint_lets_the_scenario_in_flight_finish() {
         testbed()
             .at(&server)
             .scenarios("slow")
-            .env("TESTBED_DELAY_MS", "700"),
+            .env("TESTBED_DELAY_MS", "3000"),
         &server,
-        "/delay/700",
+        "/delay/3000",
     );
     running.signal("INT");
     let run = running.wait(Duration::from_secs(10));
@@ -133,7 +133,7 @@ fn a_signal_during_global_setup_stops_the_run_before_any_load() {
     let mut running = testbed()
         .at(&server)
         .env("TESTBED_PRINT", "1")
-        .env("TESTBED_GLOBAL_SETUP_MS", "500")
+        .env("TESTBED_GLOBAL_SETUP_MS", "2000")
         .args(["-d", "60"])
         .spawn();
     wait_until(Duration::from_secs(10), "global_setup to start", || {
