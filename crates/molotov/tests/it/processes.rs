@@ -293,3 +293,36 @@ fn a_crashed_process_is_reported_and_the_others_stop() {
         "processes left behind"
     );
 }
+
+#[test]
+fn a_parent_killed_outright_leaves_no_process_behind() {
+    let server = target();
+    let marker = format!("orphan-{}", std::process::id());
+    let mut running = testbed()
+        .at(&server)
+        .env("TESTBED_MARK", &marker)
+        .env("TESTBED_PRINT", "1")
+        .args(["-p", "2", "-w", "2", "-d", "60", "-c"])
+        .spawn();
+    wait_until(Duration::from_secs(20), "every worker set up", || {
+        assert!(!running.has_exited(), "the run ended early");
+        let printed = running.stdout_so_far();
+        (0..4).all(|w| printed.contains(&format!("fixture: setup {w}\n")))
+    });
+    running.signal("KILL");
+    // The processes see their parent gone, stop gracefully (teardowns included) and exit;
+    // their stdout, shared with the parent, closes once the last has.
+    let run = running.wait(Duration::from_secs(15));
+    wait_until(
+        Duration::from_secs(15),
+        "the worker processes to end",
+        || processes_marked(&marker).is_empty(),
+    );
+    let teardowns = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("fixture: teardown "))
+        .count();
+    assert_eq!(teardowns, 4, "{run}");
+    assert!(!run.stdout.contains("fixture: global_teardown"), "{run}");
+}
