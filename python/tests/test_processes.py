@@ -118,3 +118,32 @@ def test_a_signal_during_global_setup_stops_the_run_before_any_process(fresh_mol
     results = json.loads(json_path.read_text())
     assert results["stop"] == "interrupted"
     assert results["successes"] == 0 and results["failures"] == 0
+
+
+def test_a_program_started_by_global_setup_gets_signals_as_usual(fresh_molotov):
+    # What global_setup starts must not inherit a blocked SIGTERM: global_teardown can stop it.
+    result = fresh_molotov.run("-p", "2", "-w", "1", "-r", "2", "-c", source="""
+        import subprocess
+        import molotov
+
+        def log(line):
+            with open("{log}", "a") as f:
+                f.write(line + "\\n")
+
+        @molotov.global_setup()
+        def start(args):
+            molotov.set_var("helper", subprocess.Popen(["sleep", "60"]))
+
+        @molotov.scenario()
+        async def hit(session):
+            async with session.get("http://localhost:8080/") as resp:
+                assert resp.status == 200
+
+        @molotov.global_teardown()
+        def stop():
+            helper = molotov.get_var("helper")
+            helper.terminate()
+            log(f"helper ended: {helper.wait(timeout=10)}")
+    """)
+    assert result.code == 0, result
+    assert fresh_molotov.lines() == ["helper ended: -15"], result

@@ -247,13 +247,15 @@ fn run(
             return ExitStatus::FixtureFailed;
         }
     };
-    conclude(&summary, sizing.as_ref(), json, display, settings)
+    conclude(&summary, 1, sizing.as_ref(), json, display, settings)
 }
 
-/// The end of a run (one process or many): the results file first (it must not depend on
-/// anyone reading stdout), then the summary on the console, then the exit code.
+/// The end of a run in `processes` processes (one, many, or none when `-p` was interrupted
+/// before forking): the results file first (it must not depend on anyone reading stdout),
+/// then the summary on the console, then the exit code.
 pub(crate) fn conclude(
     summary: &Summary,
+    processes: usize,
     sizing: Option<&SizingOutcome>,
     json: Option<results::ResultsFile>,
     display: Display,
@@ -261,13 +263,13 @@ pub(crate) fn conclude(
 ) -> ExitStatus {
     let written = json.map_or(Ok(()), |file| {
         let shown = file.path().display().to_string();
-        file.write(summary, settings.processes, sizing)
+        file.write(summary, processes, sizing)
             .map_err(|e| format!("error: cannot write the results to {shown}: {e}"))
     });
     let sized = sizing
         .map(|outcome| render::sizing(outcome, summary.stop))
         .unwrap_or_default();
-    display.finish(sized + &render::summary(summary, settings.processes));
+    display.finish(sized + &render::summary(summary, processes));
     if let Err(line) = written {
         eprint_line(&line);
         return ExitStatus::Usage;

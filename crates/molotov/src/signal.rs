@@ -7,6 +7,8 @@
 //! keeps every worker from starting.
 
 use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use molotov_core::{Shutdown, StopCause};
 use tokio::sync::oneshot;
@@ -119,13 +121,57 @@ impl Signals {
     }
 }
 
-/// SIGINT and SIGTERM held back on the calling thread, and on every thread and process it
-/// starts, until this is dropped: a signal that arrives meanwhile waits, and is delivered
-/// when the previous mask comes back (to the watcher installed by then).
+/// SIGINT and SIGTERM while the parent of a `-p` run is in `global_setup`, before the run
+/// has a thread or runtime of its own (tokio's signal handling is not made to cross a fork):
+/// the first is noted, and the run then stops before any process is forked; the second ends
+/// the process as the signal would, so a `global_setup` that hangs can still be interrupted.
+/// Dropping this stops listening.
+pub(crate) struct EarlySignals {
+    arrived: Arc<AtomicBool>,
+    registered: Vec<signal_hook::SigId>,
+}
+
+impl EarlySignals {
+    /// Starts listening (a signal that cannot be listened to keeps its usual effect).
+    pub(crate) fn listen() -> EarlySignals {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        let arrived = Arc::new(AtomicBool::new(false));
+        let mut registered = Vec::new();
+        for signal in [SIGINT, SIGTERM] {
+            // In this order: a signal that finds the flag set gets the default action.
+            let second =
+                signal_hook::flag::register_conditional_default(signal, Arc::clone(&arrived));
+            let first = signal_hook::flag::register(signal, Arc::clone(&arrived));
+            registered.extend(second.into_iter().chain(first));
+        }
+        EarlySignals {
+            arrived,
+            registered,
+        }
+    }
+
+    /// Whether a SIGINT or SIGTERM arrived.
+    pub(crate) fn arrived(&self) -> bool {
+        self.arrived.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for EarlySignals {
+    fn drop(&mut self) {
+        for id in self.registered.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
+/// SIGINT and SIGTERM held back on the calling thread (and on the threads and processes it
+/// starts meanwhile) until this is dropped, which unblocks them on the calling thread: a
+/// signal that arrives meanwhile waits, and is delivered then (to the watcher installed by
+/// then).
 ///
-/// A `-p` run holds them back from before `global_setup` until each process watches them:
-/// a forked process cannot be killed by a SIGTERM that arrives before its watcher is up, and
-/// the parent's Ctrl-C during `global_setup` stops the run instead of killing it.
+/// A `-p` run holds them back from the end of `global_setup` until each process watches
+/// them: a forked process cannot be killed by a SIGTERM that arrives before its watcher is
+/// up, and the parent's Ctrl-C while forking still stops the run.
 pub(crate) struct Deferred {
     previous: Option<nix::sys::signal::SigSet>,
 }

@@ -23,8 +23,6 @@ const REPORT_EVERY: Duration = Duration::from_secs(1);
 pub(crate) struct Place {
     /// Which process this is, from 0.
     pub(crate) index: usize,
-    /// The parent's process id.
-    pub(crate) parent: u32,
     /// The signals held back since before the fork, released once they are watched.
     pub(crate) deferred: signal::Deferred,
     /// Where the parent's commands arrive.
@@ -41,11 +39,11 @@ pub(crate) fn run(
 ) -> ExitStatus {
     let Place {
         index,
-        parent,
         deferred,
         control,
     } = place;
-    // If the parent dies, so does this run (gracefully).
+    // If the parent dies, so does this run (gracefully); the end of the control pipe tells
+    // too, even if the parent died before this was asked for.
     #[cfg(target_os = "linux")]
     let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
     let workers = settings.run.workers.get();
@@ -63,10 +61,6 @@ pub(crate) fn run(
     let watcher = signal::watch_terminate(shutdown.clone()).ok();
     // A stop relayed since the fork reaches the watcher now.
     drop(deferred);
-    // A parent that died before this process asked to be told is told of no more.
-    if std::os::unix::process::parent_id() != parent {
-        shutdown.stop(StopCause::Interrupted);
-    }
     // With -q nobody shows the lines: leave them undrained, as a single process does.
     let notices = runner
         .take_notices()
@@ -93,8 +87,9 @@ pub(crate) fn run(
     status
 }
 
-/// Follows the parent's commands on a thread of its own; when the parent is gone, the run
-/// stops gracefully. The thread ends with the process.
+/// Follows the parent's commands on a thread of its own. When the parent is gone (the end of
+/// the pipe: only the parent holds its other end), the run stops gracefully and the thread
+/// ends.
 fn obey(mut control: PipeReader, shutdown: &Shutdown) {
     let spawned = std::thread::Builder::new()
         .name("molotov-commands".into())

@@ -3,7 +3,8 @@
 //! - `parent`: global fixtures, forking, following the children, stopping them all, the
 //!   merged outcome.
 //! - `child`: a worker process: its share of the workers, reported to the parent.
-//! - `protocol`: the JSON-lines messages between them.
+//! - `protocol`: the JSON-lines messages a child sends, and the command bytes (stop, abort)
+//!   the parent sends on each child's control pipe.
 //! - `fork`: `fork` itself (hosts may supply their own, see `HostHooks`).
 //!
 //! Worker ids are unique across processes: process `k` of `-w W` owns `k*W .. (k+1)*W`.

@@ -73,15 +73,16 @@ pub(crate) fn run(
     json: Option<ResultsFile>,
     hooks: &HostHooks,
 ) -> ExitStatus {
-    // Held back until each process watches them (see `signal::Deferred`).
-    let deferred = signal::Deferred::start();
+    let early = signal::EarlySignals::listen();
     if let Err(status) = set_up(&mut runner) {
         return status;
     }
+    // From here, held back until each process watches them (see `signal::Deferred`).
+    let deferred = signal::Deferred::start();
     // A Ctrl-C during global_setup: no process is started, as no worker would be in one.
-    let interrupted = deferred.arrived();
+    let interrupted = early.arrived() || deferred.arrived();
+    drop(early);
     let processes = if interrupted { 0 } else { settings.processes };
-    let parent = std::process::id();
     // Before forking: each child writes to its own pipes in the dashboard.
     let mut screen = Display::take_terminal(settings);
     let (events, received) = mpsc::channel::<Event>();
@@ -112,7 +113,6 @@ pub(crate) fn run(
                 }
                 let place = child::Place {
                     index,
-                    parent,
                     deferred,
                     control: orders,
                 };
@@ -169,11 +169,18 @@ pub(crate) fn run(
     drop(watcher);
     let sizing = sizing.map(SizingWatch::finish);
 
-    let mut summary = outcome(&mut tracked, &shutdown);
+    let mut summary = outcome(&mut tracked, &shutdown, runner.config_mut().seed);
     if let Some(failure) = runner.global_teardown() {
         summary.fixture_failures.push(failure);
     }
-    conclude(&summary, sizing.as_ref(), json, display, settings)
+    conclude(
+        &summary,
+        processes,
+        sizing.as_ref(),
+        json,
+        display,
+        settings,
+    )
 }
 
 /// `global_setup`, in the parent, before the processes are forked.
@@ -309,10 +316,13 @@ fn merged_reports(tracked: &[Child]) -> Option<Report> {
 }
 
 /// The run's outcome: the children's outcomes added up.
-fn outcome(tracked: &mut [Child], shutdown: &Shutdown) -> Summary {
+/// `seed` is the one asked for, for a run that never forked.
+fn outcome(tracked: &mut [Child], shutdown: &Shutdown, seed: Option<u64>) -> Summary {
     let crashed = tracked.iter().filter(|c| c.summary.is_none()).count();
     let mut summaries = tracked.iter_mut().filter_map(|c| c.summary.take());
-    let mut summary = summaries.next().unwrap_or_else(empty_summary);
+    let mut summary = summaries
+        .next()
+        .unwrap_or_else(|| empty_summary(seed.unwrap_or(0)));
     for other in summaries {
         summary.absorb(&other);
     }
@@ -325,7 +335,7 @@ fn outcome(tracked: &mut [Child], shutdown: &Shutdown) -> Summary {
     summary
 }
 
-fn empty_summary() -> Summary {
+fn empty_summary(seed: u64) -> Summary {
     Summary {
         report: Report::default(),
         elapsed: Duration::ZERO,
@@ -334,7 +344,7 @@ fn empty_summary() -> Summary {
         cancelled: 0,
         fixture_failures: Vec::new(),
         dropped_notices: 0,
-        seed: 0,
+        seed,
         crashed_processes: 0,
     }
 }

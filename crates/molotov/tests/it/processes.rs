@@ -234,11 +234,40 @@ fn a_sigint_during_global_setup_stops_the_run_before_any_process_starts() {
     ]);
     assert!(!run.stdout.contains("Forking"), "{run}");
     assert!(!run.stdout.contains("fixture: setup "), "{run}");
+    assert!(run.stdout.contains("in 0 processes"), "{run}");
     assert_eq!(server.requests(), 0, "{run}");
     assert!(
         processes_marked(&marker).is_empty(),
         "processes left behind"
     );
+}
+
+#[test]
+fn a_second_sigint_ends_a_global_setup_that_hangs() {
+    let server = target();
+    let mut running = testbed()
+        .at(&server)
+        .env("TESTBED_PRINT", "1")
+        .env("TESTBED_GLOBAL_SETUP_MS", "60000")
+        .args(["-p", "2", "-d", "60", "-c"])
+        .spawn();
+    wait_until(Duration::from_secs(10), "global_setup to start", || {
+        assert!(!running.has_exited(), "the run ended early");
+        running.stdout_so_far().contains("fixture: global_setup")
+    });
+    // Two signals sent back to back may arrive as one: repeat until the process is gone.
+    wait_until(Duration::from_secs(10), "the process to end", || {
+        if running.has_exited() {
+            return true;
+        }
+        running.signal("INT");
+        std::thread::sleep(Duration::from_millis(100));
+        false
+    });
+    let run = running.wait(Duration::from_secs(1));
+    assert_eq!(run.code, None, "ended by the signal itself: {run}");
+    assert!(run.elapsed < Duration::from_secs(20), "{run}");
+    assert_eq!(server.requests(), 0, "{run}");
 }
 
 #[test]
