@@ -51,7 +51,8 @@ pub(crate) fn run(
         let config = runner.config_mut();
         config.first_worker_id = index * workers;
         config.global_fixtures = false;
-        config.live_report = Some(REPORT_EVERY);
+        // Statistics snapshots are made (live_report) only when the dashboard shows them, as
+        // in one process.
         config.seed = config.seed.map(|s| s.wrapping_add(index as u64));
     }
     let shutdown = Shutdown::new();
