@@ -265,6 +265,16 @@ class Molotov:
             return []
         return self.log.read_text().splitlines()
 
+    def wait_for_lines(self, proc: subprocess.Popen, condition: Callable[[list[str]], bool],
+                       timeout: float = 20.0) -> list[str]:
+        """Waits until the lines of ``{log}`` satisfy ``condition``, while ``proc`` runs."""
+        deadline = time.monotonic() + timeout
+        while not condition(lines := self.lines()):
+            assert proc.poll() is None, f"molotov ended early; the log: {lines}"
+            assert time.monotonic() < deadline, f"timed out; the log: {lines}"
+            time.sleep(0.02)
+        return lines
+
     def run(self, *args: str, source: Optional[str] = None, json_results: bool = True,
             connect: bool = True, timeout: float = RUN_TIMEOUT, env: Optional[dict[str, str]] = None,
             cwd: Optional[Path] = None) -> Result:
@@ -299,6 +309,20 @@ class Molotov:
             stdin=subprocess.DEVNULL, cwd=self.dir, env=env, text=True, start_new_session=True,
         )
         return proc, json_path
+
+
+def interrupt(proc: subprocess.Popen, when: Callable[[], object],
+              signum: int = signal.SIGINT, timeout: float = 20.0) -> tuple[str, str]:
+    """Calls ``when`` (which waits for the moment), sends ``signum`` to ``proc`` and returns its
+    stdout and stderr once it ended; kills it if anything fails on the way."""
+    try:
+        when()
+        proc.send_signal(signum)
+        return proc.communicate(timeout=timeout)
+    except BaseException:
+        proc.kill()
+        proc.communicate()
+        raise
 
 
 @pytest.fixture

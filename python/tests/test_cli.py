@@ -9,6 +9,8 @@ import time
 
 import pytest
 
+from conftest import interrupt
+
 TWO_PATHS = """
 import molotov
 
@@ -343,14 +345,8 @@ def test_a_signal_during_a_fixture_still_runs_global_teardown(fresh_molotov):
             with open("{log}", "a") as f:
                 f.write("global_teardown\\n")
     """)
-    try:
-        fresh_molotov.target.wait_for(lambda stats: stats["requests"] >= 1)
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=20)
-    except BaseException:
-        proc.kill()
-        proc.communicate()
-        raise
+    stdout, stderr = interrupt(
+        proc, lambda: fresh_molotov.target.wait_for(lambda stats: stats["requests"] >= 1))
     assert proc.returncode == 130, (stdout, stderr)
     assert fresh_molotov.lines() == ["global_setup", "global_teardown"]
 

@@ -1,8 +1,9 @@
 """``-p N``: worker processes forked after ``global_setup``, counted as one run."""
 
 import json
-import signal
 import time
+
+from conftest import interrupt
 
 MANY = """
 import molotov
@@ -55,19 +56,14 @@ def test_processes_count_exactly_and_share_what_global_setup_set(fresh_molotov):
 
 def test_a_signal_stops_every_process_with_exact_totals(fresh_molotov):
     proc, json_path = fresh_molotov.start("-p", "2", "-w", "2", "-d", "30", source=MANY)
-    try:
+
+    def ready():
         fresh_molotov.target.wait_for(lambda stats: stats["requests"] >= 100)
         # Every worker set up (and so will tear down) before the signal.
-        deadline = time.monotonic() + 20
-        while sum(line.startswith("setup ") for line in fresh_molotov.lines()) < 4:
-            assert proc.poll() is None and time.monotonic() < deadline, fresh_molotov.lines()
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=20)
-    except BaseException:
-        proc.kill()
-        proc.communicate()
-        raise
+        fresh_molotov.wait_for_lines(
+            proc, lambda lines: sum(line.startswith("setup ") for line in lines) == 4)
+
+    stdout, stderr = interrupt(proc, ready)
     assert proc.returncode == 130, (stdout, stderr)
     results = json.loads(json_path.read_text())
     assert results["stop"] == "interrupted"
@@ -99,17 +95,8 @@ def test_a_signal_during_global_setup_stops_the_run_before_any_process(fresh_mol
     slow = MANY.replace("import molotov\n", "import time\nimport molotov\n", 1).replace(
         '    log("global_setup")\n', '    log("global_setup")\n    time.sleep(1)\n', 1)
     proc, json_path = fresh_molotov.start("-p", "3", "-w", "2", "-d", "30", source=slow)
-    try:
-        deadline = time.monotonic() + 20
-        while "global_setup" not in fresh_molotov.lines():
-            assert proc.poll() is None and time.monotonic() < deadline, "global_setup never ran"
-            time.sleep(0.02)
-        proc.send_signal(signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=20)
-    except BaseException:
-        proc.kill()
-        proc.communicate()
-        raise
+    stdout, stderr = interrupt(
+        proc, lambda: fresh_molotov.wait_for_lines(proc, lambda lines: "global_setup" in lines))
     # global_setup finishes, no process is forked, global_teardown runs: a stop, not a kill.
     assert proc.returncode == 130, (stdout, stderr)
     assert "Forking" not in stdout, stdout

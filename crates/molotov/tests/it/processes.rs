@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::support::{read_json, target, testbed, wait_until};
+use crate::support::{interrupted_during_global_setup, read_json, target, testbed, wait_until};
 
 /// Processes whose environment holds `marker` (the test's own children, found by /proc).
 fn processes_marked(marker: &str) -> Vec<u32> {
@@ -213,29 +213,16 @@ fn sigint_stops_every_process_gracefully_with_exact_totals_and_no_process_left()
 fn a_sigint_during_global_setup_stops_the_run_before_any_process_starts() {
     let server = target();
     let marker = format!("early-{}", std::process::id());
-    let mut running = testbed()
-        .at(&server)
-        .env("TESTBED_MARK", &marker)
-        .env("TESTBED_PRINT", "1")
-        .env("TESTBED_GLOBAL_SETUP_MS", "2000")
-        .args(["-p", "3", "-w", "2", "-d", "60", "-c"])
-        .spawn();
-    wait_until(Duration::from_secs(10), "global_setup to start", || {
-        assert!(!running.has_exited(), "the run ended early");
-        running.stdout_so_far().contains("fixture: global_setup")
-    });
-    running.signal("INT");
-    let run = running.wait(Duration::from_secs(10));
-    run.code(130).stdout_in_order(&[
-        "fixture: global_setup",
-        "fixture: global_teardown",
-        "Stopped: interrupted",
-        "SUCCESSES: 0 | FAILURES: 0",
-    ]);
+    let run = interrupted_during_global_setup(
+        testbed()
+            .at(&server)
+            .env("TESTBED_MARK", &marker)
+            .args(["-p", "3", "-w", "2", "-d", "60", "-c"]),
+        &server,
+    );
     assert!(!run.stdout.contains("Forking"), "{run}");
     assert!(!run.stdout.contains("fixture: setup "), "{run}");
     assert!(run.stdout.contains("in 0 processes"), "{run}");
-    assert_eq!(server.requests(), 0, "{run}");
     assert!(
         processes_marked(&marker).is_empty(),
         "processes left behind"
@@ -251,10 +238,7 @@ fn a_second_sigint_ends_a_global_setup_that_hangs() {
         .env("TESTBED_GLOBAL_SETUP_MS", "60000")
         .args(["-p", "2", "-d", "60", "-c"])
         .spawn();
-    wait_until(Duration::from_secs(10), "global_setup to start", || {
-        assert!(!running.has_exited(), "the run ended early");
-        running.stdout_so_far().contains("fixture: global_setup")
-    });
+    running.wait_for_stdout("fixture: global_setup");
     // Two signals sent back to back may arrive as one: repeat until the process is gone.
     wait_until(Duration::from_secs(10), "the process to end", || {
         if running.has_exited() {
@@ -285,13 +269,7 @@ fn a_second_sigint_aborts_the_requests_in_flight_in_every_process() {
         server.requests() >= 4
     });
     running.signal("INT");
-    // Two signals sent back to back may arrive as one: wait until the first was handled.
-    wait_until(
-        Duration::from_secs(10),
-        "the first signal to be handled",
-        || running.stdout_so_far().contains("Stopping:"),
-    );
-    running.signal("INT");
+    running.interrupt_again();
     let run = running.wait(Duration::from_secs(10));
     run.code(130)
         .stdout_has(&["4 scenario runs were cancelled"]);

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::support::{molotov, target, testbed, wait_until};
+use crate::support::{interrupted_during_global_setup, molotov, target, testbed, wait_until};
 
 #[test]
 fn duration_ends_the_run_on_time() {
@@ -99,7 +99,7 @@ fn the_first_sigint_lets_the_scenario_in_flight_finish() {
 #[test]
 fn a_second_sigint_cancels_the_scenario_in_flight() {
     let server = target();
-    let running = started(
+    let mut running = started(
         testbed()
             .at(&server)
             .scenarios("slow")
@@ -109,13 +109,7 @@ fn a_second_sigint_cancels_the_scenario_in_flight() {
         "/delay/20000",
     );
     running.signal("INT");
-    // Two signals sent back to back may arrive as one: wait until the first was handled.
-    wait_until(
-        Duration::from_secs(10),
-        "the first signal to be handled",
-        || running.stdout_so_far().contains("Stopping:"),
-    );
-    running.signal("INT");
+    running.interrupt_again();
     let run = running.wait(Duration::from_secs(15));
     run.code(130).stdout_has(&[
         "Stopped: interrupted",
@@ -130,25 +124,7 @@ fn a_second_sigint_cancels_the_scenario_in_flight() {
 #[test]
 fn a_signal_during_global_setup_stops_the_run_before_any_load() {
     let server = target();
-    let mut running = testbed()
-        .at(&server)
-        .env("TESTBED_PRINT", "1")
-        .env("TESTBED_GLOBAL_SETUP_MS", "2000")
-        .args(["-d", "60"])
-        .spawn();
-    wait_until(Duration::from_secs(10), "global_setup to start", || {
-        assert!(!running.has_exited(), "the run ended early");
-        running.stdout_so_far().contains("fixture: global_setup")
-    });
-    running.signal("INT");
-    let run = running.wait(Duration::from_secs(10));
-    run.code(130).stdout_in_order(&[
-        "fixture: global_setup",
-        "fixture: global_teardown",
-        "Stopped: interrupted",
-        "SUCCESSES: 0 | FAILURES: 0",
-    ]);
-    assert_eq!(server.requests(), 0, "{run}");
+    interrupted_during_global_setup(testbed().at(&server).args(["-d", "60"]), &server);
 }
 
 #[test]

@@ -129,6 +129,27 @@ pub(crate) fn testbed() -> Molotov {
     molotov("testbed")
 }
 
+/// Runs `testbed` (aimed, with its arguments) with a `global_setup` that takes 2 s, sends
+/// SIGINT during it, and checks that the run then stopped with no load: `global_teardown`
+/// run, interrupted, exit 130.
+pub(crate) fn interrupted_during_global_setup(testbed: Molotov, server: &Target) -> Finished {
+    let mut running = testbed
+        .env("TESTBED_PRINT", "1")
+        .env("TESTBED_GLOBAL_SETUP_MS", "2000")
+        .spawn();
+    running.wait_for_stdout("fixture: global_setup");
+    running.signal("INT");
+    let run = running.wait(Duration::from_secs(10));
+    run.code(130).stdout_in_order(&[
+        "fixture: global_setup",
+        "fixture: global_teardown",
+        "Stopped: interrupted",
+        "SUCCESSES: 0 | FAILURES: 0",
+    ]);
+    assert_eq!(server.requests(), 0, "{run}");
+    run
+}
+
 /// Example `name`.
 pub(crate) fn molotov(name: &str) -> Molotov {
     let mut command = Command::new(example(name));
@@ -310,6 +331,21 @@ impl Running {
             Some(Stdout::Collected(text, _)) => text.text(),
             _ => String::new(),
         }
+    }
+
+    /// Waits until the process has written `text` on stdout; it must not end before.
+    pub(crate) fn wait_for_stdout(&mut self, text: &str) {
+        wait_until(Duration::from_secs(20), text, || {
+            assert!(!self.has_exited(), "the run ended before printing {text:?}");
+            self.stdout_so_far().contains(text)
+        });
+    }
+
+    /// The second of two interrupts: sent once the first was handled (two signals sent back
+    /// to back may arrive as one).
+    pub(crate) fn interrupt_again(&mut self) {
+        self.wait_for_stdout("Stopping:");
+        self.signal("INT");
     }
 
     /// Whether the process has ended.
