@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::support::{molotov, read_json, target, testbed};
+use crate::support::{molotov, target, testbed};
 
 #[test]
 fn workers_times_runs_requests_reach_the_server() {
@@ -30,22 +30,11 @@ fn the_summary_counts_every_run() {
 #[test]
 fn json_results_hold_the_exact_counts() {
     let server = target();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("results.json");
-    let run = molotov("hello")
+    let (run, json) = molotov("hello")
         .at(&server)
-        .args([
-            "-w",
-            "4",
-            "-r",
-            "25",
-            "-q",
-            "--json",
-            path.to_str().unwrap(),
-        ])
-        .run();
+        .args(["-w", "4", "-r", "25", "-q"])
+        .run_with_results();
     run.code(0);
-    let json = read_json(&path);
     assert_eq!(json["format"], 1, "{json}");
     assert_eq!(json["successes"], 100, "{json}");
     assert_eq!(json["failures"], 0, "{json}");
@@ -67,18 +56,15 @@ fn json_results_hold_the_exact_counts() {
 #[test]
 fn single_run_runs_each_scenario_once_per_worker() {
     let server = target();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("results.json");
-    let run = testbed()
+    let (run, json) = testbed()
         .at(&server)
         .scenarios("ok,fail")
-        .args(["--single-run", "-w", "3", "--json", path.to_str().unwrap()])
-        .run();
+        .args(["--single-run", "-w", "3"])
+        .run_with_results();
     run.code(0).stdout_has(&["SUCCESSES: 3 | FAILURES: 3"]);
     assert_eq!(server.requests(), 6, "3 workers x 2 scenarios\n{run}");
     assert_eq!(server.requests_to("/"), 3);
     assert_eq!(server.requests_to("/status/500"), 3);
-    let json = read_json(&path);
     assert_eq!(json["scenarios"]["ok"]["successes"], 3, "{json}");
     assert_eq!(json["scenarios"]["fail"]["failures"], 3, "{json}");
 }
@@ -86,21 +72,11 @@ fn single_run_runs_each_scenario_once_per_worker() {
 #[test]
 fn single_mode_runs_only_the_named_scenario() {
     let server = target();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("results.json");
-    let run = molotov("hello")
+    let (run, json) = molotov("hello")
         .at(&server)
-        .args([
-            "-s",
-            "scenario_two",
-            "-r",
-            "5",
-            "--json",
-            path.to_str().unwrap(),
-        ])
-        .run();
+        .args(["-s", "scenario_two", "-r", "5"])
+        .run_with_results();
     run.code(0).stdout_has(&["SUCCESSES: 5 | FAILURES: 0"]);
-    let json = read_json(&path);
     let count = |name: &str| -> u64 {
         let entry = &json["scenarios"][name];
         entry["successes"].as_u64().unwrap_or(0) + entry["failures"].as_u64().unwrap_or(0)
@@ -113,15 +89,12 @@ fn single_mode_runs_only_the_named_scenario() {
 #[test]
 fn failures_are_counted_by_kind_in_the_results() {
     let server = target();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("results.json");
-    let run = testbed()
+    let (run, json) = testbed()
         .at(&server)
         .scenarios("fail")
-        .args(["-w", "2", "-r", "4", "--json", path.to_str().unwrap()])
-        .run();
+        .args(["-w", "2", "-r", "4"])
+        .run_with_results();
     run.code(0).stdout_has(&["SUCCESSES: 0 | FAILURES: 8"]);
-    let json = read_json(&path);
     assert_eq!(json["failures"], 8, "{json}");
     assert_eq!(json["scenarios"]["fail"]["errors"]["error"], 8, "{json}");
     assert_eq!(
@@ -134,16 +107,12 @@ fn failures_are_counted_by_kind_in_the_results() {
 #[test]
 fn the_same_seed_picks_the_same_scenarios() {
     let server = target();
-    let dir = tempfile::tempdir().unwrap();
-    let counts = |name: &str| {
-        let path = dir.path().join(name);
-        molotov("hello")
+    let counts = || {
+        let (run, json) = molotov("hello")
             .at(&server)
-            .args(["-w", "3", "-r", "20", "-q", "--seed", "42", "--json"])
-            .args([path.to_str().unwrap()])
-            .run()
-            .code(0);
-        let json = read_json(&path);
+            .args(["-w", "3", "-r", "20", "-q", "--seed", "42"])
+            .run_with_results();
+        run.code(0);
         assert_eq!(json["seed"], 42, "{json}");
         (
             json["scenarios"]["scenario_one"]["successes"]
@@ -154,7 +123,7 @@ fn the_same_seed_picks_the_same_scenarios() {
                 .unwrap(),
         )
     };
-    let first = counts("a.json");
+    let first = counts();
     assert_eq!(first.0 + first.1, 60);
-    assert_eq!(counts("b.json"), first);
+    assert_eq!(counts(), first);
 }

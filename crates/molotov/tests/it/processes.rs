@@ -31,16 +31,12 @@ fn total(results: &Value) -> u64 {
 #[test]
 fn four_processes_count_exactly_what_the_server_saw() {
     let server = target();
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("results.json");
-    let run = testbed()
+    let (run, results) = testbed()
         .at(&server)
-        .args(["-p", "4", "-w", "25", "-r", "100", "-q", "--json"])
-        .args([&json])
-        .run();
+        .args(["-p", "4", "-w", "25", "-r", "100", "-q"])
+        .run_with_results();
     run.code(0);
     assert_eq!(server.requests(), 10_000, "{run}");
-    let results = read_json(&json);
     assert_eq!(results["successes"], 10_000);
     assert_eq!(results["processes"], 4);
     assert_eq!(results["scenarios"]["ok"]["successes"], 10_000);
@@ -52,16 +48,12 @@ fn four_processes_count_exactly_what_the_server_saw() {
 #[test]
 fn per_scenario_totals_and_histograms_match_what_the_server_saw() {
     let server = target();
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("results.json");
-    let run = testbed()
+    let (run, results) = testbed()
         .at(&server)
         .scenarios("ok,fail")
-        .args(["-p", "4", "-w", "25", "-r", "100", "-q", "--json"])
-        .args([&json])
-        .run();
+        .args(["-p", "4", "-w", "25", "-r", "100", "-q"])
+        .run_with_results();
     run.code(0);
-    let results = read_json(&json);
     assert_eq!(total(&results), 10_000, "{run}");
     for (scenario, path) in [("ok", "/"), ("fail", "/status/500")] {
         let stats = &results["scenarios"][scenario];
@@ -113,16 +105,12 @@ fn global_fixtures_run_once_and_worker_ids_are_unique_across_processes() {
 #[test]
 fn a_deadline_stops_every_process_with_exact_totals() {
     let server = target();
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("results.json");
-    let run = testbed()
+    let (run, results) = testbed()
         .at(&server)
-        .args(["-p", "2", "-w", "4", "-d", "1", "--json"])
-        .args([&json])
-        .run();
+        .args(["-p", "2", "-w", "4", "-d", "1"])
+        .run_with_results();
     run.code(0).stdout_has(&["Stopped: the duration"]);
     assert!(run.elapsed < Duration::from_secs(8), "{run}");
-    let results = read_json(&json);
     assert_eq!(server.requests(), total(&results), "{run}");
     assert_eq!(results["stop"], "deadline");
 }
@@ -130,18 +118,14 @@ fn a_deadline_stops_every_process_with_exact_totals() {
 #[test]
 fn fail_fast_in_one_process_stops_them_all() {
     let server = target();
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("results.json");
-    let run = testbed()
+    let (run, results) = testbed()
         .at(&server)
         .scenarios("ok,fail")
-        .args(["-p", "3", "-w", "2", "-d", "60", "-x", "--json"])
-        .args([&json])
-        .run();
+        .args(["-p", "3", "-w", "2", "-d", "60", "-x"])
+        .run_with_results();
     run.code(4)
         .stdout_has(&["Stopped: stopped at the first failure (-x)"]);
     assert!(run.elapsed < Duration::from_secs(10), "{run}");
-    let results = read_json(&json);
     assert_eq!(server.requests(), total(&results), "{run}");
     assert!(results["failures"].as_u64().unwrap() >= 1);
 }

@@ -3,23 +3,19 @@
 
 use std::time::Duration;
 
-use crate::support::{read_json, target, testbed};
+use crate::support::{target, testbed};
 
 /// Runs the `limited` scenario (4 requests at once, each held 20 ms) with `args`.
 fn sized(processes: &str, workers: &str) -> (crate::support::Finished, serde_json::Value) {
     let server = target();
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("results.json");
-    let run = testbed()
+    let (run, results) = testbed()
         .at(&server)
         .scenarios("limited")
         .env("TESTBED_LIMIT", "4")
         .env("TESTBED_DELAY_MS", "20")
         .args(["--sizing", "--sizing-tolerance", "5", "-p", processes])
-        .args(["-w", workers, "--ramp-up", "3", "-d", "60", "-c", "--json"])
-        .args([&json])
-        .run();
-    let results = read_json(&json);
+        .args(["-w", workers, "--ramp-up", "3", "-d", "60", "-c"])
+        .run_with_results();
     assert_eq!(
         server.requests(),
         results["successes"].as_u64().unwrap() + results["failures"].as_u64().unwrap()

@@ -6,7 +6,7 @@ use std::net::UdpSocket;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::support::{read_json, target, testbed};
+use crate::support::{target, testbed};
 
 /// A statsd server on `127.0.0.1:0` that keeps every metric line it receives.
 struct Listener {
@@ -68,17 +68,13 @@ fn get(totals: &BTreeMap<String, (u64, u64)>, key: &str) -> (u64, u64) {
 fn statsd_run(processes: &str) {
     let server = target();
     let listener = Listener::start();
-    let dir = tempfile::tempdir().unwrap();
-    let json = dir.path().join("results.json");
-    let run = testbed()
+    let (run, results) = testbed()
         .at(&server)
         .scenarios("ok,fail")
         .args(["-p", processes, "-w", "3", "-r", "40", "-q", "--statsd"])
-        .args(["--statsd-address", &listener.address, "--json"])
-        .args([&json])
-        .run();
+        .args(["--statsd-address", &listener.address])
+        .run_with_results();
     run.code(0);
-    let results = read_json(&json);
     let totals = listener.totals();
     let ok = server.requests_to("/");
     let failed = server.requests_to("/status/500");

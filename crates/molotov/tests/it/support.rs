@@ -207,6 +207,18 @@ impl Molotov {
         self.spawn().wait(TIMEOUT)
     }
 
+    /// Runs to the end with `--json` into a temporary file; returns the run and its results.
+    pub(crate) fn run_with_results(self) -> (Finished, serde_json::Value) {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let path = dir.path().join("results.json");
+        let run = self
+            .args([std::ffi::OsStr::new("--json"), path.as_os_str()])
+            .run();
+        assert!(path.exists(), "no results file: {run}");
+        let results = read_json(&path);
+        (run, results)
+    }
+
     /// Starts the process; its output is collected in the background.
     pub(crate) fn spawn(mut self) -> Running {
         self.command.stdout(Stdio::piped()).stderr(Stdio::piped());
