@@ -14,11 +14,9 @@ Installs wrk from Debian if it is missing; needs taskset (util-linux).
 
 import argparse
 import os
-import shutil
 import subprocess
-import sys
 
-from measure import measure, median_table, peak_rss_mb, start_target
+from measure import measure, median_table, peak_rss_mb, require, start_target
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RELEASE = os.path.join(ROOT, "target", "release")
@@ -38,13 +36,7 @@ def main():
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--skip-memory", action="store_true")
     opts = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("wrk is missing: installing it from Debian (apt-get install wrk)")
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-    for tool in ("wrk", "taskset", "cargo"):
-        if shutil.which(tool) is None:
-            sys.exit(f"error: {tool} is needed")
+    require("taskset", "cargo")
     build()
     target, url = start_target(os.path.join(RELEASE, "molotov-target"))
     env = dict(os.environ, MOLOTOV_TARGET=url + "/")

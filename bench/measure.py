@@ -2,13 +2,24 @@
 and peak memory of a load generator run as a child process."""
 
 import json
-import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import time
 import urllib.request
+
+
+def require(*tools):
+    """wrk (installed from Debian when missing) and ``tools``, or exit with an error."""
+    if shutil.which("wrk") is None:
+        print("wrk is missing: installing it from Debian (apt-get install wrk)")
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    for tool in ("wrk", *tools):
+        if shutil.which(tool) is None:
+            sys.exit(f"error: {tool} is needed")
 
 
 def start_target(binary):

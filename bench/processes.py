@@ -30,7 +30,6 @@ import argparse
 import fcntl
 import os
 import shlex
-import shutil
 import statistics
 import struct
 import subprocess
@@ -40,7 +39,7 @@ import threading
 import time
 
 from engine import RELEASE, build
-from measure import child_cpu, measure, served, start_target
+from measure import child_cpu, measure, require, start_target
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON_MOLOTOV = os.path.join(ROOT, "bench", ".work", "ours", "bin", "molotov")
@@ -56,10 +55,10 @@ def own_cpu(pid):
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
-def measure_parent(cmd, url, env, terminal):
+def measure_parent(cmd, env, terminal):
     """Runs `cmd` on core 1 (on a pseudo-terminal when `terminal`); returns the parent's share,
     in percent of the whole tree's CPU, while the processes run, and for its start-up."""
-    before_cpu, before_req = child_cpu(), served(url)
+    before_cpu = child_cpu()
     master = slave = None
     if terminal:
         master, slave = os.openpty()
@@ -89,7 +88,7 @@ def measure_parent(cmd, url, env, terminal):
         os.close(master)
     if proc.returncode != 0:
         sys.exit(f"error: {' '.join(cmd)} exited with {proc.returncode}")
-    cpu, requests = child_cpu() - before_cpu, served(url) - before_req
+    cpu = child_cpu() - before_cpu
     if forked is None or parent is None:
         sys.exit(f"error: could not follow the parent process of {' '.join(cmd)}")
     return (parent - forked) / cpu * 100, forked / cpu * 100
@@ -116,13 +115,7 @@ def main():
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--python", action="store_true")
     opts = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("wrk is missing: installing it from Debian (apt-get install wrk)")
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-    for tool in ("taskset", "cargo"):
-        if shutil.which(tool) is None:
-            sys.exit(f"error: {tool} is needed")
+    require("taskset", "cargo")
     build()
     target, url = start_target(os.path.join(RELEASE, "molotov-target"))
     host_port = url.split("//", 1)[1]
@@ -183,7 +176,7 @@ def main():
                 for name in shares:
                     terminal = name != "-q"
                     args = ["-p", "2", "-w", "5", *duration] + ([] if terminal else ["-q"])
-                    share, started = measure_parent([*base, *args], url, env, terminal)
+                    share, started = measure_parent([*base, *args], env, terminal)
                     shares[name].append(round(share, 2))
                     startup[name].append(round(started, 2))
             for name, values in shares.items():

@@ -15,11 +15,10 @@ Usage: python3 bench/python.py [--rounds 5] [--duration 5] [--skip-memory] [--sk
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 
-from measure import measure, median_table, peak_rss_mb, start_target
+from measure import measure, median_table, peak_rss_mb, require, start_target
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, "bench", ".work")
@@ -41,12 +40,7 @@ def main():
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-install", action="store_true", help="reuse the virtualenvs as they are")
     opts = parser.parse_args()
-    if shutil.which("wrk") is None:
-        print("wrk is missing: installing it from Debian (apt-get install wrk)")
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
-    if shutil.which("taskset") is None:
-        sys.exit("error: taskset (util-linux) is needed")
+    require("taskset")
     os.makedirs(WORK, exist_ok=True)
     if opts.skip_install:
         theirs, ours = os.path.join(WORK, "molotov26", "bin"), os.path.join(WORK, "ours", "bin")
