@@ -8,8 +8,25 @@ import sys
 from . import _molotov
 
 
+def _line_buffered() -> None:
+    """Has ``print()`` write each line out at once, even to a pipe or a file.
+
+    molotov shows what a script prints in its place among its own lines (it reads stdout and
+    stderr as they are written); a block-buffered ``sys.stdout`` would hold prints back until
+    the buffer fills or the process ends.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(line_buffering=True)
+            except (ValueError, OSError):
+                pass
+
+
 def main() -> None:
     """Runs ``molotov`` with ``sys.argv`` and exits with its status."""
+    _line_buffered()
     # The engine handles Ctrl-C itself (graceful stop, then abort): Python's own handler
     # would raise KeyboardInterrupt inside the scenarios instead.
     previous = signal.signal(signal.SIGINT, signal.SIG_DFL)

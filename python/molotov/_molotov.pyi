@@ -15,6 +15,7 @@ __all__ = [
     "ScenarioTask",
     "__version__",
     "main",
+    "option_table",
     "request",
     "target_main",
 ]
@@ -23,6 +24,7 @@ __version__: str
 
 def main(argv: Sequence[str]) -> int: ...
 def target_main(argv: Sequence[str]) -> int: ...
+def option_table() -> list[tuple[str, str, str]]: ...
 def request(
     endpoint: str,
     verb: str = "GET",

@@ -62,35 +62,17 @@ class _Kind(enum.Enum):
     LIST = "a string or a list of strings"
 
 
-#: The options a test may set, by argparse dest name (as in ``molotov --config``), with the
-#: long option they become. ``scenario`` is the positional argument, always given last.
-OPTIONS: dict[str, tuple[str, _Kind]] = {
-    "single_run": ("--single-run", _Kind.FLAG),
-    "single_mode": ("--single-mode", _Kind.VALUE),
-    "debug": ("--debug", _Kind.FLAG),
-    "verbose": ("-v", _Kind.COUNT),
-    "workers": ("--workers", _Kind.VALUE),
-    "ramp_up": ("--ramp-up", _Kind.VALUE),
-    "sizing": ("--sizing", _Kind.FLAG),
-    "sizing_tolerance": ("--sizing-tolerance", _Kind.VALUE),
-    "delay": ("--delay", _Kind.VALUE),
-    "console_update": ("--console-update", _Kind.VALUE),
-    "processes": ("--processes", _Kind.VALUE),
-    "duration": ("--duration", _Kind.VALUE),
-    "max_runs": ("--max-runs", _Kind.VALUE),
-    "quiet": ("--quiet", _Kind.FLAG),
-    "exception": ("--exception", _Kind.FLAG),
-    "fail": ("--fail", _Kind.VALUE),
-    "console": ("--console", _Kind.FLAG),
-    "statsd": ("--statsd", _Kind.FLAG),
-    "statsd_address": ("--statsd-address", _Kind.VALUE),
-    "uvloop": ("--uvloop", _Kind.FLAG),
-    "use_extension": ("--use-extension", _Kind.LIST),
-    "force_shutdown": ("--force-shutdown", _Kind.FLAG),
-    "json": ("--json", _Kind.VALUE),
-    "seed": ("--seed", _Kind.VALUE),
-    "connect_to": ("--connect-to", _Kind.LIST),
-}
+def _option_table() -> dict[str, tuple[str, _Kind]]:
+    """The options a test may set, by their Molotov name (as in ``molotov --config``), with the
+    long option they become: the engine's own table, derived from its command line, so no
+    option is listed twice. ``scenario`` is the positional argument, always given last."""
+    from . import _molotov
+
+    kinds = {"flag": _Kind.FLAG, "count": _Kind.COUNT, "value": _Kind.VALUE, "list": _Kind.LIST}
+    return {key: (option, kinds[kind]) for key, option, kind in _molotov.option_table()}
+
+
+OPTIONS: dict[str, tuple[str, _Kind]] = _option_table()
 
 DEFAULT_SCENARIO = "loadtest.py"
 

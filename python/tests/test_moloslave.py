@@ -136,7 +136,7 @@ def test_a_test_runs_with_its_requirements_environment_and_options(tmp_path, fre
     assert done.returncode == 0, done
     assert "Traceback" not in done.stderr, done
     # Booleans that are false are left out; the scenario comes last.
-    expected = ["molotov", "--workers", "2", "--max-runs", "3", "--console", "-v",
+    expected = ["molotov", "--workers", "2", "--max-runs", "3", "--console", "--verbose",
                 "--connect-to", fresh_target.connect_to, "--json", str(results), "load/loadtest.py"]
     assert running_line(done.stdout) == f"Running: {shlex.join(expected)}"
     assert fresh_target.stats()["paths"] == {"/": 6}
@@ -364,7 +364,7 @@ def test_options_become_long_options_in_order_with_the_scenario_last():
             "delay": 0.5, "use_extension": ["a.py", "b.py"], "single_mode": "-odd",
             "connect_to": "a:1:b:2"}
     assert slave.molotov_arguments(test) == [
-        "-v", "-v", "--console", "--workers", "3", "--delay", "0.5",
+        "--verbose", "--verbose", "--console", "--workers", "3", "--delay", "0.5",
         "--use-extension", "a.py", "--use-extension", "b.py", "--single-mode=-odd",
         "--connect-to", "a:1:b:2", "s.py"]
 

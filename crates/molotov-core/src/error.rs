@@ -209,6 +209,31 @@ pub fn failure_kind<'e>(error: &'e (dyn std::error::Error + 'static)) -> &'e str
     }
 }
 
+/// One line for an error: its message and those of its causes, `: `-separated (a cause whose
+/// text is already in the line is left out). What summaries show as a failure's sample.
+///
+/// ```
+/// # use molotov_core::error_message;
+/// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+/// let error = molotov_core::http::Error::new(molotov_core::http::Kind::Connect)
+///     .with_context("127.0.0.1:9".into())
+///     .with_source(io);
+/// assert_eq!(error_message(&error), "cannot connect (127.0.0.1:9): connection refused");
+/// ```
+pub fn error_message(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut line = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !text.is_empty() && !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        source = cause.source();
+    }
+    line
+}
+
 /// Fails with a [`Failure`] of kind `"assertion"` when the condition is false, like Python's
 /// `assert` in a Molotov scenario.
 ///

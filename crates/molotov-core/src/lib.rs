@@ -79,9 +79,9 @@ mod worker;
 
 pub use blocking::{BLOCKING_TIMEOUT, SyncResponse, blocking_request};
 pub use config::{Mode, RunConfig, RunInfo};
-pub use error::{BoxError, Error, Failure, Fixture, ScenarioResult, failure_kind};
+pub use error::{BoxError, Error, Failure, Fixture, ScenarioResult, error_message, failure_kind};
 pub use event::{Event, Listener, Listeners, Reaction};
-pub use notice::{Notice, NoticeReceiver, Notices, Progress};
+pub use notice::{Notice, NoticeReceiver, Notices, PrintSource, Progress};
 pub use observer::{Observer, Outcome};
 pub use plan::{Plan, SetupResult};
 pub use request::RequestBuilder;

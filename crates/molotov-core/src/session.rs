@@ -245,7 +245,9 @@ impl Session {
             let mut stats = env.stats.borrow_mut();
             match &result {
                 Ok(r) => stats.request_status(method, key, r.status().as_u16(), elapsed),
-                Err(e) => stats.request_error(method, key, e.kind_name(), elapsed),
+                Err(e) => stats.request_error(method, key, e.kind_name(), elapsed, || {
+                    crate::error::error_message(e)
+                }),
             }
         }
         if let Some(observer) = &env.observer {

@@ -18,7 +18,7 @@ use futures_util::FutureExt as _;
 use tokio::task::AbortHandle;
 
 use crate::config::RunConfig;
-use crate::error::{BoxError, Failure, Fixture, failure_kind};
+use crate::error::{BoxError, Failure, Fixture, error_message, failure_kind};
 use crate::event::Event;
 use crate::notice::{Notice, Progress};
 use crate::observer::Outcome;
@@ -202,11 +202,15 @@ async fn scenario_loop(shared: Rc<Shared>, session: Session, in_flight: Rc<Cell<
                 let kind = failure_kind(&*error);
                 env.stats
                     .borrow_mut()
-                    .scenario_failure(index, kind, elapsed);
+                    .scenario_failure(index, kind, elapsed, || error_message(&*error));
                 if let Some(observer) = &env.observer {
                     observer.scenario(scenario.name(), Outcome::Failure(kind), elapsed);
                 }
                 shared.progress.failure();
+                if shared.progress.take_failure_wish() {
+                    let text = format!("{kind}: {}", error_message(&*error));
+                    shared.progress.set_last_failure(text);
+                }
                 if !env.listeners.is_empty() {
                     let event = Event::ScenarioFailure {
                         scenario,
@@ -248,6 +252,7 @@ fn unknown_pick(shared: &Shared, id: usize, name: &str) {
         shared.unknown_index,
         "unknown-scenario",
         Duration::ZERO,
+        || message.clone(),
     );
     shared.progress.failure();
     env.notices.send(Notice::Failure {

@@ -82,6 +82,22 @@ impl std::str::FromStr for ConnectTo {
     }
 }
 
+impl std::fmt::Display for ConnectTo {
+    /// `HOST:PORT:TO_HOST:TO_PORT`, what [`FromStr`](std::str::FromStr) reads.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (open, close) = if self.to_host.contains(':') {
+            ("[", "]")
+        } else {
+            ("", "")
+        };
+        write!(
+            f,
+            "{}:{}:{open}{}{close}:{}",
+            self.host, self.port, self.to_host, self.to_port
+        )
+    }
+}
+
 /// `host` and what follows its `:`, with `[...]` around IPv6 addresses.
 fn split_host(text: &str) -> Option<(&str, &str)> {
     if text.starts_with('[') {
@@ -452,6 +468,8 @@ mod tests {
         assert_eq!((c.to_host.as_str(), c.to_port), ("127.0.0.1", 41000));
         let v6: ConnectTo = "[::1]:443:[::1]:8443".parse().unwrap();
         assert_eq!((v6.host.as_str(), v6.to_host.as_str()), ("[::1]", "::1"));
+        assert_eq!(v6.to_string(), "[::1]:443:[::1]:8443");
+        assert_eq!(c.to_string(), "localhost:8080:127.0.0.1:41000");
         for bad in [
             "localhost:8080",
             "a:b:c:d",

@@ -1,7 +1,7 @@
 //! The console scripts: `molotov` (Molotov's command line, scripts loaded by Python) and
 //! `molotov-target` (the bundled server).
 
-use molotov::{Host, Settings};
+use molotov::{Host, OptionKind, Settings};
 use pyo3::prelude::*;
 
 use crate::{gil, plan};
@@ -36,6 +36,24 @@ fn describe(py: Python<'_>, error: &PyErr) -> String {
     } else {
         format!("{class}: {message}")
     }
+}
+
+/// The options of the command line, as `(id, long option, kind)` with kind one of `"flag"`,
+/// `"count"`, `"value"`, `"list"`: what `moloslave` turns a test's options into arguments with.
+#[pyfunction]
+pub(crate) fn option_table() -> Vec<(String, String, &'static str)> {
+    molotov::option_table()
+        .into_iter()
+        .map(|spec| {
+            let kind = match spec.kind {
+                OptionKind::Flag => "flag",
+                OptionKind::Count => "count",
+                OptionKind::Value => "value",
+                OptionKind::List => "list",
+            };
+            (spec.id, spec.long, kind)
+        })
+        .collect()
 }
 
 /// `molotov-target ARGS...`: runs the bundled server; returns the exit code.

@@ -31,6 +31,7 @@ pub(crate) fn host_hooks() -> HostHooks {
     HostHooks {
         fork: Some(Arc::new(fork)),
         set_env: Some(Arc::new(set_env)),
+        flush_output: Some(Arc::new(flush_output)),
         before_park: Some(Arc::new(move || {
             // SAFETY: this thread holds the GIL (see above); the thread state comes back to
             // PyEval_RestoreThread in `after_unpark` before any Python code runs here again.
@@ -45,6 +46,20 @@ pub(crate) fn host_hooks() -> HostHooks {
             }
         })),
     }
+}
+
+/// `sys.stdout.flush()` and `sys.stderr.flush()`: what the script printed without a newline
+/// is written out before the summary.
+fn flush_output() {
+    Python::attach(|py| {
+        let Ok(sys) = py.import("sys") else { return };
+        for stream in ["stdout", "stderr"] {
+            if let Ok(stream) = sys.getattr(stream) {
+                // A stream that cannot be flushed (closed, replaced) has nothing to show.
+                let _ = stream.call_method0("flush");
+            }
+        }
+    });
 }
 
 /// Sets `os.environ[name] = value` (which also sets the process's environment), so the

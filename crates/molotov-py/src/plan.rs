@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures_util::FutureExt as _;
 use futures_util::future::LocalBoxFuture;
 use molotov::{BoxError, Plan, Scenario, ScenarioFn, ScenarioResult, Session, Settings};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 
@@ -103,46 +104,19 @@ pub(crate) fn build(py: Python<'_>, settings: &Settings) -> PyResult<Plan> {
     Ok(plan.background(move |shutdown| Box::pin(aioloop::drive(background, shutdown))))
 }
 
-/// Molotov's `args`: an `argparse.Namespace` with the options under their Molotov names.
+/// Molotov's `args`: an `argparse.Namespace` with the options under their Molotov names (the
+/// fields of `molotov::Args`, through their serde form: every option is there, none listed
+/// twice).
 fn namespace(py: Python<'_>, settings: &Settings) -> PyResult<Py<PyAny>> {
-    let a = &settings.args;
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("scenario", &a.scenario)?;
-    kwargs.set_item("single_run", a.single_run)?;
-    kwargs.set_item("single_mode", a.single_mode.as_deref())?;
-    kwargs.set_item("config", a.config.as_ref().map(|p| p.display().to_string()))?;
+    let json = serde_json::to_string(&settings.args)
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot convert the options: {e}")))?;
+    let kwargs = py.import("json")?.getattr("loads")?.call1((json,))?;
+    let kwargs = kwargs.cast_into::<PyDict>()?;
+    // Molotov's namespace has these as argparse leaves them.
     kwargs.set_item("version", false)?;
-    kwargs.set_item("debug", a.debug)?;
-    kwargs.set_item("verbose", a.verbose)?;
-    kwargs.set_item("workers", a.workers)?;
-    kwargs.set_item("ramp_up", a.ramp_up)?;
-    kwargs.set_item("sizing", a.sizing)?;
-    kwargs.set_item("sizing_tolerance", a.sizing_tolerance)?;
-    kwargs.set_item("delay", a.delay)?;
-    kwargs.set_item("console_update", a.console_update)?;
-    kwargs.set_item("processes", a.processes)?;
-    kwargs.set_item("duration", a.duration)?;
-    kwargs.set_item("max_runs", a.max_runs)?;
-    kwargs.set_item("quiet", a.quiet)?;
-    kwargs.set_item("exception", a.exception)?;
-    kwargs.set_item("fail", a.fail)?;
-    kwargs.set_item("console", a.console)?;
-    kwargs.set_item("statsd", a.statsd)?;
-    kwargs.set_item("statsd_address", &a.statsd_address)?;
-    kwargs.set_item("uvloop", a.uvloop)?;
-    kwargs.set_item("use_extension", a.use_extension.clone())?;
-    kwargs.set_item("force_shutdown", a.force_shutdown)?;
-    kwargs.set_item("json", a.json.as_ref().map(|p| p.display().to_string()))?;
-    kwargs.set_item("seed", a.seed)?;
-    let connect_to: Vec<String> = a
-        .connect_to
-        .iter()
-        .map(|c| format!("{}:{}:{}:{}", c.host, c.port, c.to_host, c.to_port))
-        .collect();
     // The synchronous request() of fixtures follows the run's --connect-to too.
     py.import("molotov._helpers")?
-        .setattr("_connect_to", connect_to.clone())?;
-    kwargs.set_item("connect_to", connect_to)?;
+        .setattr("_connect_to", kwargs.get_item("connect_to")?)?;
     Ok(py
         .import("argparse")?
         .getattr("Namespace")?

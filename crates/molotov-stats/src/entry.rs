@@ -6,16 +6,29 @@ use crate::counts::Counts;
 use crate::latency::Latency;
 use crate::report::EntryReport;
 
+/// The most error kinds per entry that keep a sample message.
+pub(crate) const MAX_SAMPLES: usize = 32;
+/// A sample message is cut to this many bytes (a message may quote a whole response body).
+pub(crate) const MAX_SAMPLE_LEN: usize = 300;
+
 /// One tracked thing (a scenario, or one method and key of request): counts + latency.
 ///
-/// Every event's elapsed time goes into `latency`, failures included: a timeout that took 30 s
-/// is load the target saw, and hiding it would flatter the percentiles.
+/// Successes and failures are timed apart: `latency` holds the successes (for a request, every
+/// response, whatever its status), `failed_latency` the failures. A refused connection fails
+/// in microseconds and a timeout after seconds: mixed with the responses, either would read
+/// as a response time, and a run that only fails would show fast "latencies".
 #[derive(Clone, Debug, Default)]
 pub struct Entry {
     /// How many events, of which statuses and error kinds.
     pub counts: Counts,
-    /// How long the events took.
+    /// How long the successes took.
     pub latency: Latency,
+    /// How long the failures took; made at the first failure (most entries never fail, and a
+    /// histogram is tens of kilobytes).
+    pub failed_latency: Option<Box<Latency>>,
+    /// The first message seen for each error kind (at most 32 kinds), so a
+    /// summary can say what a failure was, not only its kind.
+    pub samples: Vec<(Box<str>, Box<str>)>,
 }
 
 impl Entry {
@@ -26,19 +39,48 @@ impl Entry {
         self.latency.record(elapsed);
     }
 
-    /// One failure of `kind` that took `elapsed`.
+    /// One failure of `kind` that took `elapsed`; `describe` gives its message, and is called
+    /// only for the first failure of a kind (formatting an error costs an allocation).
     #[inline]
-    pub(crate) fn failure(&mut self, kind: &str, elapsed: Duration) {
+    pub(crate) fn failure(
+        &mut self,
+        kind: &str,
+        elapsed: Duration,
+        describe: impl FnOnce() -> String,
+    ) {
         self.counts.failures += 1;
         self.counts.add_error(kind);
-        self.latency.record(elapsed);
+        self.failed_latency
+            .get_or_insert_with(Box::default)
+            .record(elapsed);
+        if self.samples.len() < MAX_SAMPLES && !self.samples.iter().any(|(k, _)| &**k == kind) {
+            self.samples
+                .push((kind.into(), cut(describe(), MAX_SAMPLE_LEN).into()));
+        }
     }
 
-    /// Zeroes counts and histogram but keeps every allocation.
+    /// Zeroes counts and histograms but keeps every allocation (and the samples: they are the
+    /// first messages seen, not counts).
     pub(crate) fn zero(&mut self) {
         self.counts.zero();
         self.latency.reset();
+        if let Some(failed) = &mut self.failed_latency {
+            failed.reset();
+        }
     }
+}
+
+/// `text` cut to at most `max` bytes, on a character boundary, with `…` when cut.
+pub(crate) fn cut(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
 }
 
 /// Snapshot for a report. Statuses and error kinds with a zero count (kept by a reset) are
@@ -62,6 +104,16 @@ impl From<&Entry> for EntryReport {
                 .map(|(kind, n)| (kind.clone(), *n))
                 .collect(),
             latency: entry.latency.clone(),
+            failed_latency: entry
+                .failed_latency
+                .as_deref()
+                .filter(|l| !l.is_empty())
+                .cloned(),
+            error_samples: entry
+                .samples
+                .iter()
+                .map(|(kind, message)| (kind.to_string(), message.to_string()))
+                .collect(),
         }
     }
 }
@@ -71,14 +123,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn success_and_failure_record_latency() {
+    fn successes_and_failures_are_timed_apart() {
         let mut e = Entry::default();
         e.success(Duration::from_millis(5));
-        e.failure("timeout", Duration::from_secs(30));
+        e.failure("timeout", Duration::from_secs(30), || "timed out".into());
+        e.failure("timeout", Duration::from_secs(30), || {
+            unreachable!("one sample per kind")
+        });
         assert_eq!(e.counts.successes, 1);
-        assert_eq!(e.counts.failures, 1);
-        assert_eq!(e.counts.errors, vec![("timeout".to_owned(), 1)]);
-        assert_eq!(e.latency.count(), 2);
+        assert_eq!(e.counts.failures, 2);
+        assert_eq!(e.counts.errors, vec![("timeout".to_owned(), 2)]);
+        assert_eq!(e.latency.count(), 1);
+        assert!(e.latency.max() < Duration::from_millis(6));
+        assert_eq!(e.failed_latency.as_ref().map(|l| l.count()), Some(2));
+        let r = EntryReport::from(&e);
+        assert_eq!(r.error_samples["timeout"], "timed out");
+        assert_eq!(r.failed_latency.map(|l| l.count()), Some(2));
+    }
+
+    #[test]
+    fn samples_are_capped_in_number_and_length() {
+        let mut e = Entry::default();
+        for i in 0..MAX_SAMPLES + 5 {
+            e.failure(&format!("kind{i}"), Duration::ZERO, || "é".repeat(1000));
+        }
+        assert_eq!(e.samples.len(), MAX_SAMPLES);
+        let (_, message) = &e.samples[0];
+        assert!(
+            message.len() <= MAX_SAMPLE_LEN + '…'.len_utf8(),
+            "{}",
+            message.len()
+        );
+        assert!(message.ends_with('…'));
     }
 
     #[test]
@@ -86,7 +162,7 @@ mod tests {
         let mut e = Entry::default();
         e.counts.add_status(200);
         e.counts.add_status(404);
-        e.failure("connect", Duration::from_millis(1));
+        e.failure("connect", Duration::from_millis(1), String::new);
         let r = EntryReport::from(&e);
         assert_eq!(r.statuses.get("200"), Some(&1));
         assert_eq!(r.statuses.get("404"), Some(&1));
@@ -99,5 +175,9 @@ mod tests {
         assert_eq!(r.statuses.get("404"), Some(&1));
         assert!(r.errors.is_empty());
         assert!(r.latency.is_empty());
+        assert!(
+            r.failed_latency.is_none(),
+            "an emptied histogram is left out"
+        );
     }
 }

@@ -113,6 +113,18 @@ impl Latency {
         Duration::from_micros(self.hist.value_at_percentile(p.clamp(0.0, 100.0)))
     }
 
+    /// How many samples are at most `d` (to the histogram's precision: a sample counts when
+    /// its bucket's lowest value is at most `d`).
+    pub fn count_at_most(&self, d: Duration) -> u64 {
+        self.hist.count_between(0, to_micros(d))
+    }
+
+    /// The recorded buckets, `(highest value equivalent to the bucket in µs, count)`, in
+    /// increasing order: the whole histogram, as the JSON form writes it.
+    pub fn buckets(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        buckets(&self.hist)
+    }
+
     /// Adds every sample of `other` to `self`. Exact: counts add up and percentiles are those
     /// of the union of both sample sets.
     pub fn merge(&mut self, other: &Latency) {

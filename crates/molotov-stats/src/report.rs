@@ -10,7 +10,10 @@ use crate::latency::Latency;
 
 /// Version of the [`Report`] layout. Bumped whenever a field changes meaning, so that reports
 /// written by different molotov versions are refused at merge time instead of mis-added.
-pub const REPORT_FORMAT: u32 = 1;
+///
+/// Format 2: `latency` holds the successes only (for requests, every response), and the
+/// failures have their own `failed_latency`; in format 1 both were in `latency`.
+pub const REPORT_FORMAT: u32 = 2;
 
 /// Versioned, mergeable results document.
 ///
@@ -30,7 +33,7 @@ pub const REPORT_FORMAT: u32 = 1;
 /// worker1.request_status("GET", "/", 200, Duration::from_millis(10));
 ///
 /// let mut worker2 = Stats::new(&["browse"]);
-/// worker2.scenario_failure(0, "AssertionError", Duration::from_millis(30));
+/// worker2.scenario_failure(0, "AssertionError", Duration::from_millis(30), String::new);
 /// worker2.request_status("GET", "/", 500, Duration::from_millis(28));
 ///
 /// // Each process ships its report as JSON; the coordinator merges them.
@@ -41,7 +44,8 @@ pub const REPORT_FORMAT: u32 = 1;
 ///
 /// let browse = &total.scenarios["browse"];
 /// assert_eq!((browse.successes, browse.failures), (1, 1));
-/// assert_eq!(browse.latency.count(), 2);
+/// assert_eq!(browse.latency.count(), 1); // the success
+/// assert_eq!(browse.failed_latency.as_ref().map(|l| l.count()), Some(1));
 /// let get = &total.requests["GET /"];
 /// assert_eq!(get.statuses["200"] + get.statuses["500"], 2);
 /// assert_eq!(total.totals().rate(Duration::from_secs(2)), 1.0);
@@ -111,9 +115,15 @@ pub struct EntryReport {
     /// Error kind -> count.
     #[serde(default)]
     pub errors: BTreeMap<String, u64>,
-    /// How long the events took, every sample kept.
+    /// How long the successes took (for a request: every response), every sample kept.
     #[serde(default)]
     pub latency: Latency,
+    /// How long the failures took, when there were some.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed_latency: Option<Latency>,
+    /// Error kind -> the first message seen for it (cut to a few hundred bytes).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub error_samples: BTreeMap<String, String>,
 }
 
 impl EntryReport {
@@ -124,6 +134,30 @@ impl EntryReport {
         add_counts(&mut self.statuses, &other.statuses);
         add_counts(&mut self.errors, &other.errors);
         self.latency.merge(&other.latency);
+        if let Some(theirs) = &other.failed_latency {
+            match &mut self.failed_latency {
+                Some(ours) => ours.merge(theirs),
+                None => self.failed_latency = Some(theirs.clone()),
+            }
+        }
+        for (kind, message) in &other.error_samples {
+            if !self.error_samples.contains_key(kind) {
+                self.error_samples.insert(kind.clone(), message.clone());
+            }
+        }
+    }
+
+    /// The message of the most frequent error kind, as `kind: message` (or the kind alone when
+    /// no message was kept); `None` without failures.
+    pub fn main_error(&self) -> Option<String> {
+        let (kind, _) = self
+            .errors
+            .iter()
+            .max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0)))?;
+        Some(match self.error_samples.get(kind) {
+            Some(message) if !message.is_empty() && message != kind => format!("{kind}: {message}"),
+            _ => kind.clone(),
+        })
     }
 
     /// Successes plus failures.
@@ -203,6 +237,34 @@ fn sum<'a>(entries: impl Iterator<Item = &'a EntryReport>) -> EntryReport {
 mod tests {
     use super::*;
 
+    #[test]
+    fn failed_latencies_and_samples_merge() {
+        let mut failed = Latency::new();
+        failed.record(Duration::from_millis(1));
+        let one = EntryReport {
+            failures: 1,
+            errors: BTreeMap::from([("connect".to_owned(), 1)]),
+            failed_latency: Some(failed),
+            error_samples: BTreeMap::from([("connect".to_owned(), "refused".to_owned())]),
+            ..EntryReport::default()
+        };
+        let mut other = one.clone();
+        other.error_samples.insert("connect".into(), "later".into());
+        other.errors.insert("timeout".into(), 5);
+        let mut total = EntryReport::default();
+        total.merge(&one);
+        total.merge(&other);
+        assert_eq!(total.failed_latency.as_ref().map(Latency::count), Some(2));
+        assert_eq!(
+            total.error_samples["connect"], "refused",
+            "the first sample stays"
+        );
+        assert_eq!(total.main_error().as_deref(), Some("timeout"));
+        total.errors.insert("timeout".into(), 0);
+        assert_eq!(total.main_error().as_deref(), Some("connect: refused"));
+        assert_eq!(EntryReport::default().main_error(), None);
+    }
+
     fn entry(successes: u64, failures: u64, status: &str, error: &str, ms: &[u64]) -> EntryReport {
         let mut latency = Latency::new();
         for &m in ms {
@@ -214,6 +276,8 @@ mod tests {
             statuses: BTreeMap::from([(status.to_owned(), successes)]),
             errors: BTreeMap::from([(error.to_owned(), failures)]),
             latency,
+            failed_latency: None,
+            error_samples: BTreeMap::new(),
         }
     }
 
@@ -294,7 +358,7 @@ mod tests {
             }
         );
         assert!(
-            err.to_string().contains("format 2 report into a format 1"),
+            err.to_string().contains("format 3 report into a format 2"),
             "{err}"
         );
         let _: &dyn std::error::Error = &err;

@@ -21,10 +21,10 @@ use crate::requests::Requests;
 ///
 /// let mut stats = Stats::new(&["login", "browse"]);
 /// stats.scenario_success(1, Duration::from_millis(40));
-/// stats.scenario_failure(0, "AssertionError", Duration::from_millis(90));
+/// stats.scenario_failure(0, "AssertionError", Duration::from_millis(90), || "no token".into());
 /// stats.request_status("GET", "/", 200, Duration::from_millis(35));
 /// stats.request_status("POST", "/login", 401, Duration::from_millis(80));
-/// stats.request_error("GET", "/slow", "timeout", Duration::from_secs(5));
+/// stats.request_error("GET", "/slow", "timeout", Duration::from_secs(5), String::new);
 /// assert_eq!(stats.totals(), (1, 1));
 ///
 /// let report = stats.report();
@@ -65,14 +65,22 @@ impl Stats {
         self.scenarios[index].success(elapsed);
     }
 
-    /// One scenario run that failed with error `kind` after `elapsed`.
+    /// One scenario run that failed with error `kind` after `elapsed`; `describe` gives the
+    /// error's message, kept as the kind's sample the first time the kind is seen (it is not
+    /// called otherwise).
     ///
     /// # Panics
     ///
     /// If `index` is out of range, as for [`Stats::scenario_success`].
     #[inline]
-    pub fn scenario_failure(&mut self, index: usize, kind: &str, elapsed: Duration) {
-        self.scenarios[index].failure(kind, elapsed);
+    pub fn scenario_failure(
+        &mut self,
+        index: usize,
+        kind: &str,
+        elapsed: Duration,
+        describe: impl FnOnce() -> String,
+    ) {
+        self.scenarios[index].failure(kind, elapsed, describe);
     }
 
     /// One request that got a response with `status` after `elapsed`. Any status is a request
@@ -86,11 +94,19 @@ impl Stats {
         });
     }
 
-    /// One request that got no response (error `kind`: connect, timeout, ...) after `elapsed`.
+    /// One request that got no response (error `kind`: connect, timeout, ...) after
+    /// `elapsed`; `describe` gives the error's message, as for [`Stats::scenario_failure`].
     #[inline]
-    pub fn request_error(&mut self, method: &str, key: &str, kind: &str, elapsed: Duration) {
+    pub fn request_error(
+        &mut self,
+        method: &str,
+        key: &str,
+        kind: &str,
+        elapsed: Duration,
+        describe: impl FnOnce() -> String,
+    ) {
         self.requests
-            .with_entry(method, key, |entry| entry.failure(kind, elapsed));
+            .with_entry(method, key, |entry| entry.failure(kind, elapsed, describe));
     }
 
     /// Cardinality guard: at most `max` distinct request keys (default 1000, across methods).
@@ -138,6 +154,7 @@ impl Stats {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Latency;
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
@@ -148,9 +165,9 @@ mod tests {
         let mut s = Stats::new(&["a", "b", "idle"]);
         s.scenario_success(0, ms(1));
         s.scenario_success(0, ms(2));
-        s.scenario_failure(1, "timeout", ms(3));
-        s.scenario_failure(1, "timeout", ms(4));
-        s.scenario_failure(1, "AssertionError", ms(5));
+        s.scenario_failure(1, "timeout", ms(3), String::new);
+        s.scenario_failure(1, "timeout", ms(4), String::new);
+        s.scenario_failure(1, "AssertionError", ms(5), String::new);
         assert_eq!(s.totals(), (2, 3));
 
         let r = s.report();
@@ -161,7 +178,11 @@ mod tests {
         assert_eq!(r.scenarios["b"].errors["timeout"], 2);
         assert_eq!(r.scenarios["b"].errors["AssertionError"], 1);
         // HDR reports the top of the value's bucket: 5 ms to 3 significant digits.
-        let max = r.scenarios["b"].latency.max();
+        assert!(
+            r.scenarios["b"].latency.is_empty(),
+            "failures are timed apart"
+        );
+        let max = r.scenarios["b"].failed_latency.as_ref().unwrap().max();
         assert!(
             max >= ms(5) && max < Duration::from_micros(5_010),
             "{max:?}"
@@ -189,7 +210,7 @@ mod tests {
         let mut s = Stats::new(&[]);
         s.request_status("GET", "/", 200, ms(1));
         s.request_status("GET", "/", 503, ms(2));
-        s.request_error("GET", "/", "connect", ms(3));
+        s.request_error("GET", "/", "connect", ms(3), String::new);
         s.request_status("POST", "/", 201, ms(4));
         let r = s.report();
         let get = &r.requests["GET /"];
@@ -197,7 +218,8 @@ mod tests {
         assert_eq!(get.statuses["200"], 1);
         assert_eq!(get.statuses["503"], 1);
         assert_eq!(get.errors["connect"], 1);
-        assert_eq!(get.latency.count(), 3);
+        assert_eq!(get.latency.count(), 2);
+        assert_eq!(get.failed_latency.as_ref().map(Latency::count), Some(1));
         assert_eq!(r.requests["POST /"].statuses["201"], 1);
         assert_eq!(r.request_totals().total(), 4);
         assert_eq!(s.totals(), (0, 0), "requests are not scenarios");
@@ -209,19 +231,20 @@ mod tests {
         s.set_request_key_limit(1);
         s.request_status("GET", "/user/1", 200, ms(1));
         s.request_status("GET", "/user/2", 200, ms(1));
-        s.request_error("GET", "/user/3", "timeout", ms(1));
+        s.request_error("GET", "/user/3", "timeout", ms(1), String::new);
         let r = s.report();
         assert_eq!(r.requests.len(), 2);
         assert_eq!(r.requests["GET /user/1"].successes, 1);
         let other = &r.requests["GET (other)"];
         assert_eq!((other.successes, other.failures), (1, 1));
-        assert_eq!(other.latency.count(), 2);
+        assert_eq!(other.latency.count(), 1);
+        assert_eq!(other.failed_latency.as_ref().map(Latency::count), Some(1));
     }
 
     #[test]
     fn reset_zeroes_everything() {
         let mut s = Stats::new(&["a"]);
-        s.scenario_failure(0, "boom", ms(1));
+        s.scenario_failure(0, "boom", ms(1), String::new);
         s.request_status("GET", "/", 200, ms(1));
         s.reset();
         assert_eq!(s.totals(), (0, 0));

@@ -9,7 +9,9 @@
 //!   - `limited`: `GET /limit/{TESTBED_LIMIT}?hold={TESTBED_DELAY_MS}`, expects 200 (the
 //!     server refuses requests past that many at once);
 //!   - `panic`: panics;
-//!   - `crash`: worker 0 aborts its whole process; the others do what `ok` does.
+//!   - `crash`: worker 0 aborts its whole process; the others do what `ok` does;
+//!   - `chatty`: prints `scenario W.S` (worker, step), then does what `ok` does, but fails
+//!     its second run.
 //!
 //! `ok` also checks that the variable `global_setup` sets is visible (in every process).
 //! - `TESTBED_FAIL`: a fixture that fails (`global_setup`, `setup`, `setup_session`,
@@ -18,6 +20,7 @@
 //! - `TESTBED_PRINT=1`: every fixture prints `fixture: NAME` (and the worker) when called;
 //!   `TESTBED_PRINT=2` also writes `stderr: NAME` (and the worker) to stderr.
 //! - `TESTBED_GLOBAL_SETUP_MS`: `global_setup` takes this long (after printing).
+//! - `TESTBED_TAIL`: `global_teardown` prints this, with no newline after it.
 
 #![allow(
     clippy::print_stdout,
@@ -107,6 +110,15 @@ async fn crash(session: Session) -> ScenarioResult {
     ok(session).await
 }
 
+async fn chatty(session: Session) -> ScenarioResult {
+    let step = session.context().step();
+    println!("scenario {}.{step}", session.worker_id());
+    let response = session.get(&format!("{}/", API.as_str())).send().await?;
+    ensure!(step != 2, "chatty fails at step 2");
+    ensure!(response.status() == 200, "status was {}", response.status());
+    Ok(())
+}
+
 #[allow(clippy::unused_async, reason = "a scenario is an async fn")]
 async fn panics(_session: Session) -> ScenarioResult {
     panic!("the testbed panics on purpose");
@@ -157,6 +169,7 @@ fn main() -> std::process::ExitCode {
             "limited" => Scenario::new("limited", limited),
             "panic" => Scenario::new("panic", panics),
             "crash" => Scenario::new("crash", crash),
+            "chatty" => Scenario::new("chatty", chatty),
             other => panic!("TESTBED_SCENARIOS: unknown scenario {other:?}"),
         };
         plan = plan.scenario(scenario);
@@ -170,6 +183,11 @@ fn main() -> std::process::ExitCode {
         .setup_session(|worker, _| async move { fixture("setup_session", Some(worker)) })
         .teardown_session(|worker, _| async move { fixture("teardown_session", Some(worker)) })
         .teardown(|worker| fixture("teardown", Some(worker)))
-        .global_teardown(|_| fixture("global_teardown", None));
+        .global_teardown(|_| {
+            if let Ok(tail) = std::env::var("TESTBED_TAIL") {
+                print!("{tail}");
+            }
+            fixture("global_teardown", None)
+        });
     molotov::main(plan)
 }

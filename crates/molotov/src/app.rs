@@ -4,6 +4,7 @@
 //! and exit code 2 before any load is sent.
 
 use std::ffi::OsString;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use molotov_core::{Plan, Runner, Shutdown, Summary};
 
 use crate::args::Args;
 use crate::config_file;
-use crate::display::{Display, eprint_line};
+use crate::display::{Display, Seized, eprint_line};
 use crate::exit::ExitStatus;
 use crate::panics::QuietPanics;
 use crate::process::{self, Forked};
@@ -24,6 +25,20 @@ use crate::signal;
 use crate::sizing::{SizingOutcome, SizingWatch};
 use crate::statsd::{STATSD_VAR, Statsd, StatsdObserver};
 
+/// The script Molotov runs when none is named.
+const DEFAULT_SCRIPT: &str = "loadtest.py";
+
+/// What `molotov` alone prints (when there is no `loadtest.py` to run either).
+const USAGE: &str = "\
+usage: molotov [options] SCRIPT   run the scenarios of a Molotov script
+       molotov [options] URL      load one URL with one scenario
+
+examples:
+  molotov -w 10 -d 30 loadtest.py              10 workers for 30 seconds
+  molotov -w 50 -d 10 http://127.0.0.1:8080/   the latency of one URL under load
+
+molotov --help lists every option.";
+
 /// Who drives the command line; decides what the script argument and the Python-only options
 /// mean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,6 +47,8 @@ pub enum Host {
     Rust,
     /// The Python package: the loader imports the script and extensions.
     Python,
+    /// The `molotov` binary of this crate: no script host, URLs only (`molotov URL`).
+    Urls,
 }
 
 /// Runs a Rust load test with the process's command line: `fn main() -> ExitCode {
@@ -66,6 +83,9 @@ pub struct HostHooks {
     /// Sets an environment variable for the load test (`--config`'s `"env"`), before it is
     /// loaded; Python sets `os.environ`, so the interpreter's copy agrees.
     pub set_env: Option<SetEnv>,
+    /// Writes out what the host buffers of the load test's output (Python's `sys.stdout`), so
+    /// that a last print without a newline is shown before the summary, not after it.
+    pub flush_output: Option<Arc<dyn Fn() + Send + Sync>>,
 }
 
 /// How a host sets an environment variable: `(name, value)`.
@@ -84,6 +104,15 @@ impl HostHooks {
             // before molotov starts its runtime, console, signal or process threads.
             None => unsafe { std::env::set_var(name, value) },
         }
+    }
+
+    /// Writes out the host's buffered output, then Rust's.
+    pub(crate) fn flush_output(&self) {
+        if let Some(flush) = &self.flush_output {
+            flush();
+        }
+        let _ = std::io::Write::flush(&mut std::io::stdout());
+        let _ = std::io::Write::flush(&mut std::io::stderr());
     }
 
     pub(crate) fn fork(&self) -> std::io::Result<Forked> {
@@ -113,6 +142,12 @@ where
     T: Into<OsString> + Clone,
     L: FnOnce(&Settings) -> anyhow::Result<Plan>,
 {
+    let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+    let scripted = host == Host::Python && Path::new(DEFAULT_SCRIPT).exists();
+    if host != Host::Rust && argv.len() <= 1 && !scripted {
+        eprint_line(USAGE);
+        return ExitStatus::Usage;
+    }
     let settings = match settings(argv) {
         Ok(settings) => settings,
         Err(status) => return status,
@@ -187,8 +222,9 @@ where
     L: FnOnce(&Settings) -> anyhow::Result<Plan>,
 {
     if host == Host::Rust && settings.output != Output::Quiet {
+        let script_given = settings.is_explicit("scenario") && settings.url.is_none();
         for (given, what) in [
-            (settings.is_explicit("scenario"), "the scenario argument"),
+            (script_given, "the scenario argument"),
             (settings.uvloop, "--uvloop"),
             (settings.debug, "--debug"),
             (!settings.extensions.is_empty(), "--use-extension"),
@@ -200,7 +236,15 @@ where
             }
         }
     }
-    let plan = load(settings)?;
+    let plan = match &settings.url {
+        Some(url) => url.plan(),
+        None if host == Host::Urls => anyhow::bail!(
+            "{:?} is not a URL: this molotov loads URLs (molotov http://host/path); Molotov \
+             scripts run with the Python package (pip install .)",
+            settings.script
+        ),
+        None => load(settings)?,
+    };
     let mut runner =
         Runner::new(plan, settings.run.clone()).context("cannot start the load test")?;
     if let Some(address) = &settings.statsd {
@@ -227,8 +271,8 @@ fn run(
         }
     };
     let shutdown = Shutdown::new();
-    let screen = Display::take_terminal(settings);
-    let display = Display::start(screen, &mut runner, settings, &shutdown);
+    let seized = Seized::take(settings);
+    let display = Display::start(seized, &mut runner, settings, &shutdown);
     // Without the watcher a signal ends the process at once, as it would without molotov.
     let watcher = signal::watch(shutdown.clone()).ok();
     let sizing = settings.sizing.and_then(|tolerance| {
@@ -247,6 +291,7 @@ fn run(
             return ExitStatus::FixtureFailed;
         }
     };
+    hooks.flush_output();
     conclude(&summary, 1, sizing.as_ref(), json, display, settings)
 }
 
@@ -263,13 +308,19 @@ pub(crate) fn conclude(
 ) -> ExitStatus {
     let written = json.map_or(Ok(()), |file| {
         let shown = file.path().display().to_string();
-        file.write(summary, processes, sizing)
+        file.write(summary, processes, sizing, &settings.percentiles)
             .map_err(|e| format!("error: cannot write the results to {shown}: {e}"))
     });
     let sized = sizing
         .map(|outcome| render::sizing(outcome, summary.stop))
         .unwrap_or_default();
-    display.finish(sized + &render::summary(summary, processes));
+    let style = render::SummaryStyle {
+        processes,
+        percentiles: &settings.percentiles,
+        chart: settings.url.is_some(),
+        fail_given: settings.fail.is_some(),
+    };
+    display.finish(sized + &render::summary(summary, &style));
     if let Err(line) = written {
         eprint_line(&line);
         return ExitStatus::Usage;

@@ -1,15 +1,22 @@
 //! The command line, as Molotov 2.6 spells it: the same options, short and long names and
-//! defaults, plus `--json` and `--seed`. Raw values only; [`Settings`](crate::Settings) turns
-//! them into a validated configuration.
+//! defaults, plus molotov's own (`--json`, `--seed`, `--percentiles`, the one-URL mode's).
+//! Raw values only; [`Settings`](crate::Settings) turns them into a validated configuration.
+//!
+//! Every option is defined here once. What else lists options derives from [`Args`]:
+//! [`option_table`] (what `--config` files and `moloslave` accept, and how each is written on
+//! a command line), and [`Args`]' serde form (the Python `args` namespace).
 
 use std::ffi::OsString;
 use std::path::PathBuf;
 
 use clap::parser::ValueSource;
 use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
+use serde::Serialize;
+
+use crate::percentiles::Percentiles;
 
 /// `molotov [options] [scenario]`.
-#[derive(Debug, Clone, Parser)]
+#[derive(Debug, Clone, Parser, Serialize)]
 #[allow(
     clippy::struct_excessive_bools,
     reason = "one field per Molotov flag: the command line is a flat list of switches"
@@ -22,10 +29,15 @@ use clap::{ArgAction, CommandFactory, FromArgMatches, Parser};
                   with many concurrent workers.",
     disable_version_flag = true,
     // `-d -1` is a bad duration, not an unknown option `-1`.
-    allow_negative_numbers = true
+    allow_negative_numbers = true,
+    // A `--config` file's options come first on the command line that is parsed; the same
+    // option given again later wins (options given on the command line are left out of the
+    // file's, so this only matters within one of them).
+    args_override_self = true
 )]
 pub struct Args {
-    /// Path or module name that contains scenarios (with --config: the test to run)
+    /// Path or module name that contains scenarios (with --config: the test to run), or a URL
+    /// (http:// or https://) to load with one scenario that requests it
     #[arg(default_value = "loadtest.py")]
     pub scenario: String,
 
@@ -135,7 +147,93 @@ pub struct Args {
 
     /// Send connections for the URLs of one host and port to another (as curl's --connect-to); repeatable
     #[arg(long, value_name = "HOST:PORT:TO_HOST:TO_PORT", action = ArgAction::Append)]
+    #[serde(serialize_with = "displayed")]
     pub connect_to: Vec<molotov_core::http::ConnectTo>,
+
+    /// Latency percentiles shown by the summary, the dashboard and --json (the maximum is always shown)
+    #[arg(long, value_name = "LIST", default_value = "50,90,95,99,99.9")]
+    #[serde(serialize_with = "displayed_one")]
+    pub percentiles: Percentiles,
+
+    /// URL mode: the request method
+    #[arg(short = 'm', long, default_value = "GET")]
+    pub method: String,
+
+    /// URL mode: a request header, "Name: value"; repeatable
+    #[arg(short = 'H', long, value_name = "NAME: VALUE", action = ArgAction::Append)]
+    pub header: Vec<String>,
+
+    /// URL mode: the request body, as text, or @FILE to send a file's content
+    #[arg(long, value_name = "TEXT|@FILE")]
+    pub body: Option<String>,
+
+    /// URL mode: the body's Content-Type (default: none, or application/json for a body that is JSON)
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+}
+
+/// How an option is written on a command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    /// A switch: present or not (`--quiet`).
+    Flag,
+    /// A switch that counts its repetitions (`-vv`).
+    Count,
+    /// An option with one value (`--workers 10`).
+    Value,
+    /// An option given once per value (`--connect-to A --connect-to B`).
+    List,
+}
+
+/// One option of the command line, as `--config` files and `moloslave` name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionSpec {
+    /// The field name (`max_runs`): the key in a `molotov.json` test, and in Molotov's `args`.
+    pub id: String,
+    /// The long option (`--max-runs`).
+    pub long: String,
+    /// How it takes values.
+    pub kind: OptionKind,
+}
+
+/// Every option but the positional script, `--help`, `--version` and `--config` itself, in
+/// the order `--help` lists them.
+pub fn option_table() -> Vec<OptionSpec> {
+    Args::command()
+        .get_arguments()
+        .filter(|arg| !arg.is_positional())
+        .filter_map(|arg| {
+            let id = arg.get_id().as_str();
+            if matches!(id, "help" | "version" | "config") {
+                return None;
+            }
+            let kind = match arg.get_action() {
+                ArgAction::SetTrue => OptionKind::Flag,
+                ArgAction::Count => OptionKind::Count,
+                ArgAction::Append => OptionKind::List,
+                _ => OptionKind::Value,
+            };
+            Some(OptionSpec {
+                id: id.to_owned(),
+                long: format!("--{}", arg.get_long()?),
+                kind,
+            })
+        })
+        .collect()
+}
+
+fn displayed<S: serde::Serializer, T: std::fmt::Display>(
+    items: &[T],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(items.iter().map(ToString::to_string))
+}
+
+fn displayed_one<S: serde::Serializer, T: std::fmt::Display>(
+    item: &T,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(item)
 }
 
 /// Parsed arguments and which of them the user actually gave (the config file fills the
@@ -150,6 +248,9 @@ pub struct Parsed {
     pub env: Vec<(String, String)>,
     /// The ids of the options a `--config` file set.
     pub configured: Vec<String>,
+    /// The command line as given, program name first (a `--config` file's options are parsed
+    /// together with it).
+    pub argv: Vec<OsString>,
 }
 
 impl Args {
@@ -159,8 +260,9 @@ impl Args {
         I: IntoIterator<Item = T>,
         T: Into<OsString> + Clone,
     {
+        let given: Vec<OsString> = command_line.into_iter().map(Into::into).collect();
         let command = Args::command();
-        let matches = command.try_get_matches_from(command_line)?;
+        let matches = command.try_get_matches_from(&given)?;
         let explicit = matches
             .ids()
             .filter(|id| matches.value_source(id.as_str()) == Some(ValueSource::CommandLine))
@@ -172,6 +274,7 @@ impl Args {
             explicit,
             env: Vec::new(),
             configured: Vec::new(),
+            argv: given,
         })
     }
 }

@@ -2,16 +2,21 @@
 //!
 //! The file is `{"molotov": {"env": {...}, "requirements": "...", "tests": {"NAME": {options}}}}`
 //! where option keys are the command line's long names with underscores (`max_runs`). Options
-//! given on the command line win over the file's; every value is type-checked and validated
-//! like its command-line form, and an unknown key is an error rather than silently ignored.
-//! `"env"` is set for the load test too (as `moloslave` does; 2.6's `--config` ignores it);
-//! `"requirements"` is for `moloslave`, which installs them.
+//! given on the command line win over the file's. The file's options are written as command-line
+//! arguments (with [`option_table`], derived from [`Args`]) and parsed with the command line
+//! itself, so every option the command line has is a key here, validated the same way; an
+//! unknown key is an error rather than silently ignored. `"env"` is set for the load test too
+//! (as `moloslave` does; 2.6's `--config` ignores it); `"requirements"` is for `moloslave`,
+//! which installs them.
 
+use std::error::Error as _;
+use std::ffi::OsString;
 use std::path::Path;
 
+use clap::{CommandFactory as _, FromArgMatches as _};
 use serde_json::{Map, Value};
 
-use crate::args::{Args, Parsed};
+use crate::args::{Args, OptionKind, OptionSpec, Parsed, option_table};
 
 /// A test's options could not be read or applied.
 #[derive(Debug, thiserror::Error)]
@@ -52,12 +57,7 @@ pub(crate) fn apply(parsed: &mut Parsed, path: &Path) -> Result<(), ConfigError>
             known.join(", ")
         ))
     })?;
-    // The positional names the test; the test's own "scenario" (or the default) is the script.
-    "loadtest.py".clone_into(&mut parsed.args.scenario);
-    parsed.explicit.retain(|e| e != "scenario");
-    parsed.configured = apply_test(&mut parsed.args, &parsed.explicit, test)
-        .map_err(|e| ConfigError(format!("test {name:?} in {shown}: {e}")))?;
-    Ok(())
+    apply_test(parsed, test).map_err(|e| ConfigError(format!("test {name:?} in {shown}: {e}")))
 }
 
 /// The `"env"` object: names to strings (numbers and booleans are written as JSON writes them).
@@ -86,101 +86,99 @@ fn environment(env: Option<&Value>) -> Result<Vec<(String, String)>, String> {
         .collect()
 }
 
-/// Sets the test's options but those in `explicit`; the keys it set.
-fn apply_test(
-    args: &mut Args,
-    explicit: &[String],
-    test: &Map<String, Value>,
-) -> Result<Vec<String>, String> {
-    let mut set_keys = Vec::new();
+/// Parses the test's options (but those given on the command line) together with the command
+/// line, and keeps the ids of those it set in `parsed.configured`.
+fn apply_test(parsed: &mut Parsed, test: &Map<String, Value>) -> Result<(), String> {
+    let table = option_table();
+    let mut tokens: Vec<OsString> = Vec::new();
+    let mut configured = Vec::new();
+    let mut script = "loadtest.py".to_owned();
     for (key, value) in test {
-        if explicit.iter().any(|e| e == key) {
+        if key != "scenario" && parsed.explicit.iter().any(|e| e == key) {
             continue;
         }
-        set(args, key, value).map_err(|e| format!("{key:?} {e}"))?;
-        set_keys.push(key.clone());
-    }
-    Ok(set_keys)
-}
-
-fn set(args: &mut Args, key: &str, v: &Value) -> Result<(), String> {
-    match key {
-        "scenario" => args.scenario = string(v)?,
-        "single_run" => args.single_run = boolean(v)?,
-        "single_mode" => args.single_mode = Some(string(v)?),
-        "debug" => args.debug = boolean(v)?,
-        "verbose" => args.verbose = u8::try_from(integer(v, 0)?).map_err(|_| "is too large")?,
-        "workers" => args.workers = integer(v, 1)?,
-        "ramp_up" => args.ramp_up = seconds(v, true)?,
-        "sizing" => args.sizing = boolean(v)?,
-        "sizing_tolerance" => args.sizing_tolerance = percent(v)?,
-        "delay" => args.delay = seconds(v, true)?,
-        "console_update" => args.console_update = seconds(v, false)?,
-        "processes" => args.processes = integer(v, 1)?,
-        "duration" => args.duration = seconds(v, false)?,
-        "max_runs" => args.max_runs = Some(integer(v, 0)?),
-        "quiet" => args.quiet = boolean(v)?,
-        "exception" => args.exception = boolean(v)?,
-        "fail" => args.fail = Some(integer(v, 1)?),
-        "console" => args.console = boolean(v)?,
-        "statsd" => args.statsd = boolean(v)?,
-        "statsd_address" => args.statsd_address = string(v)?,
-        "uvloop" => args.uvloop = boolean(v)?,
-        "use_extension" => {
-            args.use_extension = match v {
-                Value::Array(items) => items.iter().map(string).collect::<Result<_, _>>()?,
-                other => vec![string(other)?],
-            };
+        if key == "scenario" {
+            // The positional names the test; the test's own "scenario" is the script.
+            value
+                .as_str()
+                .ok_or_else(|| format!("\"scenario\" must be a string, not {value}"))?
+                .clone_into(&mut script);
+            configured.push(key.clone());
+            continue;
         }
-        "force_shutdown" => args.force_shutdown = boolean(v)?,
-        "json" => args.json = Some(string(v)?.into()),
-        "seed" => args.seed = Some(integer(v, 0)?),
-        "connect_to" => {
-            let items = match v {
-                Value::Array(items) => items.iter().map(string).collect::<Result<Vec<_>, _>>()?,
-                other => vec![string(other)?],
-            };
-            args.connect_to = items
-                .iter()
-                .map(|item| item.parse())
-                .collect::<Result<_, _>>()?;
-        }
-        _ => return Err("is not a molotov option".to_owned()),
+        let Some(spec) = table.iter().find(|spec| &spec.id == key) else {
+            return Err(format!("{key:?} is not a molotov option"));
+        };
+        let own = arguments(spec, value).map_err(|e| format!("{key:?} {e}"))?;
+        // Checked alone first, so that a bad value is blamed on its key.
+        check(&own).map_err(|e| format!("{key:?}: {e}"))?;
+        tokens.extend(own);
+        configured.push(key.clone());
     }
+    let mut command_line = parsed.argv.clone();
+    // The program name, then the file's options, then the command line's.
+    let rest = command_line.split_off(1.min(command_line.len()));
+    command_line.extend(tokens);
+    command_line.extend(rest);
+    let matches = Args::command()
+        .try_get_matches_from(&command_line)
+        .map_err(|e| first_line(&e))?;
+    let mut merged = Args::from_arg_matches(&matches).map_err(|e| first_line(&e))?;
+    merged.scenario = script;
+    parsed.explicit.retain(|e| e != "scenario");
+    parsed.args = merged;
+    parsed.configured = configured;
     Ok(())
 }
 
-fn string(v: &Value) -> Result<String, String> {
-    v.as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| format!("must be a string, not {v}"))
-}
-
-fn boolean(v: &Value) -> Result<bool, String> {
-    v.as_bool()
-        .ok_or_else(|| format!("must be true or false, not {v}"))
-}
-
-fn integer(v: &Value, min: u64) -> Result<u64, String> {
-    match v.as_u64() {
-        Some(n) if n >= min => Ok(n),
-        _ => Err(format!("must be a whole number of at least {min}, not {v}")),
+/// The command-line arguments that give option `spec` the JSON `value`.
+fn arguments(spec: &OptionSpec, value: &Value) -> Result<Vec<OsString>, String> {
+    let with = |text: String| OsString::from(format!("{}={text}", spec.long));
+    let scalar = |value: &Value| match value {
+        Value::String(s) => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        other => Err(format!("must be a number or a string, not {other}")),
+    };
+    match spec.kind {
+        OptionKind::Flag => match value {
+            Value::Bool(true) => Ok(vec![spec.long.clone().into()]),
+            Value::Bool(false) => Ok(Vec::new()),
+            other => Err(format!("must be true or false, not {other}")),
+        },
+        OptionKind::Count => match value.as_u64().and_then(|n| usize::try_from(n).ok()) {
+            Some(n) if n <= 8 => Ok(vec![spec.long.clone().into(); n]),
+            _ => Err(format!("must be a whole number from 0 to 8, not {value}")),
+        },
+        OptionKind::Value => Ok(vec![with(scalar(value)?)]),
+        OptionKind::List => {
+            let items = match value {
+                Value::Array(items) => items.iter().collect(),
+                other => vec![other],
+            };
+            items
+                .into_iter()
+                .map(|item| Ok(with(scalar(item)?)))
+                .collect()
+        }
     }
 }
 
-fn seconds(v: &Value, zero_ok: bool) -> Result<f64, String> {
-    match v.as_f64() {
-        Some(s) if s.is_finite() && (s > 0.0 || (zero_ok && s == 0.0)) => Ok(s),
-        _ if zero_ok => Err(format!("must be a number of seconds, 0 or more, not {v}")),
-        _ => Err(format!("must be a number of seconds above 0, not {v}")),
+/// Parses `tokens` alone: `Err` with the reason a value is refused.
+fn check(tokens: &[OsString]) -> Result<(), String> {
+    let argv = std::iter::once(OsString::from("molotov")).chain(tokens.iter().cloned());
+    match Args::command().try_get_matches_from(argv) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(e
+            .source()
+            .map_or_else(|| first_line(&e), ToString::to_string)),
     }
 }
 
-fn percent(v: &Value) -> Result<f64, String> {
-    match v.as_f64() {
-        Some(p) if (0.0..=100.0).contains(&p) => Ok(p),
-        _ => Err(format!("must be a percentage between 0 and 100, not {v}")),
-    }
+/// Clap's first line, without its `error: ` prefix.
+fn first_line(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let line = rendered.lines().next().unwrap_or("invalid options");
+    line.strip_prefix("error: ").unwrap_or(line).to_owned()
 }
 
 #[cfg(test)]
@@ -234,6 +232,27 @@ mod tests {
         assert!(p.args.console);
         assert_eq!(p.args.use_extension, ["e.py"]);
         assert_eq!(p.args.verbose, 1);
+        assert!(p.configured.iter().any(|c| c == "use_extension"));
+        assert!(!p.configured.iter().any(|c| c == "workers"));
+    }
+
+    #[test]
+    fn every_option_of_the_command_line_is_a_key() {
+        let file = write(
+            r#"{"molotov": {"tests": {"test": {"percentiles": "50,99.9", "header": ["A: b", "C: d"],
+               "connect_to": "a:1:b:2", "force_shutdown": true, "quiet": false, "verbose": 2}}}}"#,
+        );
+        let mut p = parsed(&["-H", "X: y"]);
+        apply(&mut p, file.path()).unwrap();
+        assert_eq!(p.args.percentiles.to_string(), "50,99.9");
+        assert_eq!(
+            p.args.header,
+            ["X: y"],
+            "the command line's list wins whole"
+        );
+        assert_eq!(p.args.connect_to.len(), 1);
+        assert!(p.args.force_shutdown && !p.args.quiet);
+        assert_eq!(p.args.verbose, 2);
     }
 
     #[test]
@@ -253,11 +272,19 @@ mod tests {
             (r#"{"molotov": {}}"#, "no \"molotov\".\"tests\""),
             (
                 r#"{"molotov": {"tests": {"test": {"workers": 0}}}}"#,
-                "\"workers\" must be a whole number",
+                "\"workers\": 0 is not a whole number of at least 1",
             ),
             (
                 r#"{"molotov": {"tests": {"test": {"workers": "many"}}}}"#,
-                "\"workers\" must be",
+                "\"workers\": many is not a whole number",
+            ),
+            (
+                r#"{"molotov": {"tests": {"test": {"quiet": 1}}}}"#,
+                "\"quiet\" must be true or false",
+            ),
+            (
+                r#"{"molotov": {"tests": {"test": {"workers": [1]}}}}"#,
+                "\"workers\" must be a number or a string",
             ),
             (
                 r#"{"molotov": {"tests": {"test": {"wrokers": 2}}}}"#,

@@ -7,6 +7,9 @@
 //! channel and the excess is dropped and counted, and the load goes on. When stdout is not a
 //! terminal the footer becomes a progress line every few seconds, for CI logs.
 //!
+//! What the load test prints is captured (see `capture`) and comes with the notices, in order:
+//! the console writes it where it was printed (stdout or stderr), between molotov's lines.
+//!
 //! The console thread is the only writer of stdout while it runs, the banner and the final
 //! summary included, so the end of the run does not wait on stdout either: the main thread
 //! waits for the last lines only while they are being written, and gives up once stdout
@@ -23,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use molotov_core::{NoticeReceiver, Progress, Shutdown, StopCause};
 
+use crate::failing::FailingWatch;
 use crate::lines::Formatter;
 use crate::render;
 /// How often the progress line is written when stdout is not a terminal.
@@ -31,6 +35,22 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(5);
 const STALLED: Duration = Duration::from_secs(2);
 /// Output is written in pieces of at most this size, so that progress is visible.
 const CHUNK: usize = 4096;
+
+/// Where the console writes: stdout and stderr as they were before the capture.
+pub(crate) struct Outputs {
+    pub(crate) out: Box<dyn Write + Send>,
+    pub(crate) err: Box<dyn Write + Send>,
+}
+
+impl Outputs {
+    /// The process's own stdout and stderr (nothing is captured).
+    pub(crate) fn std() -> Outputs {
+        Outputs {
+            out: Box::new(io::stdout()),
+            err: Box::new(io::stderr()),
+        }
+    }
+}
 
 /// What the console shows.
 #[derive(Debug, Clone)]
@@ -59,6 +79,7 @@ impl Console {
         progress: Arc<Progress>,
         shutdown: Shutdown,
         options: ConsoleOptions,
+        outputs: Outputs,
     ) -> io::Result<Console> {
         let (finish, finished) = mpsc::channel::<String>();
         let written = Arc::new(AtomicU64::new(0));
@@ -66,8 +87,8 @@ impl Console {
         let thread = std::thread::Builder::new()
             .name("molotov-console".into())
             .spawn(move || {
-                let mut view = View::new(progress, shutdown, options, counter);
-                view.write(&first, false);
+                let mut view = View::new(progress, shutdown, options, counter, outputs);
+                view.write(vec![(false, first)], false);
                 view.run(notices.as_ref(), &finished);
             })?;
         Ok(Console {
@@ -107,11 +128,12 @@ struct View {
     options: ConsoleOptions,
     started: Instant,
     last_progress_line: Instant,
-    out: io::Stdout,
+    outputs: Outputs,
     /// stdout was closed: keep draining notices, write nothing.
     closed: bool,
     told_about_stop: bool,
     footer_shown: bool,
+    failing: FailingWatch,
 }
 
 impl View {
@@ -120,23 +142,22 @@ impl View {
         shutdown: Shutdown,
         options: ConsoleOptions,
         written: Arc<AtomicU64>,
+        outputs: Outputs,
     ) -> View {
         let now = Instant::now();
         View {
-            formatter: Formatter {
-                verbose: options.verbose,
-                prefix: String::new(),
-            },
+            formatter: Formatter::new(options.verbose, String::new()),
             progress,
             written,
             shutdown,
             options,
             started: now,
             last_progress_line: now,
-            out: io::stdout(),
+            outputs,
             closed: false,
             told_about_stop: false,
             footer_shown: false,
+            failing: FailingWatch::default(),
         }
     }
 
@@ -149,22 +170,31 @@ impl View {
                 Err(mpsc::RecvTimeoutError::Timeout) => None,
                 Err(mpsc::RecvTimeoutError::Disconnected) => Some(String::new()),
             };
+            let mut pieces = Pieces::default();
             let mut text = String::new();
             self.stop_message(&mut text);
+            pieces.add(false, &text);
+            let mut lines = Vec::new();
             if let Some(notices) = notices {
-                let mut lines = Vec::new();
                 self.formatter.drain(notices, &mut lines);
-                for line in lines {
-                    text.push_str(&line.text);
-                    text.push('\n');
-                }
+            }
+            if last.is_some() {
+                self.formatter.finish(&mut lines);
+            }
+            for line in lines {
+                pieces.add(line.printed && line.error, &line.text);
+                pieces.add(line.printed && line.error, "\n");
+            }
+            if let Some(line) = self.failing.check(&self.progress, self.started.elapsed()) {
+                pieces.add(false, &line);
+                pieces.add(false, "\n");
             }
             if let Some(last) = last {
-                text.push_str(&last);
-                self.write(&text, true);
+                pieces.add(false, &last);
+                self.write(pieces.0, true);
                 return;
             }
-            self.write(&text, false);
+            self.write(pieces.0, false);
         }
     }
 
@@ -190,42 +220,73 @@ impl View {
         )
     }
 
-    fn write(&mut self, text: &str, finishing: bool) {
+    /// Writes `pieces` (each to stdout, or to stderr when flagged), then the footer: redrawn
+    /// in place on a terminal, a line every few seconds otherwise.
+    fn write(&mut self, pieces: Vec<(bool, String)>, finishing: bool) {
         if self.closed {
             return;
         }
-        let mut out = String::new();
         if self.options.live_footer {
             if self.footer_shown {
-                out.push_str("\r\x1b[2K");
+                self.emit(false, "\r\x1b[2K");
             }
-            out.push_str(text);
+            for (stderr, text) in pieces {
+                self.emit(stderr, &text);
+            }
             if finishing {
                 self.footer_shown = false;
             } else {
-                out.push_str(&self.footer());
+                let footer = self.footer();
+                self.emit(false, &footer);
                 self.footer_shown = true;
             }
-        } else {
-            out.push_str(text);
-            if !finishing && self.last_progress_line.elapsed() >= PROGRESS_EVERY {
-                self.last_progress_line = Instant::now();
-                out.push_str(&self.footer());
-                out.push('\n');
-            }
-        }
-        if out.is_empty() {
             return;
         }
-        let mut lock = self.out.lock();
-        for chunk in out.as_bytes().chunks(CHUNK) {
-            if lock.write_all(chunk).and_then(|()| lock.flush()).is_err() {
-                // Closed or broken stdout: nothing more can be shown; the run goes on.
+        for (stderr, text) in pieces {
+            self.emit(stderr, &text);
+        }
+        if !finishing && self.last_progress_line.elapsed() >= PROGRESS_EVERY {
+            self.last_progress_line = Instant::now();
+            let footer = format!("{}\n", self.footer());
+            self.emit(false, &footer);
+        }
+    }
+
+    /// Writes `text` to stdout or stderr, in pieces, counting what was written.
+    fn emit(&mut self, stderr: bool, text: &str) {
+        if self.closed || text.is_empty() {
+            return;
+        }
+        let out = if stderr {
+            &mut self.outputs.err
+        } else {
+            &mut self.outputs.out
+        };
+        for chunk in text.as_bytes().chunks(CHUNK) {
+            if out.write_all(chunk).and_then(|()| out.flush()).is_err() {
+                // Closed or broken output: nothing more can be shown; the run goes on. (A
+                // closed stderr alone stops the console too: both are usually the terminal.)
                 self.closed = true;
                 return;
             }
             self.written
                 .fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Text for stdout (`false`) and stderr (`true`), in order, neighbours of one stream merged.
+#[derive(Default)]
+struct Pieces(Vec<(bool, String)>);
+
+impl Pieces {
+    fn add(&mut self, stderr: bool, text: &str) {
+        if text.is_empty() {
+            return;
+        }
+        match self.0.last_mut() {
+            Some((last, piece)) if *last == stderr => piece.push_str(text),
+            _ => self.0.push((stderr, text.to_owned())),
         }
     }
 }

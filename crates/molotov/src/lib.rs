@@ -45,13 +45,16 @@
 
 mod app;
 mod args;
+mod capture;
 mod config_file;
 mod console;
 mod dashboard;
 mod display;
 mod exit;
+mod failing;
 mod lines;
 mod panics;
+mod percentiles;
 mod process;
 mod render;
 mod results;
@@ -60,13 +63,16 @@ mod settings;
 mod signal;
 mod sizing;
 mod statsd;
+mod url_test;
 
 pub use app::{Host, HostHooks, SetEnv, main, run_with_hooks, run_with_loader};
-pub use args::{Args, Parsed};
+pub use args::{Args, OptionKind, OptionSpec, Parsed, option_table};
 pub use exit::ExitStatus;
+pub use percentiles::Percentiles;
 pub use process::Forked;
 pub use settings::{Output, Settings, UsageError};
 pub use statsd::{STATSD_VAR, Statsd, StatsdAddress, statsd};
+pub use url_test::UrlTest;
 
 pub use molotov_core::*;
 pub use molotov_macros::{

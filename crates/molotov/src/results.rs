@@ -8,10 +8,14 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use molotov_core::stats::{EntryReport, REPORT_FORMAT};
+use std::collections::BTreeMap;
+
+use molotov_core::stats::{EntryReport, Latency, REPORT_FORMAT};
 use molotov_core::{StopCause, Summary};
 use serde::Serialize;
+use serde::ser::{SerializeMap as _, Serializer};
 
+use crate::percentiles::Percentiles;
 use crate::sizing::SizingOutcome;
 
 #[derive(Serialize)]
@@ -33,8 +37,82 @@ struct Results<'a> {
     fixture_failures: Vec<FixtureFailure<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sizing: Option<&'a SizingOutcome>,
-    scenarios: &'a std::collections::BTreeMap<String, EntryReport>,
-    requests: &'a std::collections::BTreeMap<String, EntryReport>,
+    scenarios: Entries<'a>,
+    requests: Entries<'a>,
+}
+
+/// Entries written with the run's percentiles as derived latency fields.
+struct Entries<'a> {
+    entries: &'a BTreeMap<String, EntryReport>,
+    percentiles: &'a Percentiles,
+}
+
+impl Serialize for Entries<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
+        for (name, entry) in self.entries {
+            map.serialize_entry(
+                name,
+                &EntryJson {
+                    entry,
+                    percentiles: self.percentiles,
+                },
+            )?;
+        }
+        map.end()
+    }
+}
+
+struct EntryJson<'a> {
+    entry: &'a EntryReport,
+    percentiles: &'a Percentiles,
+}
+
+impl Serialize for EntryJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let e = self.entry;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("successes", &e.successes)?;
+        map.serialize_entry("failures", &e.failures)?;
+        map.serialize_entry("statuses", &e.statuses)?;
+        map.serialize_entry("errors", &e.errors)?;
+        if !e.error_samples.is_empty() {
+            map.serialize_entry("error_samples", &e.error_samples)?;
+        }
+        let latency = |latency| LatencyJson {
+            latency,
+            percentiles: self.percentiles,
+        };
+        map.serialize_entry("latency", &latency(&e.latency))?;
+        if let Some(failed) = &e.failed_latency {
+            map.serialize_entry("failed_latency", &latency(failed))?;
+        }
+        map.end()
+    }
+}
+
+/// A histogram: its buckets (what readers merge) and fields derived from them.
+struct LatencyJson<'a> {
+    latency: &'a Latency,
+    percentiles: &'a Percentiles,
+}
+
+impl Serialize for LatencyJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let l = self.latency;
+        let us = |d: std::time::Duration| u64::try_from(d.as_micros()).unwrap_or(u64::MAX);
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("count", &l.count())?;
+        map.serialize_entry("min_us", &us(l.min()))?;
+        map.serialize_entry("mean_us", &(l.mean().as_secs_f64() * 1e6))?;
+        for &p in self.percentiles.values() {
+            map.serialize_entry(&Percentiles::json_key(p), &us(l.percentile(p)))?;
+        }
+        map.serialize_entry("max_us", &us(l.max()))?;
+        let buckets: Vec<(u64, u64)> = l.buckets().collect();
+        map.serialize_entry("buckets", &buckets)?;
+        map.end()
+    }
 }
 
 #[derive(Serialize)]
@@ -72,8 +150,9 @@ impl ResultsFile {
         summary: &Summary,
         processes: usize,
         sizing: Option<&SizingOutcome>,
+        percentiles: &Percentiles,
     ) -> std::io::Result<()> {
-        let text = render(summary, processes, sizing)?;
+        let text = render(summary, processes, sizing, percentiles)?;
         self.file.write_all(text.as_bytes())
     }
 }
@@ -83,6 +162,7 @@ fn render(
     summary: &Summary,
     processes: usize,
     sizing: Option<&SizingOutcome>,
+    percentiles: &Percentiles,
 ) -> std::io::Result<String> {
     let finished_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -111,8 +191,14 @@ fn render(
             })
             .collect(),
         sizing,
-        scenarios: &summary.report.scenarios,
-        requests: &summary.report.requests,
+        scenarios: Entries {
+            entries: &summary.report.scenarios,
+            percentiles,
+        },
+        requests: Entries {
+            entries: &summary.report.requests,
+            percentiles,
+        },
     };
     let mut text = serde_json::to_string_pretty(&results).map_err(std::io::Error::other)?;
     text.push('\n');

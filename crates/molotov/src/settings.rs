@@ -11,7 +11,9 @@ use std::time::Duration;
 use molotov_core::{Mode, RunConfig};
 
 use crate::args::{Args, Parsed};
+use crate::percentiles::Percentiles;
 use crate::statsd::StatsdAddress;
+use crate::url_test::UrlTest;
 
 /// How progress is shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,6 +33,10 @@ pub struct Settings {
     pub run: RunConfig,
     /// The scenario script (path or module name) for hosts that load one.
     pub script: String,
+    /// One-URL mode (`molotov https://host/path`): the request to load, instead of a script.
+    pub url: Option<UrlTest>,
+    /// The latency percentiles every view shows.
+    pub percentiles: Percentiles,
     /// Extension modules to load before the script.
     pub extensions: Vec<String>,
     /// How progress is shown.
@@ -77,6 +83,7 @@ impl Settings {
             explicit,
             env,
             configured,
+            argv: _,
         } = parsed;
         if args.sizing {
             // Sizing ramps up to many workers slowly, unless told otherwise.
@@ -107,6 +114,7 @@ impl Settings {
             (None, true) => Mode::SingleRun,
             (None, false) => Mode::Weighted,
         };
+        let url = UrlTest::from_args(&args).map_err(UsageError)?;
         let workers = usize::try_from(args.workers)
             .ok()
             .and_then(NonZeroUsize::new)
@@ -144,6 +152,8 @@ impl Settings {
         Ok(Settings {
             run,
             script: args.scenario.clone(),
+            url,
+            percentiles: args.percentiles.clone(),
             extensions: args.use_extension.clone(),
             output,
             console_update: seconds(args.console_update),

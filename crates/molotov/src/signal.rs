@@ -20,17 +20,24 @@ pub(crate) struct Watcher {
 
 /// Starts watching SIGINT and SIGTERM for `shutdown`; they are listened to when this returns.
 pub(crate) fn watch(shutdown: Shutdown) -> io::Result<Watcher> {
-    watch_with(shutdown, true)
+    watch_with(shutdown, true, Box::new(|| {}))
 }
 
 /// For a worker process: SIGTERM (`kill`, or the parent dying) stops, then aborts; SIGINT
 /// (the terminal's Ctrl-C, which reaches the whole process group) is ignored, as the parent
-/// relays it as a command.
-pub(crate) fn watch_terminate(shutdown: Shutdown) -> io::Result<Watcher> {
-    watch_with(shutdown, false)
+/// relays it as a command. `heard` is called when a signal arrives, before the stop.
+pub(crate) fn watch_terminate(
+    shutdown: Shutdown,
+    heard: Box<dyn Fn() + Send>,
+) -> io::Result<Watcher> {
+    watch_with(shutdown, false, heard)
 }
 
-fn watch_with(shutdown: Shutdown, interrupt_counts: bool) -> io::Result<Watcher> {
+fn watch_with(
+    shutdown: Shutdown,
+    interrupt_counts: bool,
+    heard: Box<dyn Fn() + Send>,
+) -> io::Result<Watcher> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -46,7 +53,7 @@ fn watch_with(shutdown: Shutdown, interrupt_counts: bool) -> io::Result<Watcher>
             let _ = ready.send(());
             runtime.block_on(async {
                 tokio::select! {
-                    () = stop_on(signals, &shutdown) => {}
+                    () = stop_on(signals, &shutdown, &*heard) => {}
                     _ = stopped => {}
                 }
             });
@@ -57,8 +64,9 @@ fn watch_with(shutdown: Shutdown, interrupt_counts: bool) -> io::Result<Watcher>
 }
 
 /// The first signal stops the run gracefully, the second aborts it.
-async fn stop_on(mut signals: Signals, shutdown: &Shutdown) {
+async fn stop_on(mut signals: Signals, shutdown: &Shutdown, heard: &dyn Fn()) {
     signals.next().await;
+    heard();
     shutdown.stop(StopCause::Interrupted);
     signals.next().await;
     shutdown.abort(StopCause::Interrupted);

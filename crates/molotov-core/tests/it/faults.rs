@@ -22,7 +22,15 @@ async fn a_panicking_scenario_is_a_failure_and_the_worker_goes_on() {
     let fragile = &summary.report.scenarios["fragile"];
     assert_eq!((fragile.successes, fragile.failures), (6, 2));
     assert_eq!(fragile.errors["panic"], 2);
-    assert_eq!(fragile.latency.count(), 8);
+    assert_eq!(fragile.latency.count(), 6, "successes are timed apart");
+    assert_eq!(
+        fragile
+            .failed_latency
+            .as_ref()
+            .map(molotov_core::stats::Latency::count),
+        Some(2)
+    );
+    assert!(fragile.error_samples["panic"].contains("boom at step 2"));
     for w in 0..2 {
         assert_eq!(
             log.of_worker(w).len(),

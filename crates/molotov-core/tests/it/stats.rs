@@ -83,8 +83,25 @@ async fn every_kind_of_failure_is_counted_under_its_kind() {
             "{kind}: {:?}",
             entry.errors
         );
-        assert_eq!(entry.latency.count(), 2, "{kind}");
+        assert!(entry.latency.is_empty(), "{kind}: failures are timed apart");
+        assert_eq!(
+            entry
+                .failed_latency
+                .as_ref()
+                .map(molotov_core::stats::Latency::count),
+            Some(2),
+            "{kind}"
+        );
+        assert!(
+            !entry.error_samples[kind].is_empty(),
+            "{kind}: a sample message"
+        );
     }
+    assert!(
+        report.scenarios["connect"].error_samples["connect"].starts_with("cannot connect ("),
+        "{:?}",
+        report.scenarios["connect"].error_samples
+    );
     for (key, kind) in [
         ("GET /", "connect"),
         ("GET /malformed", "protocol"),
@@ -99,10 +116,14 @@ async fn every_kind_of_failure_is_counted_under_its_kind() {
             "{key}: {:?}",
             entry.errors
         );
+        let failed = entry
+            .failed_latency
+            .as_ref()
+            .map_or(0, molotov_core::stats::Latency::count);
         assert_eq!(
-            entry.latency.count(),
-            entry.total(),
-            "{key}: one sample per request"
+            (entry.latency.count(), failed),
+            (entry.successes, entry.failures),
+            "{key}: one sample per request, responses and failures apart"
         );
     }
     // The refused requests and the good ones share the key "GET /"; the 500s got a response.
@@ -112,7 +133,15 @@ async fn every_kind_of_failure_is_counted_under_its_kind() {
     // Nothing lost.
     assert_eq!(summary.successes() + summary.failures(), 12);
     assert_eq!((summary.successes(), summary.failures()), (2, 10));
-    assert_eq!(report.totals().latency.count(), 12);
+    assert_eq!(report.totals().latency.count(), 2);
+    assert_eq!(
+        report
+            .totals()
+            .failed_latency
+            .as_ref()
+            .map(molotov_core::stats::Latency::count),
+        Some(10)
+    );
     assert_eq!(report.request_totals().total(), 12);
 }
 
@@ -142,7 +171,13 @@ async fn successes_and_failures_add_up_to_the_runs_and_progress_agrees() {
     assert_eq!(progress.max_workers(), 3);
     let half = &summary.report.scenarios["half"];
     assert_eq!(half.errors["assertion"], 30);
-    assert_eq!(half.latency.count(), 60);
+    assert_eq!(half.latency.count(), 30);
+    assert_eq!(
+        half.failed_latency
+            .as_ref()
+            .map(molotov_core::stats::Latency::count),
+        Some(30)
+    );
     assert_eq!(target.requests(), 60);
 }
 

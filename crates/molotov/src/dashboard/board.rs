@@ -7,6 +7,7 @@ use std::time::Duration;
 use molotov_core::stats::Report;
 
 use crate::lines::Line;
+use crate::percentiles::Percentiles;
 
 /// Lines kept per pane (the panes show the last ones that fit).
 const KEPT_LINES: usize = 500;
@@ -31,6 +32,10 @@ pub(crate) struct Board {
     pub(crate) report: Option<(Report, Duration)>,
     /// A stop was asked for; the run is winding down.
     pub(crate) stopping: bool,
+    /// The latency columns of the scenario table.
+    pub(crate) percentiles: Percentiles,
+    /// "every run is failing: ..." while it is so.
+    pub(crate) failing: Option<String>,
     /// Runs counted at the last rate sample.
     last_total: u64,
     /// Activity lines dropped from the front so far, so positions can be absolute.
@@ -42,10 +47,11 @@ pub(crate) struct Board {
 }
 
 impl Board {
-    /// An empty board for a run over `processes` processes.
-    pub(crate) fn new(processes: usize) -> Self {
+    /// An empty board for a run over `processes` processes, showing `percentiles`.
+    pub(crate) fn new(processes: usize, percentiles: Percentiles) -> Self {
         Board {
             processes,
+            percentiles,
             ..Board::default()
         }
     }
@@ -135,6 +141,7 @@ mod tests {
         Line {
             text: text.to_owned(),
             error,
+            printed: false,
         }
     }
 

@@ -13,6 +13,7 @@ use ratatui::widgets::{Block, Borders, Paragraph, Row, Sparkline, Table};
 use unicode_width::UnicodeWidthChar as _;
 
 use super::board::Board;
+use crate::percentiles::Percentiles;
 use crate::render;
 
 /// Draws the whole dashboard.
@@ -22,10 +23,12 @@ pub(crate) fn draw(frame: &mut Frame<'_>, board: &Board) {
         .as_ref()
         .map_or(0, |(report, _)| report.scenarios.len());
     let table_height = u16::try_from(scenarios.min(8)).unwrap_or(8) + 3;
-    let [title, panes, middle, table, footer] = Layout::default()
+    let failing = u16::from(board.failing.is_some());
+    let [title, failing_line, panes, middle, table, footer] = Layout::default()
         .direction(Direction::Vertical)
         .constraints([
             Constraint::Length(1),
+            Constraint::Length(failing),
             Constraint::Min(6),
             Constraint::Length(7),
             Constraint::Length(table_height),
@@ -33,6 +36,13 @@ pub(crate) fn draw(frame: &mut Frame<'_>, board: &Board) {
         ])
         .areas(frame.area());
     frame.render_widget(title_line(board), title);
+    if let Some(text) = &board.failing {
+        let style = Style::default().fg(Color::White).bg(Color::Red);
+        frame.render_widget(
+            Paragraph::new(Span::styled(text.clone(), style)),
+            failing_line,
+        );
+    }
     let [activity, errors] = halves(panes);
     let plain = Style::default();
     frame.render_widget(
@@ -173,10 +183,14 @@ fn status_codes(board: &Board) -> Paragraph<'static> {
 }
 
 fn scenario_table(board: &Board) -> Table<'static> {
-    let header = Row::new([
-        "scenario", "runs", "ok", "failed", "rate/s", "p50", "p95", "p99",
-    ])
-    .style(Style::default().add_modifier(Modifier::BOLD));
+    let percentiles = board.percentiles.values();
+    let titles = ["scenario", "runs", "ok", "failed", "rate/s"].map(str::to_owned);
+    let latency_titles = percentiles
+        .iter()
+        .map(|&p| Percentiles::label(p))
+        .chain(["max".to_owned()]);
+    let header = Row::new(titles.into_iter().chain(latency_titles).collect::<Vec<_>>())
+        .style(Style::default().add_modifier(Modifier::BOLD));
     let rows: Vec<Row<'static>> = board
         .report
         .as_ref()
@@ -185,31 +199,27 @@ fn scenario_table(board: &Board) -> Table<'static> {
                 .scenarios
                 .iter()
                 .map(|(name, e)| {
-                    let l = &e.latency;
-                    Row::new(vec![
+                    let mut cells = vec![
                         name.clone(),
                         e.total().to_string(),
                         e.successes.to_string(),
                         e.failures.to_string(),
                         format!("{:.1}", e.rate(*elapsed)),
-                        render::latency(l.percentile(50.0)),
-                        render::latency(l.percentile(95.0)),
-                        render::latency(l.percentile(99.0)),
-                    ])
+                    ];
+                    cells.extend(render::latency_cells(&e.latency, &board.percentiles));
+                    Row::new(cells)
                 })
                 .collect()
         })
         .unwrap_or_default();
-    let widths = [
+    let mut widths = vec![
         Constraint::Min(16),
         Constraint::Length(10),
         Constraint::Length(10),
         Constraint::Length(8),
         Constraint::Length(10),
-        Constraint::Length(9),
-        Constraint::Length(9),
-        Constraint::Length(9),
     ];
+    widths.extend((0..=percentiles.len()).map(|_| Constraint::Length(8)));
     Table::new(rows, widths)
         .header(header)
         .block(Block::default().borders(Borders::ALL).title("Scenarios"))
@@ -261,7 +271,7 @@ mod tests {
     }
 
     fn board() -> Board {
-        let mut board = Board::new(2);
+        let mut board = Board::new(2, Percentiles::default());
         board.successes = 1234;
         board.failures = 56;
         board.workers = 10;
@@ -270,10 +280,12 @@ mod tests {
             TextLine {
                 text: "[P:7] [W:3] Ran 120 scenarios".into(),
                 error: false,
+                printed: false,
             },
             TextLine {
                 text: "[W:1] Failure! home: AssertionError: status <500> & co".into(),
                 error: true,
+                printed: false,
             },
         ]);
         for total in [100, 250, 400] {
@@ -332,6 +344,7 @@ mod tests {
         board.push_lines(vec![TextLine {
             text: long,
             error: true,
+            printed: false,
         }]);
         let text = screen(&board, 120, 40);
         assert!(text.contains("THE-END"), "{text}");
@@ -341,6 +354,7 @@ mod tests {
             board.push_lines(vec![TextLine {
                 text: format!("error number {n}"),
                 error: true,
+                printed: false,
             }]);
         }
         let text = screen(&board, 120, 40);

@@ -29,8 +29,22 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
 
 use self::board::Board;
-pub(crate) use self::screen::{ChildOutput, Screen};
-use crate::lines::{Formatter, Line};
+pub(crate) use self::screen::Screen;
+use crate::failing::FailingWatch;
+use crate::lines::Formatter;
+use crate::percentiles::Percentiles;
+
+/// What the dashboard shows, and how often.
+pub(crate) struct DashboardOptions {
+    /// The refresh period (`--console-update`).
+    pub(crate) update: Duration,
+    /// `-v`: failures with their causes.
+    pub(crate) verbose: u8,
+    /// The processes of the run.
+    pub(crate) processes: usize,
+    /// The latency columns.
+    pub(crate) percentiles: Percentiles,
+}
 
 /// The running dashboard thread.
 pub(crate) struct Dashboard {
@@ -42,16 +56,12 @@ impl Dashboard {
     /// Starts drawing on `screen`; when it cannot, the notices come back with the error, for
     /// another view (and `screen`, dropped, has given the terminal back).
     pub(crate) fn start(
-        mut screen: Screen,
+        screen: Screen,
         notices: Option<NoticeReceiver>,
         progress: Arc<Progress>,
         shutdown: Shutdown,
-        update: Duration,
-        verbose: u8,
-        processes: usize,
+        options: DashboardOptions,
     ) -> Result<Dashboard, (io::Error, Option<NoticeReceiver>)> {
-        // Read first: whatever happens next, what is printed must not fill the pipes.
-        let printed = screen.capture();
         let terminal = match screen
             .tty()
             .and_then(|tty| Terminal::new(CrosstermBackend::new(tty)))
@@ -63,20 +73,15 @@ impl Dashboard {
         let thread = std::thread::Builder::new()
             .name("molotov-dashboard".into())
             .spawn(move || {
-                let formatter = Formatter {
-                    verbose,
-                    prefix: String::new(),
-                };
+                let mut formatter = Formatter::new(options.verbose, String::new());
                 let last = follow(
                     terminal,
                     screen,
-                    &formatter,
+                    &mut formatter,
                     notices.as_ref(),
-                    &printed,
                     &progress,
                     &shutdown,
-                    update,
-                    processes,
+                    options,
                     &finished,
                 );
                 // The screen is restored (dropped) by now: the summary goes to the terminal.
@@ -123,18 +128,18 @@ impl Drop for Dashboard {
 fn follow(
     mut terminal: Terminal<CrosstermBackend<File>>,
     screen: Screen,
-    formatter: &Formatter,
+    formatter: &mut Formatter,
     notices: Option<&NoticeReceiver>,
-    printed: &mpsc::Receiver<Line>,
     progress: &Progress,
     shutdown: &Shutdown,
-    update: Duration,
-    processes: usize,
+    options: DashboardOptions,
     finished: &mpsc::Receiver<String>,
 ) -> String {
+    let update = options.update;
     let started = Instant::now();
     let mut next_second = started + Duration::from_secs(1);
-    let mut board = Board::new(processes);
+    let mut board = Board::new(options.processes, options.percentiles);
+    let mut failing = FailingWatch::default();
     let mut last = None;
     let mut next_frame = started;
     loop {
@@ -145,17 +150,28 @@ fn follow(
         }
         if now >= next_frame || last.is_some() || keys.redraw {
             next_frame = now + update;
-            if let Some(notices) = notices {
-                let mut lines = Vec::new();
-                formatter.drain(notices, &mut lines);
-                board.push_lines(lines);
+            if last.is_some() {
+                // What was printed last comes with the last notices.
+                screen.flush();
             }
-            board.push_lines(printed.try_iter().collect());
+            let mut lines = Vec::new();
+            if let Some(notices) = notices {
+                formatter.drain(notices, &mut lines);
+            }
+            if last.is_some() {
+                formatter.finish(&mut lines);
+            }
+            board.push_lines(lines);
             board.successes = progress.successes();
             board.failures = progress.failures();
             board.workers = progress.workers();
             board.elapsed = started.elapsed();
             board.stopping = shutdown.is_stopping();
+            if let Some(line) = failing.check(progress, board.elapsed) {
+                board.failing = Some(line);
+            } else if !failing.is_failing() {
+                board.failing = None;
+            }
             while now >= next_second {
                 next_second += Duration::from_secs(1);
                 board.sample_second(board.successes, board.failures);

@@ -3,13 +3,15 @@
 //! writes nothing to stdout itself.
 
 use std::io::{PipeReader, PipeWriter, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use molotov_core::{NoticeReceiver, Progress, Runner, Shutdown, StopCause, Summary};
 
-use super::protocol::{self, Command, Message, WireSummary};
+use super::protocol::{self, Command, Message, WireLine, WireSummary};
 use crate::app::HostHooks;
+use crate::capture::Capture;
 use crate::exit::ExitStatus;
 use crate::lines::{Formatter, Line};
 use crate::panics::QuietPanics;
@@ -56,23 +58,47 @@ pub(crate) fn run(
         config.seed = config.seed.map(|s| s.wrapping_add(index as u64));
     }
     let shutdown = Shutdown::new();
-    obey(control, &shutdown);
+    let orphaned = obey(control, &shutdown);
     // The parent relays Ctrl-C as a command; the terminal's own SIGINT is ignored here, and
     // SIGTERM (from `kill`, or the parent dying) stops, then aborts, as in one process.
-    let watcher = signal::watch_terminate(shutdown.clone()).ok();
+    // A SIGTERM may be the parent dying (the death signal can come while its end of the
+    // message pipe is still open, and will never be read): from then on, lines go to this
+    // process's own stdout and stderr.
+    let heard = {
+        let orphaned = orphaned.clone();
+        Box::new(move || orphaned.store(true, Ordering::SeqCst))
+    };
+    let watcher = signal::watch_terminate(shutdown.clone(), heard).ok();
     // A stop relayed since the fork reaches the watcher now.
     drop(deferred);
     // With -q nobody shows the lines: leave them undrained, as a single process does.
     let notices = runner
         .take_notices()
         .filter(|_| settings.output != Output::Quiet);
+    // What this process prints goes to the parent with its other lines, in order.
+    let capture = (settings.output != Output::Quiet)
+        .then(Capture::start)
+        .and_then(Result::ok)
+        .map(|mut capture| {
+            capture.install(&runner.notices());
+            capture
+        });
+    // With its parent gone, the process still shows its last lines (teardowns...) on the
+    // stdout and stderr it was started with.
+    let fallback = capture
+        .as_ref()
+        .and_then(|c| Some(Fallback::new(c.real(false).ok()?, c.real(true).ok()?)));
     let reporter = Reporter::start(
         notices,
         runner.progress(),
         shutdown.clone(),
         settings.run.verbose,
         settings.console_update,
-        out,
+        Sink {
+            out,
+            fallback,
+            orphaned,
+        },
     );
     let hook = QuietPanics::install();
     let summary = match runtime::build(hooks) {
@@ -84,18 +110,24 @@ pub(crate) fn run(
     let status = summary
         .as_ref()
         .map_or(ExitStatus::Usage, |s| ExitStatus::of(s, settings.fail));
+    hooks.flush_output();
+    if let Some(capture) = &capture {
+        capture.flush();
+    }
     reporter.finish(summary);
+    drop(capture);
     status
 }
 
 /// Follows the parent's commands on a thread of its own. When the parent is gone (the end of
 /// the pipe: only the parent holds its other end), the run stops gracefully and the thread
-/// ends.
-fn obey(mut control: PipeReader, shutdown: &Shutdown) {
+/// ends; the flag returned says so from then on.
+fn obey(mut control: PipeReader, shutdown: &Shutdown) -> Arc<AtomicBool> {
+    let orphaned = Arc::new(AtomicBool::new(false));
     let spawned = std::thread::Builder::new()
         .name("molotov-commands".into())
         .spawn({
-            let shutdown = shutdown.clone();
+            let (shutdown, orphaned) = (shutdown.clone(), orphaned.clone());
             move || {
                 loop {
                     match Command::receive(&mut control) {
@@ -104,12 +136,78 @@ fn obey(mut control: PipeReader, shutdown: &Shutdown) {
                         Ok(None) | Err(_) => break,
                     }
                 }
+                // Before the stop: every line made after it must go to the fallback.
+                orphaned.store(true, Ordering::SeqCst);
                 shutdown.stop(StopCause::Interrupted);
             }
         });
     // A process that cannot hear its parent must not run on unstoppable.
     if spawned.is_err() {
         shutdown.stop(StopCause::Interrupted);
+    }
+    orphaned
+}
+
+/// Where the reporter's messages go: the parent, or once it is gone, the lines to the
+/// process's own stdout and stderr.
+struct Sink {
+    out: PipeWriter,
+    fallback: Option<Fallback>,
+    /// The parent is gone (its end of the control pipe closed), or may be (a SIGTERM, which
+    /// a dying parent sends while some of its threads still hold the message pipe open): a
+    /// message written then would be accepted and never read, so lines go to the fallback.
+    orphaned: Arc<AtomicBool>,
+}
+
+/// The process's stdout and stderr as it was started, and whether the parent is gone.
+struct Fallback {
+    out: std::fs::File,
+    err: std::fs::File,
+}
+
+impl Fallback {
+    fn new(out: std::fs::File, err: std::fs::File) -> Self {
+        Fallback { out, err }
+    }
+}
+
+impl Sink {
+    /// Sends `batch` to the parent; the lines of what could not be sent are written on the
+    /// fallback instead (a parent that is gone cannot be told anything else; the run ends by
+    /// itself).
+    fn send(&mut self, batch: &[Message]) {
+        let mut unsent = batch.iter();
+        if self.orphaned.load(Ordering::SeqCst) {
+            for message in unsent {
+                self.write_lines(message);
+            }
+            return;
+        }
+        for message in unsent.by_ref() {
+            if protocol::send(&mut self.out, message).is_err() {
+                self.write_lines(message);
+                break;
+            }
+        }
+        for message in unsent {
+            self.write_lines(message);
+        }
+    }
+
+    fn write_lines(&mut self, message: &Message) {
+        let (Some(fallback), Message::Lines { lines }) = (&mut self.fallback, message) else {
+            return;
+        };
+        for WireLine(text, error, printed) in lines {
+            let to = if *printed && *error {
+                &mut fallback.err
+            } else {
+                &mut fallback.out
+            };
+            // One write per line: both streams may be a pipe other processes write to, and a
+            // write of a line is atomic there (up to 4 KiB).
+            let _ = to.write_all(format!("{text}\n").as_bytes());
+        }
     }
 }
 
@@ -126,13 +224,10 @@ impl Reporter {
         shutdown: Shutdown,
         verbose: u8,
         every: Duration,
-        mut out: PipeWriter,
+        mut sink: Sink,
     ) -> Reporter {
         let (finish, finished) = mpsc::channel::<Option<Summary>>();
-        let formatter = Formatter {
-            verbose,
-            prefix: format!("[P:{}] ", std::process::id()),
-        };
+        let mut formatter = Formatter::new(verbose, format!("[P:{}] ", std::process::id()));
         let thread = std::thread::spawn(move || {
             let mut stop_sent = false;
             let mut last_report = Instant::now();
@@ -146,16 +241,21 @@ impl Reporter {
                 if let Some(notices) = &notices {
                     formatter.drain(notices, &mut lines);
                 }
+                if last.is_some() {
+                    formatter.finish(&mut lines);
+                }
                 let mut batch = Vec::new();
                 if !lines.is_empty() {
-                    let lines = lines.into_iter().map(|l| (l.error, l.text)).collect();
+                    let lines = lines.into_iter().map(WireLine::from).collect();
                     batch.push(Message::Lines { lines });
                 }
                 batch.push(Message::Progress {
                     successes: progress.successes(),
                     failures: progress.failures(),
                     workers: progress.workers(),
+                    last_failure: progress.last_failure(),
                 });
+                progress.want_failure();
                 // A stop that started here (not one the parent relayed) concerns every process.
                 if let Some(cause @ (StopCause::FailFast | StopCause::FixtureFailed)) =
                     shutdown.cause()
@@ -178,14 +278,9 @@ impl Reporter {
                         summary: WireSummary::from(summary),
                     });
                 }
-                // A parent that is gone cannot be told anything; the run ends by itself.
-                for message in &batch {
-                    if protocol::send(&mut out, message).is_err() {
-                        break;
-                    }
-                }
+                sink.send(&batch);
                 if last.is_some() {
-                    let _ = out.flush();
+                    let _ = sink.out.flush();
                     return;
                 }
             }

@@ -19,10 +19,9 @@ use nix::unistd::Pid;
 
 use super::child;
 use super::fork::Forked;
-use super::protocol::{self, Command, Message};
+use super::protocol::{self, Command, Message, WireLine};
 use crate::app::{HostHooks, conclude};
-use crate::dashboard::ChildOutput;
-use crate::display::{Display, eprint_line};
+use crate::display::{Display, Seized, eprint_line};
 use crate::exit::ExitStatus;
 use crate::results::ResultsFile;
 use crate::settings::Settings;
@@ -83,33 +82,28 @@ pub(crate) fn run(
     let interrupted = early.arrived() || deferred.arrived();
     drop(early);
     let processes = if interrupted { 0 } else { settings.processes };
-    // Before forking: each child writes to its own pipes in the dashboard.
-    let mut screen = Display::take_terminal(settings);
+    // Before forking: the processes share the dashboard's terminal.
+    let mut seized = Some(Seized::take(settings));
     let (events, received) = mpsc::channel::<Event>();
     let mut children = Vec::new();
     // Threads start once every process is forked: a fork copies only the calling thread.
     let mut followed = Vec::new();
     for index in 0..processes {
-        let pipes = std::io::pipe().and_then(|messages| {
-            let control = std::io::pipe()?;
-            let output = screen.as_ref().map(|_| ChildOutput::new()).transpose()?;
-            Ok((messages, control, output))
-        });
-        let ((reader, writer), (orders, commands), output) = match pipes {
+        let pipes = std::io::pipe().and_then(|messages| Ok((messages, std::io::pipe()?)));
+        let ((reader, writer), (orders, commands)) = match pipes {
             Ok(pipes) => pipes,
             Err(e) => {
                 // Nobody reads the started children's pipes: close them, or a child blocked
                 // on a full pipe would never end.
-                drop((screen, followed));
+                drop((seized, followed));
                 return abandon(&children, &format!("cannot create a pipe: {e}"));
             }
         };
         match hooks.fork() {
             Ok(Forked::Child) => {
                 drop((reader, commands, followed, events));
-                if let (Some(screen), Some(output)) = (screen.take(), output) {
-                    // Failing that, its lines go to the parent's pipes, still in the panes.
-                    let _ = screen.release_in_child(output);
+                if let Some(seized) = seized.take() {
+                    seized.release_in_child();
                 }
                 let place = child::Place {
                     index,
@@ -121,13 +115,10 @@ pub(crate) fn run(
             Ok(Forked::Parent(pid)) => {
                 drop((writer, orders));
                 children.push(pid);
-                if let (Some(screen), Some(output)) = (screen.as_mut(), output) {
-                    screen.adopt(output, pid);
-                }
                 followed.push((index, pid, reader, commands));
             }
             Err(e) => {
-                drop((screen, followed));
+                drop((seized, followed));
                 return abandon(&children, &format!("cannot start a process: {e}"));
             }
         }
@@ -140,7 +131,8 @@ pub(crate) fn run(
     drop(events);
 
     let shutdown = Shutdown::new();
-    let display = Display::start(screen, &mut runner, settings, &shutdown);
+    let seized = seized.unwrap_or(Seized::Nothing);
+    let display = Display::start(seized, &mut runner, settings, &shutdown);
     let notices = runner.notices();
     if interrupted {
         shutdown.stop(StopCause::Interrupted);
@@ -148,6 +140,7 @@ pub(crate) fn run(
         notices.send(Notice::Line {
             text: format!("Forking {processes} processes"),
             error: false,
+            printed: false,
         });
     }
     let watcher = signal::watch(shutdown.clone()).ok();
@@ -173,6 +166,7 @@ pub(crate) fn run(
     if let Some(failure) = runner.global_teardown() {
         summary.fixture_failures.push(failure);
     }
+    hooks.flush_output();
     conclude(
         &summary,
         processes,
@@ -246,17 +240,25 @@ fn handle(event: Event, tracked: &mut [Child], shutdown: &Shutdown, notices: &No
             let child = &mut tracked[index];
             match message {
                 Message::Lines { lines } => {
-                    for (error, text) in lines {
-                        notices.send(Notice::Line { text, error });
+                    for WireLine(text, error, printed) in lines {
+                        notices.send(Notice::Line {
+                            text,
+                            error,
+                            printed,
+                        });
                     }
                 }
                 Message::Progress {
                     successes,
                     failures,
                     workers,
+                    last_failure,
                 } => {
                     (child.successes, child.failures, child.workers) =
                         (successes, failures, workers);
+                    if let Some(text) = last_failure {
+                        notices.progress().set_last_failure(text);
+                    }
                 }
                 Message::Report { report } => child.report = Some(report),
                 Message::Stop { cause } => {
@@ -283,6 +285,7 @@ fn handle(event: Event, tracked: &mut [Child], shutdown: &Shutdown, notices: &No
                         child.pid
                     ),
                     error: true,
+                    printed: false,
                 });
                 return true;
             }

@@ -8,6 +8,8 @@ use molotov_core::stats::Report;
 use molotov_core::{Fixture, FixtureFailure, StopCause, Summary};
 use serde::{Deserialize, Serialize};
 
+use crate::lines::Line;
+
 /// A message from a worker process. Externally tagged (`{"report": {...}}`): an internally
 /// tagged enum would be buffered whole before being read, which doubles the parent's cost of
 /// each statistics snapshot.
@@ -15,12 +17,15 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum Message {
     /// Console lines, already formatted and prefixed with the process id.
-    Lines { lines: Vec<(bool, String)> },
+    Lines { lines: Vec<WireLine> },
     /// The live counters.
     Progress {
         successes: u64,
         failures: u64,
         workers: usize,
+        /// `kind: message` of a recent failure, for the "every run is failing" line.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        last_failure: Option<String>,
     },
     /// A snapshot of the statistics, for live views.
     Report { report: Report },
@@ -28,6 +33,16 @@ pub(crate) enum Message {
     Stop { cause: String },
     /// The process's whole outcome; the last message.
     Done { summary: WireSummary },
+}
+
+/// A console line as it travels: `[text, error, printed]` (see `lines::Line`).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct WireLine(pub(crate) String, pub(crate) bool, pub(crate) bool);
+
+impl From<Line> for WireLine {
+    fn from(line: Line) -> Self {
+        WireLine(line.text, line.error, line.printed)
+    }
 }
 
 /// A [`Summary`] as it travels.

@@ -66,7 +66,7 @@ fn config_mistakes_are_one_clear_error_line_and_exit_2() {
         (
             good.path(),
             "wrong_type",
-            "\"workers\" must be a whole number",
+            "\"workers\": two is not a whole number",
         ),
         (
             good.path(),

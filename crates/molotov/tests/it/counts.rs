@@ -35,7 +35,7 @@ fn json_results_hold_the_exact_counts() {
         .args(["-w", "4", "-r", "25", "-q"])
         .run_with_results();
     run.code(0);
-    assert_eq!(json["format"], 1, "{json}");
+    assert_eq!(json["format"], 2, "{json}");
     assert_eq!(json["successes"], 100, "{json}");
     assert_eq!(json["failures"], 0, "{json}");
     assert_eq!(json["max_workers"], 4, "{json}");

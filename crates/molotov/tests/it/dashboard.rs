@@ -309,3 +309,84 @@ fn process_ids(screen: &str) -> std::collections::BTreeSet<u32> {
         })
         .collect()
 }
+
+#[test]
+fn prints_land_in_their_place_in_the_panes_and_the_columns_follow_percentiles() {
+    let server = target();
+    // One worker that pauses a minute after its first run: the panes hold still.
+    let tmux = Tmux::start(&testbed(
+        &server.url(""),
+        "TESTBED_PRINT=2 TESTBED_SCENARIOS=chatty",
+        "-w 1 -d 60 --delay 60 --percentiles 75,99.99 --console-update 0.2",
+    ));
+    let screen = tmux.wait_for("the first run, its print and the table", |s| {
+        s.contains("scenario 0.1") && s.contains("p99.99") && counter(s, "SUCCESS:") == Some(1)
+    });
+    let workers: Vec<&str> = screen
+        .lines()
+        .map(|l| l.split('│').nth(1).unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    let expected = [
+        "fixture: global_setup",
+        "Preparing 1 worker...",
+        "[W:0] Starting",
+        "fixture: setup 0",
+        "[W:0] Setting up session",
+        "fixture: setup_session 0",
+        "[W:0] Running scenarios",
+        "scenario 0.1",
+    ];
+    let mut from = 0;
+    for line in expected {
+        let at = workers[from..]
+            .iter()
+            .position(|l| l.starts_with(line))
+            .unwrap_or_else(|| {
+                panic!("{line:?} missing or out of order in the worker pane:\n{screen}")
+            });
+        from += at + 1;
+    }
+    let errors: Vec<&str> = screen
+        .lines()
+        .filter_map(|l| l.split('│').nth(3))
+        .map(str::trim)
+        .filter(|l| l.starts_with("stderr:"))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "stderr: global_setup",
+            "stderr: setup 0",
+            "stderr: setup_session 0"
+        ],
+        "the error pane, in order:\n{screen}"
+    );
+    let header = screen
+        .lines()
+        .find(|l| l.contains("scenario") && l.contains("rate/s"))
+        .unwrap();
+    for column in ["p75", "p99.99", "max"] {
+        assert!(header.contains(column), "{column}: {header}");
+    }
+    assert!(!header.contains("p50"), "{header}");
+    tmux.ctrl_c();
+    let end = tmux.wait_for("the exit", |s| s.contains("EXIT="));
+    assert_eq!(exit_code(&end), Some(130), "{end}");
+    assert!(
+        end.contains("p99.99"),
+        "the summary has the same columns:\n{end}"
+    );
+}
+
+#[test]
+fn a_run_where_every_run_fails_says_so_on_the_dashboard() {
+    let url = crate::support::refused_url();
+    let tmux = Tmux::start(&testbed(&url, "", "-w 2 -d 60"));
+    tmux.wait_for("the failing line", |s| {
+        s.contains("every run is failing: connect: cannot connect (127.0.0.1:")
+    });
+    tmux.ctrl_c();
+    let end = tmux.wait_for("the exit", |s| s.contains("EXIT="));
+    assert!(end.contains("Every run failed: connect"), "{end}");
+}

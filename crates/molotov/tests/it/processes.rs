@@ -60,7 +60,9 @@ fn per_scenario_totals_and_histograms_match_what_the_server_saw() {
         let runs = total(stats);
         assert!(runs > 0, "{scenario} never ran: {results}");
         assert_eq!(runs, server.requests_to(path), "{scenario}");
-        assert_eq!(stats["latency"]["count"], runs, "{scenario}");
+        let timed = stats["latency"]["count"].as_u64().unwrap()
+            + stats["failed_latency"]["count"].as_u64().unwrap_or(0);
+        assert_eq!(timed, runs, "{scenario}");
     }
     assert_eq!(results["scenarios"]["fail"]["successes"], 0);
     assert_eq!(results["scenarios"]["ok"]["failures"], 0);
@@ -95,7 +97,7 @@ fn global_fixtures_run_once_and_worker_ids_are_unique_across_processes() {
     );
     let workers: BTreeSet<&str> = lines
         .iter()
-        .filter_map(|l| l.strip_prefix("fixture: setup "))
+        .filter_map(|l| unlabelled(l).strip_prefix("fixture: setup "))
         .collect();
     assert_eq!(workers, ["0", "1", "2", "3", "4", "5"].into(), "{run}");
     // The `ok` scenario checks the variable global_setup set, in each process.
@@ -142,7 +144,10 @@ fn a_fixture_failing_in_one_process_stops_them_all_and_teardowns_run() {
     run.code(3)
         .stdout_has(&["Stopped: a fixture failed", "fixture: global_teardown"]);
     assert!(run.elapsed < Duration::from_secs(10), "{run}");
-    let count = |prefix: &str| run.stdout.lines().filter(|l| l.starts_with(prefix)).count();
+    let count = |prefix: &str| {
+        let lines = run.stdout.lines();
+        lines.filter(|l| unlabelled(l).starts_with(prefix)).count()
+    };
     // Worker 0 failed in setup_session after its setup; the other workers may or may not
     // have set up before the stop reached them (the other process may not have started any);
     // every worker that set up ran its teardown.
@@ -184,7 +189,7 @@ fn sigint_stops_every_process_gracefully_with_exact_totals_and_no_process_left()
     let teardowns = run
         .stdout
         .lines()
-        .filter(|l| l.starts_with("fixture: teardown "))
+        .filter(|l| unlabelled(l).starts_with("fixture: teardown "))
         .count();
     assert_eq!(teardowns, 6, "{run}");
     assert!(
@@ -312,8 +317,16 @@ fn a_parent_killed_outright_leaves_no_process_behind() {
     let teardowns = run
         .stdout
         .lines()
-        .filter(|l| l.starts_with("fixture: teardown "))
+        .filter(|l| unlabelled(l).starts_with("fixture: teardown "))
         .count();
     assert_eq!(teardowns, 4, "{run}");
     assert!(!run.stdout.contains("fixture: global_teardown"), "{run}");
+}
+
+/// A line without the `[P:1234] ` label of the process that printed it.
+fn unlabelled(line: &str) -> &str {
+    line.strip_prefix("[P:")
+        .and_then(|rest| rest.split_once("] "))
+        .filter(|(pid, _)| pid.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(line, |(_, text)| text)
 }

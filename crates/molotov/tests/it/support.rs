@@ -171,6 +171,26 @@ pub(crate) fn molotov(name: &str) -> Molotov {
 }
 
 impl Molotov {
+    /// A binary other than an example (the crate's `molotov`), with nothing inherited that
+    /// the tests set.
+    pub(crate) fn binary(path: &str) -> Molotov {
+        let mut command = Command::new(path);
+        command.env_remove("MOLOTOV_TARGET").stdin(Stdio::null());
+        Molotov { command }
+    }
+
+    /// One more argument.
+    pub(crate) fn arg(mut self, arg: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.command.arg(arg);
+        self
+    }
+
+    /// Runs in `dir`.
+    pub(crate) fn current_dir(mut self, dir: &Path) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
     /// Aims the load test at `url` (a base URL without a trailing `/`).
     pub(crate) fn url(mut self, url: &str) -> Self {
         self.command.env("MOLOTOV_TARGET", url);
