@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command: formatting, lints, every Rust test, docs, then the Python package
-# built with `pip install .` into a fresh virtualenv and its pytest suite. CI runs exactly this.
+# built with `pip install .` into a fresh virtualenv and its pytest suite, then the README's
+# commands as a new user runs them (the quickstart included). CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,5 +48,8 @@ step "python tests (pytest python/tests)"
 
 step "type stubs match the extension (mypy stubtest)"
 "$venv/bin/python" -m mypy.stubtest molotov._molotov --allowlist python/stubtest-allowlist.txt
+
+step "the README's commands, as written (scripts/readme.py)"
+python3 scripts/readme.py
 
 step "all checks passed"

@@ -3,9 +3,12 @@
 This Molotov script has 2 scenario
 
 """
+import os
+
 from molotov import scenario
 
-_API = "http://localhost:8080"
+# The server to load (the README's quickstart sets it to the bundled server's address).
+_API = os.environ.get("MOLOTOV_TARGET", "http://localhost:8080")
 
 
 @scenario(weight=40)
