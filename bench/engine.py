@@ -6,6 +6,8 @@ What it measures (2-core machine: the target on core 0, the load generator on co
   target counted), median over rounds, for `wrk -t1 -c10` and for the `hello` example with
   `-w 10` (the two-scenario quickstart, one request per scenario run);
 - the ratio hello/wrk;
+- the same `hello` with the line console (`-c`, stdout to /dev/null): what the console and the
+  capture of the load test's prints (read before every console line) add to `-q`;
 - peak RSS of one process running 10,000 workers with keep-alive connections.
 
 Usage: python3 bench/engine.py [--rounds 5] [--duration 5] [--skip-memory]
@@ -41,13 +43,15 @@ def main():
     target, url = start_target(os.path.join(RELEASE, "molotov-target"))
     env = dict(os.environ, MOLOTOV_TARGET=url + "/")
     hello = os.path.join(RELEASE, "examples", "hello")
-    runs = {"wrk -t1 -c10": [], "hello -w 10 (Rust engine)": []}
+    console = "hello -w 10 -c (console)"
+    runs = {"wrk -t1 -c10": [], "hello -w 10 (Rust engine)": [], console: []}
     rates = {name: [] for name in runs}
     try:
         for _ in range(opts.rounds):
             for name, cmd in (
                 ("wrk -t1 -c10", ["wrk", "-t1", "-c10", f"-d{opts.duration}s", url + "/"]),
                 ("hello -w 10 (Rust engine)", [hello, "-w", "10", "-d", str(opts.duration), "-q"]),
+                (console, [hello, "-w", "10", "-d", str(opts.duration), "-c"]),
             ):
                 cpu, rate = measure(cmd, url, env)
                 runs[name].append(round(cpu, 2))
@@ -55,6 +59,8 @@ def main():
         medians = median_table("load generator", runs, rates)
         ratio = medians["hello -w 10 (Rust engine)"] / medians["wrk -t1 -c10"]
         print(f"ratio hello/wrk CPU per request: {ratio:.2f}x")
+        shown = medians[console] / medians["hello -w 10 (Rust engine)"]
+        print(f"ratio console/quiet CPU per request: {shown:.3f}x")
         if not opts.skip_memory:
             rss = peak_rss_mb([hello, "-w", "10000", "-d", "5", "-q"], env)
             print(f"memory: 10000 workers, keep-alive, one process: peak RSS {rss:.1f} MB")
