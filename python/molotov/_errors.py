@@ -110,5 +110,7 @@ BY_KIND = {
     "closed": ServerDisconnectedError,
     "protocol": ClientPayloadError,
     "redirects": TooManyRedirects,
+    "files": ClientOSError,
+    "too-large": ClientPayloadError,
     "io": ClientOSError,
 }

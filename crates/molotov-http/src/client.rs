@@ -321,11 +321,7 @@ impl Client {
         }
         let tcp = match (tcp, last) {
             (Some(tcp), _) => tcp,
-            (None, Some((addr, e))) => {
-                return Err(Error::new(Kind::Connect)
-                    .with_context(addr.to_string())
-                    .with_source(e));
-            }
+            (None, Some((addr, e))) => return Err(Error::from_connect(e, addr.to_string())),
             (None, None) => return Err(Error::new(Kind::Dns).with_context(origin.host.into())),
         };
         // Requests are small and latency is what we measure: no Nagle delay.

@@ -48,6 +48,11 @@ pub enum Kind {
     Protocol,
     /// More redirects than the client follows.
     Redirects,
+    /// The process is out of file descriptors (`EMFILE`, `ENFILE`): more connections than the
+    /// open-file limit allows.
+    Files,
+    /// A response (its body, a chunk line, its trailers) was larger than the client accepts.
+    TooLarge,
     /// Any other I/O failure on the socket.
     Io,
 }
@@ -65,6 +70,8 @@ impl Kind {
             Kind::Closed => "closed",
             Kind::Protocol => "protocol",
             Kind::Redirects => "redirects",
+            Kind::Files => "files",
+            Kind::TooLarge => "too-large",
             Kind::Io => "io",
         }
     }
@@ -80,6 +87,8 @@ impl Kind {
             Kind::Closed => "connection closed before the response was complete",
             Kind::Protocol => "invalid HTTP response",
             Kind::Redirects => "too many redirects",
+            Kind::Files => "out of file descriptors (the open-file limit, ulimit -n)",
+            Kind::TooLarge => "response larger than the limit",
             Kind::Io => "I/O error",
         }
     }
@@ -115,6 +124,9 @@ impl Error {
     /// Classify an I/O error seen while exchanging a request on an open connection.
     pub(crate) fn from_io(err: std::io::Error) -> Self {
         use std::io::ErrorKind as K;
+        if is_out_of_files(&err) {
+            return Error::new(Kind::Files).with_source(err);
+        }
         let kind = match err.kind() {
             K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe => {
                 Kind::Closed
@@ -124,6 +136,16 @@ impl Error {
             _ => Kind::Io,
         };
         Error::new(kind).with_source(err)
+    }
+
+    /// Classify an error of opening a connection: out of files, or `Connect`.
+    pub(crate) fn from_connect(err: std::io::Error, context: String) -> Self {
+        let kind = if is_out_of_files(&err) {
+            Kind::Files
+        } else {
+            Kind::Connect
+        };
+        Error::new(kind).with_context(context).with_source(err)
     }
 
     /// The classification.
@@ -176,6 +198,11 @@ impl StdError for Error {
     }
 }
 
+/// `EMFILE` (this process's open-file limit) or `ENFILE` (the system's).
+fn is_out_of_files(err: &std::io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(libc::EMFILE | libc::ENFILE))
+}
+
 /// A malformed response, with what was wrong with it.
 #[derive(Debug)]
 pub(crate) struct Malformed(pub(crate) &'static str);
@@ -221,5 +248,12 @@ mod tests {
         assert!(Error::from_io(reset).is_closed());
         let other = std::io::Error::other("x");
         assert_eq!(Error::from_io(other).kind(), Kind::Io);
+        let files = std::io::Error::from_raw_os_error(libc::EMFILE);
+        assert_eq!(Error::from_io(files).kind_name(), "files");
+        let system = std::io::Error::from_raw_os_error(libc::ENFILE);
+        let opened = Error::from_connect(system, "127.0.0.1:1".into());
+        assert_eq!(opened.kind(), Kind::Files);
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(Error::from_connect(refused, "127.0.0.1:1".into()).is_connect());
     }
 }
