@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderMap, Method};
 use molotov_http::{Client, ClientConfig, Error as HttpError, Kind, TlsContext};
-use molotov_stats::Stats;
+use molotov_stats::{Stats, Transfer};
 use url::Url;
 
 use crate::config::RunInfo;
@@ -49,6 +49,12 @@ pub struct SessionOptions {
     pub base_url: Option<Url>,
     /// Connections to these origins go elsewhere (`--connect-to`; a run adds its own).
     pub connect_to: Vec<molotov_http::ConnectTo>,
+    /// The largest response body accepted (received, and once decoded); `None` keeps the
+    /// default, 1 GiB. A larger one fails the request with `too-large`.
+    pub max_body: Option<u64>,
+    /// Neither ask for compressed responses nor decompress them (aiohttp's
+    /// `auto_decompress=False`): bodies are as the server sent them.
+    pub no_decompress: bool,
 }
 
 impl SessionOptions {
@@ -68,8 +74,12 @@ impl SessionOptions {
             verify_tls: !self.insecure,
             tls,
             connect_to: self.connect_to,
+            auto_decompress: !self.no_decompress,
             ..ClientConfig::default()
         };
+        if let Some(max_body) = self.max_body {
+            config.max_body = max_body;
+        }
         if self.timeout.is_some() {
             config.timeout = self.timeout;
         }
@@ -244,11 +254,34 @@ impl Session {
         {
             let mut stats = env.stats.borrow_mut();
             match &result {
-                Ok(r) => stats.request_status(method, key, r.status().as_u16(), elapsed),
-                Err(e) => stats.request_error(method, key, e.kind_name(), elapsed, || {
-                    crate::error::error_message(e)
-                }),
+                Ok(r) => {
+                    let transfer = Transfer {
+                        retries: u64::from(r.retries()),
+                        received: r.received_bytes(),
+                        body: r.body().len() as u64,
+                    };
+                    stats.request_status(method, key, r.status().as_u16(), elapsed, transfer);
+                }
+                Err(e) => {
+                    let transfer = Transfer {
+                        retries: u64::from(e.retries()),
+                        ..Transfer::default()
+                    };
+                    stats.request_error(method, key, e.kind_name(), elapsed, transfer, || {
+                        crate::error::error_message(e)
+                    });
+                }
             }
+        }
+        let retries = result
+            .as_ref()
+            .map_or_else(HttpError::retries, molotov_http::Response::retries);
+        if retries > 0 && env.info.config.verbose >= 1 {
+            env.notices.send(Notice::Warning(format!(
+                "[W:{}] {method} {key}: the server had closed the kept-alive connection; sent \
+                 again on a new one",
+                self.worker_id()
+            )));
         }
         if let Some(observer) = &env.observer {
             let outcome = match &result {

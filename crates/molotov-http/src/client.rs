@@ -5,24 +5,32 @@
 //! Rare paths (opening a connection, following redirects, chunked bodies) are boxed futures so
 //! that the future of a plain keep-alive request stays small: ten thousand workers each hold one
 //! while they wait for their response.
+//!
+//! A request sent on a kept-alive connection that the server had closed (nothing came back) is
+//! sent again once on a new connection, and counted ([`Response::retries`]), only when its
+//! method is idempotent (RFC 9110 §9.2.2: GET, HEAD, OPTIONS, PUT, DELETE, TRACE); anything
+//! else fails with `closed`, as aiohttp does, since the server may have acted on it.
 
-use std::cell::{Cell, RefCell};
-use std::net::SocketAddr;
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes, BytesMut};
 use http::{HeaderMap, Method, StatusCode};
-use rustls::pki_types::ServerName;
-use tokio::net::TcpStream;
 use url::{Host, Url};
 
-use crate::codec::{self, Added};
-use crate::conn::{Conn, Stream};
+use crate::body::{BodyReader, DEFAULT_MAX_BODY};
+use crate::conn::Conn;
+use crate::connect::{ConnectTo, Dialer};
 use crate::cookie::Jar;
+use crate::decode::{ACCEPT_ENCODING, Coding, Decoder};
+use crate::encode::{self, Added};
 use crate::error::{Error, Kind};
-use crate::pool::{OriginRef, Pool, Security};
+use crate::head::{Framing, Head};
+use crate::pool::{Origin, OriginRef, Pool, Security};
 use crate::request::Request;
 use crate::response::{Headers, Response};
+use crate::streamed::Rest;
 use crate::tls::TlsContext;
 
 /// How a client behaves; plain data with defaults matching aiohttp's where a load test cares.
@@ -49,64 +57,12 @@ pub struct ClientConfig {
     /// Connections to these origins go elsewhere (curl's `--connect-to`); requests keep their
     /// URL, `Host` header and TLS server name.
     pub connect_to: Vec<ConnectTo>,
-}
-
-/// Sends connections for `host:port` to `to_host:to_port` instead.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ConnectTo {
-    /// The host as it appears in URLs (`localhost`, `127.0.0.1`, `[::1]`).
-    pub host: String,
-    /// The port of the URLs (the scheme's default when they have none).
-    pub port: u16,
-    /// Where to connect instead.
-    pub to_host: String,
-    /// The port to connect to instead.
-    pub to_port: u16,
-}
-
-impl std::str::FromStr for ConnectTo {
-    type Err = String;
-
-    /// `HOST:PORT:TO_HOST:TO_PORT`, as curl writes it (IPv6 addresses in brackets).
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("{text:?} is not HOST:PORT:TO_HOST:TO_PORT");
-        let (host, rest) = split_host(text).ok_or_else(bad)?;
-        let (port, rest) = rest.split_once(':').ok_or_else(bad)?;
-        let (to_host, to_port) = split_host(rest).ok_or_else(bad)?;
-        Ok(ConnectTo {
-            host: host.to_owned(),
-            port: port.parse().map_err(|_| bad())?,
-            to_host: to_host.trim_matches(['[', ']']).to_owned(),
-            to_port: to_port.parse().map_err(|_| bad())?,
-        })
-    }
-}
-
-impl std::fmt::Display for ConnectTo {
-    /// `HOST:PORT:TO_HOST:TO_PORT`, what [`FromStr`](std::str::FromStr) reads.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let (open, close) = if self.to_host.contains(':') {
-            ("[", "]")
-        } else {
-            ("", "")
-        };
-        write!(
-            f,
-            "{}:{}:{open}{}{close}:{}",
-            self.host, self.port, self.to_host, self.to_port
-        )
-    }
-}
-
-/// `host` and what follows its `:`, with `[...]` around IPv6 addresses.
-fn split_host(text: &str) -> Option<(&str, &str)> {
-    if text.starts_with('[') {
-        let end = text.find(']')?;
-        let rest = text[end + 1..].strip_prefix(':')?;
-        Some((&text[..=end], rest))
-    } else {
-        text.split_once(':')
-    }
+    /// The largest response body accepted, as received and once decoded (default 1 GiB);
+    /// a larger one fails with `too-large`, with bounded memory.
+    pub max_body: u64,
+    /// Ask for compressed responses (`Accept-Encoding: gzip, deflate, br`) and decompress
+    /// them (aiohttp's `auto_decompress`, on by default).
+    pub auto_decompress: bool,
 }
 
 impl Default for ClientConfig {
@@ -122,22 +78,37 @@ impl Default for ClientConfig {
             user_agent: concat!("molotov/", env!("CARGO_PKG_VERSION")).to_owned(),
             tls: TlsContext::default(),
             connect_to: Vec::new(),
+            max_body: DEFAULT_MAX_BODY,
+            auto_decompress: true,
         }
     }
 }
 
-/// A host name and port with the addresses it resolved to.
-type Resolved = (Box<str>, u16, Vec<SocketAddr>);
-
-/// An HTTP/1.1 client with keep-alive, cookies, redirects, timeouts and TLS.
+/// An HTTP/1.1 client with keep-alive, cookies, redirects, timeouts, compression and TLS.
 pub struct Client {
     config: ClientConfig,
-    pool: RefCell<Pool>,
+    /// Shared with the responses that are still reading their body (see
+    /// [`Client::send_streamed`]): their connection comes back here when it is done.
+    pool: Rc<RefCell<Pool>>,
     jar: RefCell<Jar>,
-    /// Resolved addresses by host and port; kept for the client's life (as Molotov's
-    /// `ttl_dns_cache=None`).
-    dns: RefCell<Vec<Resolved>>,
-    opened: Cell<u64>,
+    dialer: Dialer,
+}
+
+/// Responses up to this size (head and body) are copied out of the read buffer in one small
+/// allocation, so the buffer stays the connection's own and is reused; larger ones are split
+/// off without a copy.
+const COPY_LIMIT: usize = 16 * 1024;
+
+/// A response whose head was read (it is still at the front of `conn.rbuf`) on a connection
+/// that still carries its body.
+pub(crate) struct Started {
+    pub(crate) conn: Conn,
+    pub(crate) head: Head,
+    pub(crate) reader: BodyReader,
+    pub(crate) origin: Origin,
+    /// `conn.received` when the request was sent: what was received since is this response's.
+    pub(crate) received_before: u64,
+    pub(crate) retries: u32,
 }
 
 impl Client {
@@ -146,10 +117,9 @@ impl Client {
         let cookies = std::mem::take(&mut config.cookies);
         Client {
             config,
-            pool: RefCell::default(),
+            pool: Rc::default(),
             jar: RefCell::new(Jar::with_fixed(cookies)),
-            dns: RefCell::default(),
-            opened: Cell::new(0),
+            dialer: Dialer::default(),
         }
     }
 
@@ -162,7 +132,24 @@ impl Client {
     ///
     /// Cancel safety: dropping the future closes the connection it was using.
     pub async fn send(&self, request: &Request) -> Result<Response, Error> {
-        let exchange = self.send_following(request);
+        self.with_timeout(request, self.send_following(request, u64::MAX))
+            .await
+    }
+
+    /// Sends `request` and reads its response's head and at most `eager` bytes of its body:
+    /// a longer body is read as the caller asks for it ([`Response::chunk`]), so a large
+    /// download takes constant memory. The request's timeout covers reading the head (and any
+    /// redirects); reading the rest of the body is the caller's to bound.
+    pub async fn send_streamed(&self, request: &Request, eager: u64) -> Result<Response, Error> {
+        self.with_timeout(request, self.send_following(request, eager))
+            .await
+    }
+
+    async fn with_timeout(
+        &self,
+        request: &Request,
+        exchange: impl Future<Output = Result<Response, Error>>,
+    ) -> Result<Response, Error> {
         match request.timeout.or(self.config.timeout) {
             Some(limit) => tokio::time::timeout(limit, exchange)
                 .await
@@ -171,8 +158,11 @@ impl Client {
         }
     }
 
-    async fn send_following(&self, request: &Request) -> Result<Response, Error> {
+    async fn send_following(&self, request: &Request, eager: u64) -> Result<Response, Error> {
         let verify = request.verify_tls.unwrap_or(self.config.verify_tls);
+        let follow = request
+            .follow_redirects
+            .unwrap_or(self.config.follow_redirects);
         let response = self
             .exchange(
                 &request.method,
@@ -180,18 +170,17 @@ impl Client {
                 &request.headers,
                 &request.body,
                 verify,
+                eager,
             )
             .await?;
-        let follow = request
-            .follow_redirects
-            .unwrap_or(self.config.follow_redirects);
         if follow && is_redirect(response.status) && response.headers.contains("location") {
-            return Box::pin(self.follow(request, response)).await;
+            return Box::pin(self.follow(request, response, eager)).await;
         }
         Ok(response)
     }
 
-    /// One request, one response, on a pooled or new connection.
+    /// One request, one response, on a pooled or new connection, with at most `eager` bytes
+    /// of the body read before returning.
     async fn exchange(
         &self,
         method: &Method,
@@ -199,62 +188,201 @@ impl Client {
         headers: &HeaderMap,
         body: &Bytes,
         verify: bool,
+        eager: u64,
     ) -> Result<Response, Error> {
-        let (origin, host) = origin_of(url, verify)?;
-        let pooled = self.pool.borrow_mut().take(origin);
-        let mut conn = match pooled {
-            Some(conn) => conn,
-            None => Box::pin(self.connect(origin, &host)).await?,
+        let mut started = self.start(method, url, headers, body, verify).await?;
+        if let Some(response) = self.small(&mut started, url) {
+            if started.head.keep_alive && started.conn.rbuf.is_empty() {
+                let origin = started.origin.as_ref();
+                self.pool.borrow_mut().put(origin, started.conn);
+            }
+            return Ok(response);
+        }
+        // Larger, chunked, compressed or not all there yet: the rarer path, boxed so that the
+        // future of a plain request stays small.
+        Box::pin(self.read_body(started, url, eager)).await
+    }
+
+    /// Reads at most `eager` bytes of the body (decoded) of a started response.
+    async fn read_body(
+        &self,
+        mut started: Started,
+        url: &Url,
+        eager: u64,
+    ) -> Result<Response, Error> {
+        let head_bytes = started.conn.rbuf.split_to(started.head.len).freeze();
+        let headers = Headers::new(head_bytes, std::mem::take(&mut started.head.spans));
+        if headers.contains("set-cookie") {
+            self.jar.borrow_mut().store_from(&headers, url);
+        }
+        let decoder = self
+            .config
+            .auto_decompress
+            .then(|| Coding::of(&headers))
+            .flatten()
+            .map(|coding| Decoder::new(coding, self.config.max_body));
+        let mut rest = Rest::new(started, decoder, Rc::clone(&self.pool));
+        let mut body = BytesMut::new();
+        rest.read_up_to(&mut body, eager)
+            .await
+            .map_err(|e| e.with_retries(rest.retries))?;
+        let head = &rest.head;
+        let mut response = Response {
+            status: head.status,
+            version: head.version,
+            reason: head.reason,
+            headers,
+            url: url.clone(),
+            body: body.freeze(),
+            history: Vec::new(),
+            retries: rest.retries,
+            received: rest.received(),
+            rest: None,
         };
+        if !rest.is_done() {
+            response.rest = Some(Box::new(rest));
+        }
+        Ok(response)
+    }
+
+    /// The response, when it is small, plain, and all read already: head and body copied out
+    /// of the read buffer together (the usual case of a load test, kept cheap).
+    fn small(&self, started: &mut Started, url: &Url) -> Option<Response> {
+        let head = &started.head;
+        let body_len = match head.framing {
+            Framing::Empty => 0,
+            Framing::Length(n) => usize::try_from(n).ok()?,
+            Framing::Chunked | Framing::UntilClose => return None,
+        };
+        let total = head.len.checked_add(body_len)?;
+        let rbuf = &mut started.conn.rbuf;
+        if total > COPY_LIMIT || rbuf.len() < total {
+            return None;
+        }
+        let all = Bytes::copy_from_slice(&rbuf[..total]);
+        let headers = Headers::new(
+            all.slice(..head.len),
+            std::mem::take(&mut started.head.spans),
+        );
+        if self.config.auto_decompress && Coding::of(&headers).is_some() {
+            // Put back: a compressed body goes through the decoder.
+            started.head.spans = headers.into_spans();
+            return None;
+        }
+        rbuf.advance(total);
+        if headers.contains("set-cookie") {
+            self.jar.borrow_mut().store_from(&headers, url);
+        }
+        let head = &started.head;
+        Some(Response {
+            status: head.status,
+            version: head.version,
+            reason: head.reason,
+            headers,
+            url: url.clone(),
+            body: all.slice(head.len..),
+            history: Vec::new(),
+            retries: started.retries,
+            received: total as u64,
+            rest: None,
+        })
+    }
+
+    /// Sends the request and reads the head of its response, retrying once on a new
+    /// connection when a kept-alive one turns out closed (for idempotent methods only).
+    async fn start(
+        &self,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: &Bytes,
+        verify: bool,
+    ) -> Result<Started, Error> {
+        let (origin, host) = origin_of(url, verify)?;
+        let mut conn = self.take_or_connect(origin, &host).await?;
         conn.wbuf.clear();
         {
             let cookie = self.jar.borrow().header_for(url);
             let added = Added {
                 user_agent: &self.config.user_agent,
                 cookie: cookie.as_deref(),
+                accept_encoding: self.config.auto_decompress.then_some(ACCEPT_ENCODING),
             };
             let defaults = &self.config.headers;
-            codec::encode_request(&mut conn.wbuf, method, url, headers, defaults, body, &added);
+            encode::encode_request(&mut conn.wbuf, method, url, headers, defaults, body, &added)?;
         }
         let head_request = *method == Method::HEAD;
-        let exchanged = loop {
-            match conn.exchange(head_request).await {
-                Ok(done) => break done,
-                // A kept-alive connection the server closed meanwhile: once, on a new one.
-                Err(failed) if failed.nothing_received && conn.reused => {
+        let mut retries = 0;
+        let (head, received_before) = loop {
+            let received_before = conn.received;
+            let exchanged = match conn.write_request().await {
+                Ok(()) => conn.read_head(head_request).await,
+                Err(failed) => Err(failed),
+            };
+            match exchanged {
+                Ok(head) => break (head, received_before),
+                // A kept-alive connection the server closed meanwhile: once, on a new one,
+                // when sending the request again is safe.
+                Err(failed) if failed.nothing_received && conn.reused && retries == 0 => {
+                    if !is_idempotent(method) {
+                        return Err(Error::new(Kind::Closed).with_context(format!(
+                            "the server closed the kept-alive connection before answering; \
+                             a {method} is not sent again"
+                        )));
+                    }
+                    retries += 1;
                     let wbuf = std::mem::take(&mut conn.wbuf);
-                    conn = Box::pin(self.connect(origin, &host)).await?;
+                    conn = Box::pin(self.dialer.connect(&self.config, origin, &host))
+                        .await
+                        .map_err(|e| e.with_retries(retries))?;
                     conn.wbuf = wbuf;
                 }
-                Err(failed) => return Err(failed.error),
+                Err(failed) => return Err(failed.error.with_retries(retries)),
             }
         };
-        let head = exchanged.head;
-        let headers = Headers::new(exchanged.head_bytes, head.spans);
-        if headers.contains("set-cookie") {
-            self.jar.borrow_mut().store_from(&headers, url);
-        }
-        if head.keep_alive {
-            self.pool.borrow_mut().put(origin, conn);
-        }
-        Ok(Response {
-            status: head.status,
-            version: head.version,
-            reason: head.reason,
-            headers,
-            url: url.clone(),
-            body: exchanged.body,
-            history: Vec::new(),
+        let reader = BodyReader::new(head.framing, self.config.max_body)
+            .map_err(|p| Error::from(p).with_retries(retries))?;
+        Ok(Started {
+            conn,
+            head,
+            reader,
+            origin: origin.to_owned(),
+            received_before,
+            retries,
         })
     }
 
+    /// An idle pooled connection to `origin` that is still clean, or a new one.
+    async fn take_or_connect(
+        &self,
+        origin: OriginRef<'_>,
+        host: &Host<&str>,
+    ) -> Result<Conn, Error> {
+        loop {
+            let pooled = self.pool.borrow_mut().take(origin);
+            let Some(mut conn) = pooled else {
+                return Box::pin(self.dialer.connect(&self.config, origin, host)).await;
+            };
+            // Bytes or the end of the stream arrived while it was idle: it is not reused.
+            if conn.is_idle_clean() {
+                return Ok(conn);
+            }
+        }
+    }
+
     /// Follows the redirects starting at `first`.
-    async fn follow(&self, request: &Request, first: Response) -> Result<Response, Error> {
+    async fn follow(
+        &self,
+        request: &Request,
+        first: Response,
+        eager: u64,
+    ) -> Result<Response, Error> {
         let verify = request.verify_tls.unwrap_or(self.config.verify_tls);
         let mut method = request.method.clone();
         let mut headers = request.headers.clone();
         let mut body = request.body.clone();
         let mut history = Vec::new();
+        let mut retries = first.retries;
         let mut current = first;
         while is_redirect(current.status) {
             let Some(location) = current.headers.get("location") else {
@@ -262,12 +390,13 @@ impl Client {
             };
             if history.len() >= self.config.max_redirects {
                 return Err(Error::new(Kind::Redirects)
-                    .with_context(format!("more than {}", self.config.max_redirects)));
+                    .with_context(format!("more than {}", self.config.max_redirects))
+                    .with_retries(retries));
             }
             let next = current
                 .url
                 .join(location)
-                .map_err(|e| Error::new(Kind::Url).with_source(e))?;
+                .map_err(|e| Error::new(Kind::Url).with_source(e).with_retries(retries))?;
             let to_get = match current.status {
                 StatusCode::SEE_OTHER => method != Method::HEAD,
                 StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND => method == Method::POST,
@@ -278,118 +407,30 @@ impl Client {
                 body = Bytes::new();
                 headers.remove(http::header::CONTENT_TYPE);
                 headers.remove(http::header::CONTENT_LENGTH);
+                headers.remove(http::header::TRANSFER_ENCODING);
             }
             if next.origin() != current.url.origin() {
                 headers.remove(http::header::AUTHORIZATION);
             }
+            // The redirect's body is read (and kept, as small as it is): its connection is
+            // then free for the next hop.
+            current
+                .finish()
+                .await
+                .map_err(|e| e.with_retries(retries))?;
             history.push(current);
             current = self
-                .exchange(&method, &next, &headers, &body, verify)
-                .await?;
+                .exchange(&method, &next, &headers, &body, verify, eager)
+                .await
+                .map_err(|e| {
+                    let total = retries + e.retries();
+                    e.with_retries(total)
+                })?;
+            retries += current.retries;
         }
+        current.retries = retries;
         current.history = history;
         Ok(current)
-    }
-
-    async fn connect(&self, origin: OriginRef<'_>, host: &Host<&str>) -> Result<Conn, Error> {
-        let open = self.open(origin, host);
-        let stream = match self.config.connect_timeout {
-            Some(limit) => tokio::time::timeout(limit, open)
-                .await
-                .unwrap_or_else(|_| {
-                    Err(Error::new(Kind::Connect)
-                        .with_context(format!("{}:{} timed out", origin.host, origin.port)))
-                })?,
-            None => open.await?,
-        };
-        self.opened.set(self.opened.get() + 1);
-        Ok(Conn::new(stream))
-    }
-
-    async fn open(&self, origin: OriginRef<'_>, host: &Host<&str>) -> Result<Stream, Error> {
-        let addrs = self.resolve(origin, host).await?;
-        let mut last = None;
-        let mut tcp = None;
-        for addr in &addrs {
-            match TcpStream::connect(addr).await {
-                Ok(s) => {
-                    tcp = Some(s);
-                    break;
-                }
-                Err(e) => last = Some((addr, e)),
-            }
-        }
-        let tcp = match (tcp, last) {
-            (Some(tcp), _) => tcp,
-            (None, Some((addr, e))) => return Err(Error::from_connect(e, addr.to_string())),
-            (None, None) => return Err(Error::new(Kind::Dns).with_context(origin.host.into())),
-        };
-        // Requests are small and latency is what we measure: no Nagle delay.
-        tcp.set_nodelay(true)
-            .map_err(|e| Error::new(Kind::Connect).with_source(e))?;
-        if origin.tls == Security::Plain {
-            return Ok(Stream::Plain(tcp));
-        }
-        let name = match *host {
-            Host::Domain(d) => ServerName::try_from(d.to_owned())
-                .map_err(|e| Error::new(Kind::Url).with_source(e))?,
-            Host::Ipv4(ip) => ServerName::IpAddress(std::net::IpAddr::V4(ip).into()),
-            Host::Ipv6(ip) => ServerName::IpAddress(std::net::IpAddr::V6(ip).into()),
-        };
-        let connector = tokio_rustls::TlsConnector::from(
-            self.config.tls.config(origin.tls == Security::Verified),
-        );
-        let tls = connector.connect(name, tcp).await.map_err(|e| {
-            Error::new(Kind::Tls)
-                .with_context(format!("{}:{}", origin.host, origin.port))
-                .with_source(e)
-        })?;
-        Ok(Stream::Tls(Box::new(tls)))
-    }
-
-    async fn resolve(
-        &self,
-        origin: OriginRef<'_>,
-        host: &Host<&str>,
-    ) -> Result<Vec<SocketAddr>, Error> {
-        let redirected = self
-            .config
-            .connect_to
-            .iter()
-            .find(|c| c.port == origin.port && c.host == origin.host);
-        if let Some(to) = redirected {
-            let target = format!("{}:{}", to.to_host, to.to_port);
-            return tokio::net::lookup_host(target.as_str())
-                .await
-                .map(Iterator::collect)
-                .map_err(|e| Error::new(Kind::Dns).with_context(target).with_source(e));
-        }
-        let domain = match *host {
-            Host::Ipv4(ip) => return Ok(vec![SocketAddr::from((ip, origin.port))]),
-            Host::Ipv6(ip) => return Ok(vec![SocketAddr::from((ip, origin.port))]),
-            Host::Domain(d) => d,
-        };
-        let cached = self
-            .dns
-            .borrow()
-            .iter()
-            .find(|(h, p, _)| &**h == domain && *p == origin.port)
-            .map(|(_, _, addrs)| addrs.clone());
-        if let Some(addrs) = cached {
-            return Ok(addrs);
-        }
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((domain, origin.port))
-            .await
-            .map_err(|e| {
-                Error::new(Kind::Dns)
-                    .with_context(domain.to_owned())
-                    .with_source(e)
-            })?
-            .collect();
-        self.dns
-            .borrow_mut()
-            .push((domain.into(), origin.port, addrs.clone()));
-        Ok(addrs)
     }
 
     /// Every cookie the client holds: `(name, value, domain)`; cookies given up front have an
@@ -410,7 +451,7 @@ impl Client {
 
     /// How many connections this client has opened.
     pub fn connections_opened(&self) -> u64 {
-        self.opened.get()
+        self.dialer.opened.get()
     }
 
     /// How many keep-alive connections are idle in the pool.
@@ -426,6 +467,14 @@ impl Client {
 
 fn is_redirect(status: StatusCode) -> bool {
     matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
+}
+
+/// Methods a client may send again on its own (RFC 9110 §9.2.2).
+fn is_idempotent(method: &Method) -> bool {
+    matches!(
+        *method,
+        Method::GET | Method::HEAD | Method::OPTIONS | Method::PUT | Method::DELETE | Method::TRACE
+    )
 }
 
 fn origin_of(url: &Url, verify: bool) -> Result<(OriginRef<'_>, Host<&str>), Error> {
@@ -451,28 +500,4 @@ fn origin_of(url: &Url, verify: bool) -> Result<(OriginRef<'_>, Host<&str>), Err
         },
         host,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::ConnectTo;
-
-    #[test]
-    fn connect_to_reads_curls_syntax() {
-        let c: ConnectTo = "localhost:8080:127.0.0.1:41000".parse().unwrap();
-        assert_eq!((c.host.as_str(), c.port), ("localhost", 8080));
-        assert_eq!((c.to_host.as_str(), c.to_port), ("127.0.0.1", 41000));
-        let v6: ConnectTo = "[::1]:443:[::1]:8443".parse().unwrap();
-        assert_eq!((v6.host.as_str(), v6.to_host.as_str()), ("[::1]", "::1"));
-        assert_eq!(v6.to_string(), "[::1]:443:[::1]:8443");
-        assert_eq!(c.to_string(), "localhost:8080:127.0.0.1:41000");
-        for bad in [
-            "localhost:8080",
-            "a:b:c:d",
-            "localhost:8080:x:",
-            "[::1:80:a:1",
-        ] {
-            assert!(bad.parse::<ConnectTo>().is_err(), "{bad}");
-        }
-    }
 }

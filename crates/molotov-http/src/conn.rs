@@ -1,5 +1,11 @@
-//! One HTTP/1.1 connection: a socket (plain or TLS), its buffers, and the exchange of one
-//! request for one response on it.
+//! One HTTP/1.1 connection: a socket (plain or TLS), its buffers, writing a request and
+//! reading a response head on it. Reading the body is `body`'s.
+//!
+//! A connection is reused only when its framing is certain: the previous response ended
+//! exactly where its framing said (nothing left in the read buffer), and nothing arrived on it
+//! while it was idle ([`Conn::is_idle_clean`]). Otherwise bytes a server sent too many (an
+//! extra response, a body longer than its length) would be read as the next request's
+//! response.
 //!
 //! Cancel safety: dropping an exchange future half-way leaves the connection in an unknown
 //! state, so the connection is dropped with it (the pool never sees it again). That is how a
@@ -7,23 +13,18 @@
 
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
-use bytes::{Buf, Bytes, BytesMut};
+use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
-use crate::codec::{self, Chunked, Framing, Head};
-use crate::error::{Error, Kind, Malformed};
+use crate::error::{Error, Kind, Problem};
+use crate::head::{self, Head, HeadEnd, MAX_HEAD};
 
 /// Read buffer size; responses of a load test are mostly far smaller.
-const READ_CHUNK: usize = 8 * 1024;
-/// Bodies up to this size are copied out of the read buffer (one small allocation) so the
-/// buffer is reused; larger ones are split off without a copy.
-const COPY_LIMIT: usize = 16 * 1024;
-/// The largest response head we accept.
-const MAX_HEAD: usize = 64 * 1024;
+pub(crate) const READ_CHUNK: usize = 8 * 1024;
 
 /// The socket under a connection.
 pub(crate) enum Stream {
@@ -75,20 +76,14 @@ impl AsyncWrite for Stream {
 pub(crate) struct Conn {
     stream: Stream,
     /// Bytes read but not consumed yet.
-    rbuf: BytesMut,
+    pub(crate) rbuf: BytesMut,
     /// The encoded request, reused across requests.
     pub(crate) wbuf: Vec<u8>,
     /// Whether this connection already carried a response (a stale keep-alive connection can
     /// fail without it being the request's fault).
     pub(crate) reused: bool,
-}
-
-/// What came back: the raw head and body plus the parsed head.
-pub(crate) struct Exchanged {
-    pub(crate) head: Head,
-    /// The head bytes (offsets in `head` point into them).
-    pub(crate) head_bytes: Bytes,
-    pub(crate) body: Bytes,
+    /// Bytes read from the socket so far (after TLS), for the statistics.
+    pub(crate) received: u64,
 }
 
 /// A failed exchange, and whether the server sent nothing at all (then a request on a reused
@@ -105,150 +100,110 @@ impl Conn {
             rbuf: BytesMut::with_capacity(READ_CHUNK),
             wbuf: Vec::with_capacity(256),
             reused: false,
+            received: 0,
         }
     }
 
-    /// Writes `wbuf` and reads one complete response.
-    pub(crate) async fn exchange(&mut self, head_request: bool) -> Result<Exchanged, Failed> {
+    /// Whether an idle connection may carry a request: nothing arrived on it since its last
+    /// response, neither bytes nor its end. Asks the runtime what it already knows of the
+    /// socket's readiness (no system call in the usual case, where nothing happened), and
+    /// reads only when the socket looks readable.
+    pub(crate) fn is_idle_clean(&mut self) -> bool {
+        if !self.rbuf.is_empty() {
+            return false;
+        }
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut probe = [0u8; 1];
+        match &mut self.stream {
+            Stream::Plain(tcp) => match tcp.poll_read_ready(&mut cx) {
+                Poll::Pending => true,
+                Poll::Ready(Err(_)) => false,
+                // Readiness can be left over from the last read: look.
+                Poll::Ready(Ok(())) => matches!(
+                    tcp.try_read(&mut probe),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock
+                ),
+            },
+            Stream::Tls(tls) => match tls.get_ref().0.poll_read_ready(&mut cx) {
+                Poll::Pending => true,
+                Poll::Ready(Err(_)) => false,
+                // TLS records that carry no data (a session ticket) are handled by rustls and
+                // leave the read pending; data, an alert or the end of the stream do not.
+                Poll::Ready(Ok(())) => {
+                    let mut buf = ReadBuf::new(&mut probe);
+                    Pin::new(tls.as_mut())
+                        .poll_read(&mut cx, &mut buf)
+                        .is_pending()
+                }
+            },
+        }
+    }
+
+    /// Writes `wbuf`.
+    pub(crate) async fn write_request(&mut self) -> Result<(), Failed> {
         // A TLS stream may keep the tail of a write in its session until flushed (a no-op on
         // plain TCP).
         let written = match self.stream.write_all(&self.wbuf).await {
             Ok(()) => self.stream.flush().await,
             Err(e) => Err(e),
         };
-        if let Err(e) = written {
-            return Err(Failed {
-                error: Error::from_io(e),
-                nothing_received: true,
-            });
-        }
-        let head = loop {
-            match codec::parse_head(&self.rbuf, head_request) {
-                Ok(Some(head)) if head.status.is_informational() => self.rbuf.advance(head.len),
-                Ok(Some(head)) => break head,
-                Ok(None) if self.rbuf.len() > MAX_HEAD => {
-                    return Err(fail(Malformed("response head too large").into()));
+        written.map_err(|e| Failed {
+            error: Error::from_io(e),
+            nothing_received: true,
+        })
+    }
+
+    /// Reads the head of the response to the request written (skipping informational
+    /// responses); the head's bytes stay at the front of `rbuf`.
+    pub(crate) async fn read_head(&mut self, head_request: bool) -> Result<Head, Failed> {
+        let mut end = HeadEnd::default();
+        loop {
+            if let Some(len) = end.find(&self.rbuf) {
+                let head = head::parse_head(&self.rbuf[..len], head_request).map_err(fail)?;
+                if head.status.is_informational() {
+                    self.rbuf.advance(len);
+                    end.reset();
+                    continue;
                 }
-                Ok(None) => {
-                    let nothing = self.rbuf.is_empty();
-                    match self.fill().await {
-                        Ok(0) => {
-                            return Err(Failed {
-                                error: Error::new(Kind::Closed),
-                                nothing_received: nothing,
-                            });
-                        }
-                        Ok(_) => {}
-                        Err(e) => {
-                            return Err(Failed {
-                                error: Error::from_io(e),
-                                nothing_received: nothing,
-                            });
-                        }
-                    }
+                self.reused = true;
+                return Ok(head);
+            }
+            if self.rbuf.len() > MAX_HEAD {
+                return Err(fail(Problem::TooLarge("the response head is over 64 KiB")));
+            }
+            let nothing = self.rbuf.is_empty();
+            match self.fill().await {
+                Ok(0) => {
+                    return Err(Failed {
+                        error: Error::new(Kind::Closed),
+                        nothing_received: nothing,
+                    });
                 }
-                Err(m) => return Err(fail(m.into())),
-            }
-        };
-        self.reused = true;
-        match head.framing {
-            Framing::Empty => {
-                let head_bytes = self.rbuf.split_to(head.len).freeze();
-                Ok(Exchanged {
-                    head,
-                    head_bytes,
-                    body: Bytes::new(),
-                })
-            }
-            Framing::Length(n) => {
-                while self.rbuf.len() < head.len + n {
-                    self.fill_or_closed().await?;
+                Ok(_) => {}
+                Err(e) => {
+                    return Err(Failed {
+                        error: Error::from_io(e),
+                        nothing_received: nothing,
+                    });
                 }
-                Ok(self.take(head, n))
             }
-            Framing::Chunked => Box::pin(self.read_chunked(head)).await,
-            Framing::UntilClose => Box::pin(self.read_until_close(head)).await,
         }
     }
 
     /// Reads more bytes into `rbuf`; `Ok(0)` at end of stream.
-    async fn fill(&mut self) -> io::Result<usize> {
+    pub(crate) async fn fill(&mut self) -> io::Result<usize> {
         if self.rbuf.capacity() - self.rbuf.len() < READ_CHUNK / 4 {
             self.rbuf.reserve(READ_CHUNK);
         }
-        self.stream.read_buf(&mut self.rbuf).await
-    }
-
-    async fn fill_or_closed(&mut self) -> Result<(), Failed> {
-        match self.fill().await {
-            Ok(0) => Err(fail(Error::new(Kind::Closed))),
-            Ok(_) => Ok(()),
-            Err(e) => Err(fail(Error::from_io(e))),
-        }
-    }
-
-    /// Splits the head and an `n`-byte body off the read buffer.
-    fn take(&mut self, head: Head, n: usize) -> Exchanged {
-        let total = head.len + n;
-        if total <= COPY_LIMIT {
-            // One allocation holds both; the read buffer stays ours and is reused.
-            let all = Bytes::copy_from_slice(&self.rbuf[..total]);
-            self.rbuf.advance(total);
-            Exchanged {
-                head_bytes: all.slice(..head.len),
-                body: all.slice(head.len..),
-                head,
-            }
-        } else {
-            let head_bytes = self.rbuf.split_to(head.len).freeze();
-            let body = self.rbuf.split_to(n).freeze();
-            Exchanged {
-                head,
-                head_bytes,
-                body,
-            }
-        }
-    }
-
-    async fn read_chunked(&mut self, head: Head) -> Result<Exchanged, Failed> {
-        let head_bytes = self.rbuf.split_to(head.len).freeze();
-        let mut decoder = Chunked::default();
-        let mut body = BytesMut::new();
-        loop {
-            match decoder.decode(&mut self.rbuf, &mut body) {
-                Ok(true) => break,
-                Ok(false) => self.fill_or_closed().await?,
-                Err(m) => return Err(fail(m.into())),
-            }
-        }
-        Ok(Exchanged {
-            head,
-            head_bytes,
-            body: body.freeze(),
-        })
-    }
-
-    async fn read_until_close(&mut self, head: Head) -> Result<Exchanged, Failed> {
-        loop {
-            match self.fill().await {
-                Ok(0) => break,
-                Ok(_) => {}
-                Err(e) => return Err(fail(Error::from_io(e))),
-            }
-        }
-        let head_bytes = self.rbuf.split_to(head.len).freeze();
-        let body = self.rbuf.split().freeze();
-        Ok(Exchanged {
-            head,
-            head_bytes,
-            body,
-        })
+        let n = self.stream.read_buf(&mut self.rbuf).await?;
+        self.received += n as u64;
+        Ok(n)
     }
 }
 
-fn fail(error: Error) -> Failed {
+fn fail(problem: impl Into<Problem>) -> Failed {
     Failed {
-        error,
+        error: problem.into().into(),
         nothing_received: false,
     }
 }

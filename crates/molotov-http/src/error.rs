@@ -20,6 +20,8 @@ pub struct Error {
 #[derive(Debug)]
 struct Inner {
     kind: Kind,
+    /// Times the request was sent again on a new connection before this failure.
+    retries: u32,
     /// What was being done, e.g. the address being connected to. Only the connect path sets it,
     /// where opening a socket already costs far more than the string.
     context: Option<String>,
@@ -101,6 +103,7 @@ impl Error {
         Error {
             inner: Box::new(Inner {
                 kind,
+                retries: 0,
                 context: None,
                 source: None,
             }),
@@ -119,6 +122,19 @@ impl Error {
     pub fn with_context(mut self, context: String) -> Self {
         self.inner.context = Some(context);
         self
+    }
+
+    /// Records that the request had been sent again `retries` times before failing.
+    #[must_use]
+    pub fn with_retries(mut self, retries: u32) -> Self {
+        self.inner.retries = retries;
+        self
+    }
+
+    /// How many times the request was sent again on a new connection (a kept-alive one had
+    /// been closed by the server) before it failed.
+    pub fn retries(&self) -> u32 {
+        self.inner.retries
     }
 
     /// Classify an I/O error seen while exchanging a request on an open connection.
@@ -218,6 +234,30 @@ impl StdError for Malformed {}
 impl From<Malformed> for Error {
     fn from(m: Malformed) -> Self {
         Error::new(Kind::Protocol).with_source(m)
+    }
+}
+
+/// What is wrong with what a server sent: not HTTP, or over a limit.
+#[derive(Debug)]
+pub(crate) enum Problem {
+    /// Not valid HTTP/1.1 (a protocol error).
+    Malformed(Malformed),
+    /// Over one of the client's limits (a head, a chunk line, trailers, the body).
+    TooLarge(&'static str),
+}
+
+impl From<Malformed> for Problem {
+    fn from(m: Malformed) -> Self {
+        Problem::Malformed(m)
+    }
+}
+
+impl From<Problem> for Error {
+    fn from(p: Problem) -> Self {
+        match p {
+            Problem::Malformed(m) => m.into(),
+            Problem::TooLarge(what) => Error::new(Kind::TooLarge).with_context(what.to_owned()),
+        }
     }
 }
 

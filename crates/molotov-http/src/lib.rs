@@ -31,18 +31,29 @@
 //! # Ok(()) }
 //! ```
 
+mod body;
+mod chunked;
 mod client;
-mod codec;
 mod conn;
+mod connect;
 mod cookie;
+mod decode;
+mod encode;
 mod error;
+mod head;
 mod pool;
 mod request;
 mod response;
+mod streamed;
 mod tls;
 
-pub use client::{Client, ClientConfig, ConnectTo};
+pub use body::DEFAULT_MAX_BODY;
+pub use chunked::{MAX_CHUNK_LINE, MAX_TRAILERS};
+pub use client::{Client, ClientConfig};
+pub use connect::ConnectTo;
+pub use decode::ACCEPT_ENCODING;
 pub use error::{Error, Kind};
+pub use head::{MAX_HEAD, MAX_HEADERS};
 pub use request::Request;
 pub use response::{Headers, Response};
 pub use tls::TlsContext;

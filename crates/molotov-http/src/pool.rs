@@ -22,6 +22,17 @@ pub(crate) struct Origin {
     pub(crate) port: u16,
 }
 
+impl Origin {
+    /// The borrowed form.
+    pub(crate) fn as_ref(&self) -> OriginRef<'_> {
+        OriginRef {
+            tls: self.tls,
+            host: &self.host,
+            port: self.port,
+        }
+    }
+}
+
 /// Borrowed form of [`Origin`], to look up without allocating.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct OriginRef<'a> {

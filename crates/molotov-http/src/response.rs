@@ -4,9 +4,12 @@
 //! each name and value, so receiving one costs no per-header allocation. Most load-test
 //! scenarios read the status and maybe one header; the rest is never decoded.
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::{StatusCode, Version};
 use url::Url;
+
+use crate::error::Error;
+use crate::streamed::Rest;
 
 /// The headers of a response, in arrival order, looked up case-insensitively.
 #[derive(Clone, Debug, Default)]
@@ -20,6 +23,11 @@ pub struct Headers {
 impl Headers {
     pub(crate) fn new(head: Bytes, spans: Vec<[u32; 4]>) -> Self {
         Headers { head, spans }
+    }
+
+    /// The spans back (the head's bytes are let go).
+    pub(crate) fn into_spans(self) -> Vec<[u32; 4]> {
+        self.spans
     }
 
     /// The first value of the header `name` (case-insensitive), as bytes.
@@ -68,8 +76,9 @@ impl Headers {
     }
 }
 
-/// A complete response: the body has been read.
-#[derive(Clone, Debug)]
+/// A response: its head, and its body (whole, or for a streamed one, the part read so far
+/// and the rest to read with [`Response::chunk`] or [`Response::finish`]).
+#[derive(Debug)]
 pub struct Response {
     pub(crate) status: StatusCode,
     pub(crate) version: Version,
@@ -79,6 +88,31 @@ pub struct Response {
     pub(crate) url: Url,
     pub(crate) body: Bytes,
     pub(crate) history: Vec<Response>,
+    /// Times the request was sent again on a new connection (a kept-alive one was closed).
+    pub(crate) retries: u32,
+    /// Bytes received on the wire for this response so far (head, framing, body as sent).
+    pub(crate) received: u64,
+    /// The unread part of the body, with its connection.
+    pub(crate) rest: Option<Box<Rest>>,
+}
+
+/// A clone has the body read so far, not the unread part of a streamed body (which comes once,
+/// on one connection).
+impl Clone for Response {
+    fn clone(&self) -> Self {
+        Response {
+            status: self.status,
+            version: self.version,
+            reason: self.reason,
+            headers: self.headers.clone(),
+            url: self.url.clone(),
+            body: self.body.clone(),
+            history: self.history.clone(),
+            retries: self.retries,
+            received: self.received,
+            rest: None,
+        }
+    }
 }
 
 impl Response {
@@ -138,5 +172,61 @@ impl Response {
     /// Takes the body out, leaving it empty (for adapters that hand it over without a copy).
     pub fn take_body(&mut self) -> Bytes {
         std::mem::take(&mut self.body)
+    }
+
+    /// How many times the request was sent again on a new connection because the kept-alive
+    /// one it was sent on had been closed by the server (idempotent methods only).
+    pub fn retries(&self) -> u32 {
+        self.retries
+    }
+
+    /// Bytes received on the wire for this response so far: head, framing and body as the
+    /// server sent them (compressed, when it compressed).
+    pub fn received_bytes(&self) -> u64 {
+        match &self.rest {
+            Some(rest) => rest.received(),
+            None => self.received,
+        }
+    }
+
+    /// Whether the whole body was read ([`Client::send`](crate::Client::send) reads it whole;
+    /// [`Client::send_streamed`](crate::Client::send_streamed) may not).
+    pub fn is_complete(&self) -> bool {
+        self.rest.is_none()
+    }
+
+    /// The next piece of the body: first what was read with the head, then what arrives, as
+    /// it arrives (decoded); `None` at the end. What it returns is no longer in
+    /// [`Response::body`].
+    ///
+    /// Cancel safety: dropping the future may lose what it had read; the connection is then
+    /// closed when the response is dropped.
+    pub async fn chunk(&mut self) -> Result<Option<Bytes>, Error> {
+        if !self.body.is_empty() {
+            return Ok(Some(std::mem::take(&mut self.body)));
+        }
+        let Some(rest) = &mut self.rest else {
+            return Ok(None);
+        };
+        let mut piece = BytesMut::new();
+        rest.read_up_to(&mut piece, 1).await?;
+        self.received = rest.received();
+        if rest.is_done() {
+            self.rest = None;
+        }
+        Ok((!piece.is_empty()).then(|| piece.freeze()))
+    }
+
+    /// Reads the rest of the body into [`Response::body`].
+    pub async fn finish(&mut self) -> Result<(), Error> {
+        let Some(rest) = &mut self.rest else {
+            return Ok(());
+        };
+        let mut body = BytesMut::from(std::mem::take(&mut self.body));
+        let read = rest.read_up_to(&mut body, u64::MAX).await;
+        self.received = rest.received();
+        self.body = body.freeze();
+        self.rest = None;
+        read
     }
 }

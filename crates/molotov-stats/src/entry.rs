@@ -29,6 +29,31 @@ pub struct Entry {
     /// The first message seen for each error kind (at most 32 kinds), so a
     /// summary can say what a failure was, not only its kind.
     pub samples: Vec<(Box<str>, Box<str>)>,
+    /// What went over the wire (requests only).
+    pub transfer: Transfer,
+}
+
+/// What a request moved, beyond its outcome: the bytes of its response, and how many times
+/// it was sent again on a new connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Transfer {
+    /// Times requests were sent again on a new connection (the kept-alive one they were sent
+    /// on had been closed by the server before answering).
+    pub retries: u64,
+    /// Bytes received on the wire: response heads, framing and bodies as sent (compressed,
+    /// when the server compressed them).
+    pub received: u64,
+    /// Bytes of the response bodies, decoded.
+    pub body: u64,
+}
+
+impl Transfer {
+    /// Adds `other` to `self`.
+    pub fn add(&mut self, other: Transfer) {
+        self.retries += other.retries;
+        self.received += other.received;
+        self.body += other.body;
+    }
 }
 
 impl Entry {
@@ -63,6 +88,7 @@ impl Entry {
     /// first messages seen, not counts).
     pub(crate) fn zero(&mut self) {
         self.counts.zero();
+        self.transfer = Transfer::default();
         self.latency.reset();
         if let Some(failed) = &mut self.failed_latency {
             failed.reset();
@@ -114,6 +140,7 @@ impl From<&Entry> for EntryReport {
                 .iter()
                 .map(|(kind, message)| (kind.to_string(), message.to_string()))
                 .collect(),
+            transfer: entry.transfer.into(),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::entry::Transfer;
 use crate::latency::Latency;
 
 /// Version of the [`Report`] layout. Bumped whenever a field changes meaning, so that reports
@@ -26,15 +27,15 @@ pub const REPORT_FORMAT: u32 = 2;
 ///
 /// ```
 /// use std::time::Duration;
-/// use molotov_stats::{Report, Stats};
+/// use molotov_stats::{Report, Stats, Transfer};
 ///
 /// let mut worker1 = Stats::new(&["browse"]);
 /// worker1.scenario_success(0, Duration::from_millis(12));
-/// worker1.request_status("GET", "/", 200, Duration::from_millis(10));
+/// worker1.request_status("GET", "/", 200, Duration::from_millis(10), Transfer::default());
 ///
 /// let mut worker2 = Stats::new(&["browse"]);
 /// worker2.scenario_failure(0, "AssertionError", Duration::from_millis(30), String::new);
-/// worker2.request_status("GET", "/", 500, Duration::from_millis(28));
+/// worker2.request_status("GET", "/", 500, Duration::from_millis(28), Transfer::default());
 ///
 /// // Each process ships its report as JSON; the coordinator merges them.
 /// let json = serde_json::to_string(&worker2.report()).unwrap();
@@ -124,6 +125,33 @@ pub struct EntryReport {
     /// Error kind -> the first message seen for it (cut to a few hundred bytes).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub error_samples: BTreeMap<String, String>,
+    /// Bytes moved and requests sent again (requests only; zero for scenarios).
+    #[serde(default, flatten)]
+    pub transfer: TransferReport,
+}
+
+/// [`Transfer`] as reports write it: `retries`, `received_bytes`, `body_bytes`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferReport {
+    /// Requests sent again on a new connection.
+    #[serde(default)]
+    pub retries: u64,
+    /// Bytes received on the wire (heads, framing, bodies as sent).
+    #[serde(default)]
+    pub received_bytes: u64,
+    /// Bytes of the bodies, decoded.
+    #[serde(default)]
+    pub body_bytes: u64,
+}
+
+impl From<Transfer> for TransferReport {
+    fn from(t: Transfer) -> Self {
+        TransferReport {
+            retries: t.retries,
+            received_bytes: t.received,
+            body_bytes: t.body,
+        }
+    }
 }
 
 impl EntryReport {
@@ -145,6 +173,9 @@ impl EntryReport {
                 self.error_samples.insert(kind.clone(), message.clone());
             }
         }
+        self.transfer.retries += other.transfer.retries;
+        self.transfer.received_bytes += other.transfer.received_bytes;
+        self.transfer.body_bytes += other.transfer.body_bytes;
     }
 
     /// The message of the most frequent error kind, as `kind: message` (or the kind alone when
@@ -278,6 +309,7 @@ mod tests {
             latency,
             failed_latency: None,
             error_samples: BTreeMap::new(),
+            transfer: TransferReport::default(),
         }
     }
 

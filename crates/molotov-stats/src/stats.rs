@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::entry::Entry;
+use crate::entry::{Entry, Transfer};
 use crate::report::{EntryReport, Report};
 use crate::requests::Requests;
 
@@ -17,14 +17,14 @@ use crate::requests::Requests;
 ///
 /// ```
 /// use std::time::Duration;
-/// use molotov_stats::Stats;
+/// use molotov_stats::{Stats, Transfer};
 ///
 /// let mut stats = Stats::new(&["login", "browse"]);
 /// stats.scenario_success(1, Duration::from_millis(40));
 /// stats.scenario_failure(0, "AssertionError", Duration::from_millis(90), || "no token".into());
-/// stats.request_status("GET", "/", 200, Duration::from_millis(35));
-/// stats.request_status("POST", "/login", 401, Duration::from_millis(80));
-/// stats.request_error("GET", "/slow", "timeout", Duration::from_secs(5), String::new);
+/// stats.request_status("GET", "/", 200, Duration::from_millis(35), Transfer::default());
+/// stats.request_status("POST", "/login", 401, Duration::from_millis(80), Transfer::default());
+/// stats.request_error("GET", "/slow", "timeout", Duration::from_secs(5), Transfer::default(), String::new);
 /// assert_eq!(stats.totals(), (1, 1));
 ///
 /// let report = stats.report();
@@ -86,11 +86,20 @@ impl Stats {
     /// One request that got a response with `status` after `elapsed`. Any status is a request
     /// success (the server answered); the status is counted so errors still show. `method` is
     /// e.g. `"GET"`; `key` the URL path or a name the test gave the request.
+    /// `transfer` says what it moved (bytes, retries).
     #[inline]
-    pub fn request_status(&mut self, method: &str, key: &str, status: u16, elapsed: Duration) {
+    pub fn request_status(
+        &mut self,
+        method: &str,
+        key: &str,
+        status: u16,
+        elapsed: Duration,
+        transfer: Transfer,
+    ) {
         self.requests.with_entry(method, key, |entry| {
             entry.counts.add_status(status);
             entry.success(elapsed);
+            entry.transfer.add(transfer);
         });
     }
 
@@ -103,10 +112,13 @@ impl Stats {
         key: &str,
         kind: &str,
         elapsed: Duration,
+        transfer: Transfer,
         describe: impl FnOnce() -> String,
     ) {
-        self.requests
-            .with_entry(method, key, |entry| entry.failure(kind, elapsed, describe));
+        self.requests.with_entry(method, key, |entry| {
+            entry.failure(kind, elapsed, describe);
+            entry.transfer.add(transfer);
+        });
     }
 
     /// Cardinality guard: at most `max` distinct request keys (default 1000, across methods).
@@ -208,10 +220,17 @@ mod tests {
     #[test]
     fn requests_count_statuses_and_errors() {
         let mut s = Stats::new(&[]);
-        s.request_status("GET", "/", 200, ms(1));
-        s.request_status("GET", "/", 503, ms(2));
-        s.request_error("GET", "/", "connect", ms(3), String::new);
-        s.request_status("POST", "/", 201, ms(4));
+        s.request_status("GET", "/", 200, ms(1), Transfer::default());
+        s.request_status("GET", "/", 503, ms(2), Transfer::default());
+        s.request_error(
+            "GET",
+            "/",
+            "connect",
+            ms(3),
+            Transfer::default(),
+            String::new,
+        );
+        s.request_status("POST", "/", 201, ms(4), Transfer::default());
         let r = s.report();
         let get = &r.requests["GET /"];
         assert_eq!((get.successes, get.failures), (2, 1));
@@ -226,12 +245,40 @@ mod tests {
     }
 
     #[test]
+    fn transfers_add_up_per_request_key() {
+        let mut s = Stats::new(&[]);
+        let moved = Transfer {
+            retries: 1,
+            received: 120,
+            body: 300,
+        };
+        s.request_status("GET", "/", 200, ms(1), moved);
+        s.request_error("GET", "/", "closed", ms(1), moved, String::new);
+        let r = s.report();
+        let t = r.requests["GET /"].transfer;
+        assert_eq!((t.retries, t.received_bytes, t.body_bytes), (2, 240, 600));
+        let json = serde_json::to_value(&r.requests["GET /"]).unwrap();
+        assert_eq!(json["retries"], 2);
+        assert_eq!(json["received_bytes"], 240);
+        let mut total = r.request_totals();
+        total.merge(&r.requests["GET /"]);
+        assert_eq!(total.transfer.body_bytes, 1200);
+    }
+
+    #[test]
     fn request_key_limit_goes_to_other() {
         let mut s = Stats::new(&[]);
         s.set_request_key_limit(1);
-        s.request_status("GET", "/user/1", 200, ms(1));
-        s.request_status("GET", "/user/2", 200, ms(1));
-        s.request_error("GET", "/user/3", "timeout", ms(1), String::new);
+        s.request_status("GET", "/user/1", 200, ms(1), Transfer::default());
+        s.request_status("GET", "/user/2", 200, ms(1), Transfer::default());
+        s.request_error(
+            "GET",
+            "/user/3",
+            "timeout",
+            ms(1),
+            Transfer::default(),
+            String::new,
+        );
         let r = s.report();
         assert_eq!(r.requests.len(), 2);
         assert_eq!(r.requests["GET /user/1"].successes, 1);
@@ -245,7 +292,7 @@ mod tests {
     fn reset_zeroes_everything() {
         let mut s = Stats::new(&["a"]);
         s.scenario_failure(0, "boom", ms(1), String::new);
-        s.request_status("GET", "/", 200, ms(1));
+        s.request_status("GET", "/", 200, ms(1), Transfer::default());
         s.reset();
         assert_eq!(s.totals(), (0, 0));
         let r = s.report();
@@ -255,7 +302,7 @@ mod tests {
         assert!(a.latency.is_empty());
         assert!(r.requests.is_empty());
 
-        s.request_status("GET", "/", 404, ms(1));
+        s.request_status("GET", "/", 404, ms(1), Transfer::default());
         let r = s.report();
         assert_eq!(r.requests["GET /"].statuses.len(), 1);
         assert_eq!(r.requests["GET /"].statuses["404"], 1);
@@ -276,9 +323,9 @@ mod tests {
         let mut w1 = Stats::new(&["a"]);
         let mut w2 = Stats::new(&["a"]);
         w1.scenario_success(0, ms(10));
-        w1.request_status("GET", "/x", 200, ms(9));
+        w1.request_status("GET", "/x", 200, ms(9), Transfer::default());
         w2.scenario_success(0, ms(20));
-        w2.request_status("GET", "/y", 200, ms(19));
+        w2.request_status("GET", "/y", 200, ms(19), Transfer::default());
         let mut total = w1.report();
         total.merge(&w2.report()).unwrap();
         assert_eq!(total.scenarios["a"].successes, 2);

@@ -7,8 +7,8 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use http::header::{
-    AUTHORIZATION, CONNECTION, CONTENT_TYPE, COOKIE, HeaderValue, LOCATION, SET_COOKIE,
-    WWW_AUTHENTICATE,
+    AUTHORIZATION, CONNECTION, CONTENT_ENCODING, CONTENT_TYPE, COOKIE, HeaderValue, LOCATION,
+    SET_COOKIE, WWW_AUTHENTICATE,
 };
 use http::{HeaderMap, Request, Response, StatusCode};
 use http_body_util::{BodyExt, Limited};
@@ -239,6 +239,55 @@ pub(crate) fn bytes(n: &str) -> Answer {
 /// `/chunked/{n}`: the same bytes as `/bytes/{n}`, sent chunked in several frames.
 pub(crate) fn chunked(n: &str) -> Answer {
     Ok(octets(TargetBody::chunked(payload(n)?)))
+}
+
+/// A content coding the target can send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Coding {
+    /// `Content-Encoding: gzip`.
+    Gzip,
+    /// `Content-Encoding: deflate` (the zlib format).
+    Deflate,
+}
+
+/// `/gzip/{n}`, `/deflate/{n}`: the bytes of `/bytes/{n}`, compressed, with their
+/// `Content-Encoding`.
+pub(crate) fn compressed(coding: Coding, n: &str) -> Answer {
+    use std::io::Write as _;
+    let plain = payload(n)?;
+    let level = flate2::Compression::default();
+    let (body, name) = match coding {
+        Coding::Gzip => {
+            let mut encoder = flate2::write::GzEncoder::new(Vec::new(), level);
+            let _ = encoder.write_all(&plain);
+            (encoder.finish().unwrap_or_default(), "gzip")
+        }
+        Coding::Deflate => {
+            let mut encoder = flate2::write::ZlibEncoder::new(Vec::new(), level);
+            let _ = encoder.write_all(&plain);
+            (encoder.finish().unwrap_or_default(), "deflate")
+        }
+    };
+    let mut response = octets(TargetBody::full(body));
+    response
+        .headers_mut()
+        .insert(CONTENT_ENCODING, HeaderValue::from_static(name));
+    Ok(response)
+}
+
+/// What `/brotli` sends: `BROTLI_TEXT` compressed by Debian's `brotli -c`.
+const BROTLI_BODY: [u8; 31] = [
+    0x1f, 0x2e, 0x00, 0xf8, 0x1d, 0xa9, 0x53, 0x9f, 0xbb, 0x59, 0x82, 0xa0, 0xb5, 0x35, 0x0b, 0x1b,
+    0x9d, 0x9d, 0x7e, 0x0b, 0x61, 0x2b, 0x1b, 0x4d, 0xc5, 0x00, 0xa6, 0x79, 0x98, 0x72, 0x00,
+];
+
+/// `/brotli`: `hello, molotov! hello, molotov! hello, molotov!` with `Content-Encoding: br`.
+pub(crate) fn brotli() -> Response<TargetBody> {
+    let mut response = Response::new(TargetBody::full(BROTLI_BODY.to_vec()));
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    headers.insert(CONTENT_ENCODING, HeaderValue::from_static("br"));
+    response
 }
 
 /// One request in flight on `/limit/*`; leaving (even by cancellation) frees its place.

@@ -15,8 +15,13 @@
 //!   hands the connection to hyper (HTTP/1.1 keep-alive or HTTP/2) with `routes` as the service.
 //! - `tls` — a self-signed certificate for `localhost`/`127.0.0.1` and the rustls config
 //!   offering ALPN `h2` and `http/1.1`.
-//! - `raw` — peeks the first request line of a plaintext connection; `/malformed`,
-//!   `/truncated`, `/drop` and `/garbage` are answered by hand with broken HTTP.
+//! - `raw` — peeks the first request line of a plaintext connection; a connection asking for
+//!   a misbehaviour is served by hand, request after request.
+//! - `hostile` — the misbehaviours: broken HTTP (`/malformed`, `/truncated`, `/drop`,
+//!   `/garbage`, `/garbage-status`, `/bad-chunk`, `/reset-head`, `/slow-head`, `/never`) and
+//!   hostile HTTP that tries to desynchronise or exhaust a client (`/extra-response`,
+//!   `/long-body`, `/late-bytes`, `/close-after`, `/huge-length`, `/huge-chunk`,
+//!   `/endless-chunk-line`, `/endless-trailers`, `/endless-body`, `/big-head`, `/te-and-cl`).
 //! - `routes` — maps a request to an endpoint, counts it in [`Counters`] and answers the hot
 //!   path `/` from a precomputed body.
 //! - `endpoints` — the endpoint handlers (`/delay`, `/status`, `/echo`, `/redirect`,
@@ -33,6 +38,7 @@ mod cli;
 mod config;
 mod counters;
 mod endpoints;
+mod hostile;
 mod query;
 mod raw;
 mod responses;

@@ -1,8 +1,9 @@
 //! Connections answered by hand with broken HTTP, for clients' error-handling tests.
 //!
 //! hyper will not produce a bad response, so the decision is taken before hyper sees the
-//! connection: the accept loop peeks at the first request line (without consuming it) and a
-//! connection asking for `/malformed`, `/truncated`, `/drop` or `/garbage` is handled here.
+//! connection: the accept loop peeks at the first request line (without consuming it), and a
+//! connection whose first request asks for a misbehaviour (see `hostile`) is served here,
+//! request after request, until the misbehaviour ends it.
 
 use std::time::Duration;
 
@@ -11,6 +12,7 @@ use tokio::net::TcpStream;
 use tokio::time::{Instant, sleep, timeout};
 
 use crate::counters::Counters;
+use crate::hostile::{After, Misbehaviour, OK};
 
 /// How long a partial first line may take to become decidable before hyper gets it anyway.
 const PEEK_PATIENCE: Duration = Duration::from_secs(2);
@@ -22,49 +24,6 @@ const MAX_HEAD: usize = 64 * 1024;
 const MAX_DRAIN: usize = 1024 * 1024;
 /// Enough for the longest method worth waiting for and the longest raw path.
 const PEEK_LEN: usize = 64;
-
-/// A way to break HTTP on purpose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Misbehaviour {
-    /// A response whose `Content-Length` is not a number.
-    Malformed,
-    /// A response that ends 90 bytes short of its `Content-Length`.
-    Truncated,
-    /// No response at all: the connection closes.
-    Drop,
-    /// Bytes that are not HTTP.
-    Garbage,
-}
-
-impl Misbehaviour {
-    const ALL: [Self; 4] = [Self::Malformed, Self::Truncated, Self::Drop, Self::Garbage];
-
-    /// The path that asks for it, and that it is counted under.
-    pub(crate) fn path(self) -> &'static str {
-        match self {
-            Self::Malformed => "/malformed",
-            Self::Truncated => "/truncated",
-            Self::Drop => "/drop",
-            Self::Garbage => "/garbage",
-        }
-    }
-
-    /// What is written back after reading the request.
-    fn reply(self) -> &'static [u8] {
-        match self {
-            Self::Malformed => b"HTTP/1.1 200 OK\r\nContent-Length: banana\r\n\r\nxx",
-            Self::Truncated => {
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 100\r\n\r\n0123456789"
-            }
-            Self::Drop => b"",
-            Self::Garbage => b"this is not http\r\n\r\n",
-        }
-    }
-
-    fn for_path(path: &[u8]) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.path().as_bytes() == path)
-    }
-}
 
 /// What the first bytes of a connection say.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +103,14 @@ fn head_end(buf: &[u8]) -> Option<usize> {
     buf.windows(4).position(|w| w == b"\r\n\r\n").map(|i| i + 4)
 }
 
+/// The path of a request head's target, without its query.
+fn path_of(head: &[u8]) -> String {
+    let line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+    let target = line.split(|&b| b == b' ').nth(1).unwrap_or_default();
+    let path = target.split(|&b| b == b'?').next().unwrap_or_default();
+    String::from_utf8_lossy(path).into_owned()
+}
+
 /// The request's `Content-Length`, 0 when absent or unreadable.
 fn content_length(head: &[u8]) -> usize {
     String::from_utf8_lossy(head)
@@ -154,49 +121,84 @@ fn content_length(head: &[u8]) -> usize {
         .unwrap_or(0)
 }
 
-/// Reads the request head and its body, so that closing sends a FIN, not a reset that could
-/// overtake the reply.
-async fn read_request(stream: &mut TcpStream) -> std::io::Result<()> {
-    let mut buf = Vec::with_capacity(1024);
+/// Reads the next request (its head and body) from `buf` and the stream; its path, or `None`
+/// when the connection ends first. What follows it stays in `buf`.
+async fn read_request(
+    stream: &mut TcpStream,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<Option<String>> {
     let mut chunk = [0u8; 4096];
     let end = loop {
-        let n = stream.read(&mut chunk).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(end) = head_end(&buf) {
+        if let Some(end) = head_end(buf) {
             break end;
         }
         if buf.len() > MAX_HEAD {
-            return Ok(());
+            return Ok(None);
         }
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Ok(None);
+        }
+        buf.extend_from_slice(&chunk[..n]);
     };
-    let mut left = content_length(&buf[..end])
-        .min(MAX_DRAIN)
-        .saturating_sub(buf.len() - end);
-    while left > 0 {
+    let path = path_of(&buf[..end]);
+    let length = content_length(&buf[..end]).min(MAX_DRAIN);
+    // Drained, so that closing sends a FIN, not a reset that could overtake the reply.
+    while buf.len() < end + length {
         let n = stream.read(&mut chunk).await?;
         if n == 0 {
             break;
         }
-        left = left.saturating_sub(n);
+        buf.extend_from_slice(&chunk[..n]);
     }
-    Ok(())
+    buf.drain(..(end + length).min(buf.len()));
+    Ok(Some(path))
 }
 
-/// Counts the request, reads it, writes the broken reply and closes the connection.
-pub(crate) async fn misbehave(mut stream: TcpStream, kind: Misbehaviour, counters: &Counters) {
-    counters.count(kind.path());
-    // A client that never finishes its request still gets the reply: that is the point.
-    let _ = timeout(READ_PATIENCE, read_request(&mut stream)).await;
-    let _ = stream.write_all(kind.reply()).await;
-    let _ = stream.shutdown().await;
+/// Serves a connection whose first request asks for a misbehaviour: each request is counted;
+/// misbehaviours act, any other path gets a plain `200 ok`, until a misbehaviour ends the
+/// connection or the client does.
+pub(crate) async fn misbehave(mut stream: TcpStream, counters: &Counters) {
+    let mut buf = Vec::new();
+    loop {
+        // A client that never finishes its request still gets the reply: that is the point.
+        let path = match timeout(READ_PATIENCE, read_request(&mut stream, &mut buf)).await {
+            Ok(Ok(Some(path))) => path,
+            Ok(Ok(None) | Err(_)) => return,
+            Err(_) => String::new(),
+        };
+        counters.count(if path.is_empty() { "/" } else { &path });
+        let after = match Misbehaviour::for_path(path.as_bytes()) {
+            Some(kind) => kind.act(&mut stream).await,
+            None => stream.write_all(OK).await.map(|()| After::KeepOpen),
+        };
+        match after {
+            Ok(After::KeepOpen) => {}
+            Ok(After::Close) | Err(_) => {
+                let _ = stream.shutdown().await;
+                return;
+            }
+            Ok(After::Reset) => {
+                #[allow(
+                    deprecated,
+                    reason = "a linger of zero resets the connection at once; it does not block"
+                )]
+                let _ = stream.set_linger(Some(Duration::ZERO));
+                return;
+            }
+            Ok(After::Hang) => {
+                // Silent until the client goes.
+                let mut sink = [0u8; 4096];
+                while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+                return;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{Misbehaviour, Peeked, classify, content_length, head_end};
+    use super::{Misbehaviour, Peeked, classify, content_length, head_end, path_of};
 
     #[test]
     fn finds_misbehaviours_in_first_lines() {
@@ -229,7 +231,12 @@ mod tests {
         assert_eq!(classify(b"GET "), Peeked::NeedMore);
         assert_eq!(classify(b"GET /dr"), Peeked::NeedMore);
         assert_eq!(classify(b"GET /drop"), Peeked::NeedMore);
-        assert_eq!(classify(b"GET /e"), Peeked::Normal);
+        assert_eq!(
+            classify(b"GET /e"),
+            Peeked::NeedMore,
+            "/extra-response, /endless-..."
+        );
+        assert_eq!(classify(b"GET /ec"), Peeked::Normal);
         assert_eq!(classify(b"GET /echo"), Peeked::Normal);
     }
 
@@ -241,5 +248,9 @@ mod tests {
         assert_eq!(content_length(&request[..end]), 5);
         assert_eq!(content_length(b"GET / HTTP/1.1\r\n\r\n"), 0);
         assert_eq!(head_end(b"GET / HTTP/1.1\r\n"), None);
+        assert_eq!(
+            path_of(b"GET /late-bytes?x=1 HTTP/1.1\r\n\r\n"),
+            "/late-bytes"
+        );
     }
 }

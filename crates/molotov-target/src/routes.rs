@@ -9,7 +9,7 @@ use hyper::body::Incoming;
 
 use crate::body::TargetBody;
 use crate::counters::Counters;
-use crate::endpoints::{self, BadRequest, InFlight};
+use crate::endpoints::{self, BadRequest, Coding, InFlight};
 use crate::responses;
 
 /// What one `serve` call shares between its connections.
@@ -43,6 +43,8 @@ enum Route<'a> {
     BasicAuth(&'a str, &'a str),
     Bytes(&'a str),
     Chunked(&'a str),
+    Compressed(Coding, &'a str),
+    Brotli,
     Limit(&'a str),
     Close,
     Stats,
@@ -66,6 +68,7 @@ fn route(path: &str) -> Route<'_> {
         ("cookies", None) => Route::Cookies,
         ("cookies", Some("set")) => Route::CookiesSet,
         ("redirect", None) => Route::RedirectTo,
+        ("brotli", None) => Route::Brotli,
         ("basic-auth", Some(tail)) => match tail.split_once('/') {
             Some((user, password)) if !password.contains('/') => Route::BasicAuth(user, password),
             _ => Route::NotFound,
@@ -76,6 +79,8 @@ fn route(path: &str) -> Route<'_> {
             ("redirect", Some(steps)) => Route::RedirectSteps(steps),
             ("bytes", Some(n)) => Route::Bytes(n),
             ("chunked", Some(n)) => Route::Chunked(n),
+            ("gzip", Some(n)) => Route::Compressed(Coding::Gzip, n),
+            ("deflate", Some(n)) => Route::Compressed(Coding::Deflate, n),
             ("limit", Some(n)) => Route::Limit(n),
             _ => Route::NotFound,
         },
@@ -120,6 +125,8 @@ pub(crate) async fn handle(
         }
         Route::Bytes(n) => endpoints::bytes(n),
         Route::Chunked(n) => endpoints::chunked(n),
+        Route::Compressed(coding, n) => endpoints::compressed(coding, n),
+        Route::Brotli => Ok(endpoints::brotli()),
         Route::Limit(n) => {
             let count = in_flight.as_ref().map_or(1, |(_, count)| *count);
             endpoints::limit(n, query, count).await

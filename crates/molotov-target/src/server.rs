@@ -86,8 +86,8 @@ async fn connection(
     let _ = stream.set_nodelay(true);
     match tls {
         None => {
-            if let Some(kind) = raw::detect(&stream).await {
-                raw::misbehave(stream, kind, &state.counters).await;
+            if raw::detect(&stream).await.is_some() {
+                raw::misbehave(stream, &state.counters).await;
             } else {
                 serve_http(TokioIo::new(stream), state, &http).await;
             }

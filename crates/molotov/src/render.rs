@@ -318,11 +318,17 @@ pub(crate) fn histogram(samples: &Latency, rows: u32, width: usize) -> String {
     out
 }
 
-/// `200: 1200, 500: 3, connect: 2`.
+/// `200: 1200, 500: 3, connect: 2` (and `retried: 4` when requests were sent again).
 fn outcomes(entry: &EntryReport) -> String {
     let statuses = entry.statuses.iter().map(|(s, n)| format!("{s}: {n}"));
     let errors = entry.errors.iter().map(|(k, n)| format!("{k}: {n}"));
-    statuses.chain(errors).collect::<Vec<_>>().join(", ")
+    let sent_again = entry.transfer.retries;
+    let retried = (sent_again > 0).then(|| format!("retried: {sent_again}"));
+    statuses
+        .chain(errors)
+        .chain(retried)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]

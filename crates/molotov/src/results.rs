@@ -43,19 +43,22 @@ struct Results<'a> {
 
 /// Entries written with the run's percentiles as derived latency fields.
 struct Entries<'a> {
-    entries: &'a BTreeMap<String, EntryReport>,
+    map: &'a BTreeMap<String, EntryReport>,
     percentiles: &'a Percentiles,
+    /// Request entries also say what they moved (bytes, retries).
+    requests: bool,
 }
 
 impl Serialize for Entries<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = serializer.serialize_map(Some(self.entries.len()))?;
-        for (name, entry) in self.entries {
+        let mut map = serializer.serialize_map(Some(self.map.len()))?;
+        for (name, entry) in self.map {
             map.serialize_entry(
                 name,
                 &EntryJson {
                     entry,
                     percentiles: self.percentiles,
+                    request: self.requests,
                 },
             )?;
         }
@@ -66,6 +69,7 @@ impl Serialize for Entries<'_> {
 struct EntryJson<'a> {
     entry: &'a EntryReport,
     percentiles: &'a Percentiles,
+    request: bool,
 }
 
 impl Serialize for EntryJson<'_> {
@@ -78,6 +82,11 @@ impl Serialize for EntryJson<'_> {
         map.serialize_entry("errors", &e.errors)?;
         if !e.error_samples.is_empty() {
             map.serialize_entry("error_samples", &e.error_samples)?;
+        }
+        if self.request {
+            map.serialize_entry("retries", &e.transfer.retries)?;
+            map.serialize_entry("received_bytes", &e.transfer.received_bytes)?;
+            map.serialize_entry("body_bytes", &e.transfer.body_bytes)?;
         }
         let latency = |latency| LatencyJson {
             latency,
@@ -192,12 +201,14 @@ fn render(
             .collect(),
         sizing,
         scenarios: Entries {
-            entries: &summary.report.scenarios,
+            map: &summary.report.scenarios,
             percentiles,
+            requests: false,
         },
         requests: Entries {
-            entries: &summary.report.requests,
+            map: &summary.report.requests,
             percentiles,
+            requests: true,
         },
     };
     let mut text = serde_json::to_string_pretty(&results).map_err(std::io::Error::other)?;

@@ -7,13 +7,16 @@
 )]
 
 mod bodies;
+mod compression;
 mod cookies;
 mod failures;
+mod hostile;
 mod keep_alive;
 mod redirects;
 mod requests;
 mod responses;
 mod size;
+mod streaming;
 mod support;
 mod timeouts;
 mod tls;
