@@ -63,6 +63,7 @@ mod config;
 mod dump;
 mod error;
 mod event;
+mod exchange;
 mod notice;
 mod observer;
 mod picker;

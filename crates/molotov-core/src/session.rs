@@ -13,14 +13,15 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderMap, Method};
 use molotov_http::{Client, ClientConfig, Error as HttpError, Kind, TlsContext};
-use molotov_stats::{Stats, Transfer};
+use molotov_stats::Stats;
 use url::Url;
 
 use crate::config::RunInfo;
 use crate::dump;
 use crate::event::{Event, Listeners};
+use crate::exchange::Exchange;
 use crate::notice::{Notice, Notices};
-use crate::observer::{Observer, Outcome};
+use crate::observer::Observer;
 use crate::request::RequestBuilder;
 use crate::vars::Vars;
 
@@ -236,9 +237,31 @@ impl Session {
     }
 
     /// Sends `request`: fires `sending_request`, times the exchange, records it under `name`
-    /// (or the URL path) and fires `response_received`.
+    /// (or the URL path) and fires `response_received`. The whole body is read.
     pub async fn send(&self, request: &Request, name: Option<&str>) -> Result<Response, HttpError> {
-        let env = &*self.inner.env;
+        self.send_with(request, name, u64::MAX).await
+    }
+
+    /// [`Session::send`], reading at most `eager` bytes of the body before returning: the rest
+    /// is read as the caller asks ([`Response::chunk`], [`Response::finish`]), in constant
+    /// memory. The request is recorded once its body is complete (or the response dropped), so
+    /// its latency covers the whole body, as for [`Session::send`].
+    pub async fn send_streamed(
+        &self,
+        request: &Request,
+        name: Option<&str>,
+        eager: u64,
+    ) -> Result<Response, HttpError> {
+        self.send_with(request, name, eager).await
+    }
+
+    async fn send_with(
+        &self,
+        request: &Request,
+        name: Option<&str>,
+        eager: u64,
+    ) -> Result<Response, HttpError> {
+        let env = &self.inner.env;
         if !env.listeners.is_empty() {
             let event = Event::SendingRequest {
                 session: self,
@@ -247,49 +270,19 @@ impl Session {
             env.listeners.emit(&event, &env.notices).await;
         }
         let start = Instant::now();
-        let result = self.inner.client.send(request).await;
-        let elapsed = start.elapsed();
+        let result = if eager == u64::MAX {
+            self.inner.client.send(request).await
+        } else {
+            self.inner.client.send_streamed(request, eager).await
+        };
         let key = name.unwrap_or_else(|| request.url.path());
-        let method = request.method.as_str();
-        {
-            let mut stats = env.stats.borrow_mut();
-            match &result {
-                Ok(r) => {
-                    let transfer = Transfer {
-                        retries: u64::from(r.retries()),
-                        received: r.received_bytes(),
-                        body: r.body().len() as u64,
-                    };
-                    stats.request_status(method, key, r.status().as_u16(), elapsed, transfer);
-                }
-                Err(e) => {
-                    let transfer = Transfer {
-                        retries: u64::from(e.retries()),
-                        ..Transfer::default()
-                    };
-                    stats.request_error(method, key, e.kind_name(), elapsed, transfer, || {
-                        crate::error::error_message(e)
-                    });
-                }
-            }
-        }
-        let retries = result
-            .as_ref()
-            .map_or_else(HttpError::retries, molotov_http::Response::retries);
-        if retries > 0 && env.info.config.verbose >= 1 {
-            env.notices.send(Notice::Warning(format!(
-                "[W:{}] {method} {key}: the server had closed the kept-alive connection; sent \
-                 again on a new one",
-                self.worker_id()
-            )));
-        }
-        if let Some(observer) = &env.observer {
-            let outcome = match &result {
-                Ok(r) => Outcome::Status(r.status().as_u16()),
-                Err(e) => Outcome::Failure(e.kind_name()),
-            };
-            observer.request(method, key, outcome, elapsed);
-        }
+        let exchange = Exchange {
+            env: env.clone(),
+            method: request.method.clone(),
+            key: key.into(),
+            worker: self.worker_id(),
+            start,
+        };
         if env.info.config.verbose >= 2 {
             env.notices.send(Notice::Exchange(dump::exchange(
                 request,
@@ -297,7 +290,17 @@ impl Session {
                 result.as_ref(),
             )));
         }
-        let response = Response::from(result?);
+        let response = match result {
+            Ok(r) if r.is_complete() => {
+                exchange.record_response(&r, r.body().len() as u64);
+                Response::from(r)
+            }
+            Ok(r) => Response::streamed(r, exchange),
+            Err(e) => {
+                exchange.record_error(&e);
+                return Err(e);
+            }
+        };
         if !env.listeners.is_empty() {
             let event = Event::ResponseReceived {
                 session: self,

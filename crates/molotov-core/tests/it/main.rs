@@ -18,5 +18,6 @@ mod run;
 mod session;
 mod stats;
 mod stopping;
+mod streaming;
 mod support;
 mod validation;

@@ -1,0 +1,84 @@
+//! [`Exchange`]: one request as the engine records it, once its outcome is known: the
+//! statistics (status or error kind, latency, bytes, retries), the observer (statsd...), and
+//! the `-v` line of a request sent again.
+//!
+//! For a response read whole, the outcome is known when the client returns; for a streamed one
+//! ([`Session::send_streamed`](crate::Session::send_streamed)), when its body is complete,
+//! fails, or the response is dropped before its end.
+
+use std::rc::Rc;
+use std::time::Instant;
+
+use http::Method;
+use molotov_http::{Error as HttpError, Response as HttpResponse};
+use molotov_stats::Transfer;
+
+use crate::notice::Notice;
+use crate::observer::Outcome;
+use crate::session::SessionEnv;
+
+/// A request whose outcome is to be recorded.
+pub(crate) struct Exchange {
+    pub(crate) env: Rc<SessionEnv>,
+    pub(crate) method: Method,
+    /// The statistics key: the request's name, or its URL path.
+    pub(crate) key: Box<str>,
+    pub(crate) worker: usize,
+    pub(crate) start: Instant,
+}
+
+impl Exchange {
+    /// Records a response whose body is complete (or given up on).
+    pub(crate) fn record_response(&self, response: &HttpResponse, body_bytes: u64) {
+        self.record(Ok((response, body_bytes)));
+    }
+
+    /// Records a failure.
+    pub(crate) fn record_error(&self, error: &HttpError) {
+        self.record(Err(error));
+    }
+
+    /// Records the outcome: a response (its status, what it moved), or an error.
+    fn record(&self, outcome: Result<(&HttpResponse, u64), &HttpError>) {
+        let elapsed = self.start.elapsed();
+        let env = &*self.env;
+        let (method, key) = (self.method.as_str(), &*self.key);
+        {
+            let mut stats = env.stats.borrow_mut();
+            match outcome {
+                Ok((r, body)) => {
+                    let transfer = Transfer {
+                        retries: u64::from(r.retries()),
+                        received: r.received_bytes(),
+                        body,
+                    };
+                    stats.request_status(method, key, r.status().as_u16(), elapsed, transfer);
+                }
+                Err(e) => {
+                    let transfer = Transfer {
+                        retries: u64::from(e.retries()),
+                        ..Transfer::default()
+                    };
+                    stats.request_error(method, key, e.kind_name(), elapsed, transfer, || {
+                        crate::error::error_message(e)
+                    });
+                }
+            }
+        }
+        let retries = outcome.map_or_else(HttpError::retries, |(r, _)| r.retries());
+        if retries > 0 && env.info.config.verbose >= 1 {
+            env.notices.send(Notice::Warning(format!(
+                "[W:{}] {method} {key}: the server had closed the kept-alive connection; sent \
+                 again on a new one",
+                self.worker
+            )));
+        }
+        if let Some(observer) = &env.observer {
+            let outcome = match outcome {
+                Ok((r, _)) => Outcome::Status(r.status().as_u16()),
+                Err(e) => Outcome::Failure(e.kind_name()),
+            };
+            observer.request(method, key, outcome, elapsed);
+        }
+    }
+}
