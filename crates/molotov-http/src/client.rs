@@ -99,6 +99,15 @@ pub struct Client {
 /// off without a copy.
 const COPY_LIMIT: usize = 16 * 1024;
 
+/// How one request is sent, beyond what it says itself.
+#[derive(Debug, Clone, Copy)]
+struct Options {
+    /// Verify the server's certificate.
+    verify: bool,
+    /// Add the client's default headers.
+    default_headers: bool,
+}
+
 /// A response whose head was read (it is still at the front of `conn.rbuf`) on a connection
 /// that still carries its body.
 pub(crate) struct Started {
@@ -169,7 +178,10 @@ impl Client {
                 &request.url,
                 &request.headers,
                 &request.body,
-                verify,
+                Options {
+                    verify,
+                    default_headers: request.default_headers,
+                },
                 eager,
             )
             .await?;
@@ -187,10 +199,10 @@ impl Client {
         url: &Url,
         headers: &HeaderMap,
         body: &Bytes,
-        verify: bool,
+        options: Options,
         eager: u64,
     ) -> Result<Response, Error> {
-        let mut started = self.start(method, url, headers, body, verify).await?;
+        let mut started = self.start(method, url, headers, body, options).await?;
         if let Some(response) = self.small(&mut started, url) {
             if started.head.keep_alive && started.conn.rbuf.is_empty() {
                 let origin = started.origin.as_ref();
@@ -296,9 +308,9 @@ impl Client {
         url: &Url,
         headers: &HeaderMap,
         body: &Bytes,
-        verify: bool,
+        options: Options,
     ) -> Result<Started, Error> {
-        let (origin, host) = origin_of(url, verify)?;
+        let (origin, host) = origin_of(url, options.verify)?;
         let mut conn = self.take_or_connect(origin, &host).await?;
         conn.wbuf.clear();
         {
@@ -308,7 +320,12 @@ impl Client {
                 cookie: cookie.as_deref(),
                 accept_encoding: self.config.auto_decompress.then_some(ACCEPT_ENCODING),
             };
-            let defaults = &self.config.headers;
+            let none = HeaderMap::new();
+            let defaults = if options.default_headers {
+                &self.config.headers
+            } else {
+                &none
+            };
             encode::encode_request(&mut conn.wbuf, method, url, headers, defaults, body, &added)?;
         }
         let head_request = *method == Method::HEAD;
@@ -377,7 +394,10 @@ impl Client {
         first: Response,
         eager: u64,
     ) -> Result<Response, Error> {
-        let verify = request.verify_tls.unwrap_or(self.config.verify_tls);
+        let options = Options {
+            verify: request.verify_tls.unwrap_or(self.config.verify_tls),
+            default_headers: request.default_headers,
+        };
         let mut method = request.method.clone();
         let mut headers = request.headers.clone();
         let mut body = request.body.clone();
@@ -420,7 +440,7 @@ impl Client {
                 .map_err(|e| e.with_retries(retries))?;
             history.push(current);
             current = self
-                .exchange(&method, &next, &headers, &body, verify, eager)
+                .exchange(&method, &next, &headers, &body, options, eager)
                 .await
                 .map_err(|e| {
                     let total = retries + e.retries();

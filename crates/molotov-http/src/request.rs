@@ -24,6 +24,10 @@ pub struct Request {
     pub follow_redirects: Option<bool>,
     /// Whether to verify the server's certificate; `None` uses the client's setting.
     pub verify_tls: Option<bool>,
+    /// Whether the client's default headers ([`ClientConfig::headers`](crate::ClientConfig))
+    /// are added (`true` unless an adapter keeps the session's headers itself, as the Python
+    /// `session.headers` mapping does, so that removing one there removes it).
+    pub default_headers: bool,
 }
 
 impl Request {
@@ -37,6 +41,7 @@ impl Request {
             timeout: None,
             follow_redirects: None,
             verify_tls: None,
+            default_headers: true,
         }
     }
 }

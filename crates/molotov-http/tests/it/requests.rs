@@ -181,3 +181,20 @@ async fn a_host_name_is_resolved_and_sent_as_host() {
     }
     assert_eq!(target.connections(), 1);
 }
+
+#[tokio::test]
+async fn default_headers_can_be_left_out_by_a_request() {
+    let target = target();
+    let mut defaults = molotov_http::HeaderMap::new();
+    defaults.insert("x-default", "yes".parse().unwrap());
+    let client = molotov_http::Client::new(molotov_http::ClientConfig {
+        headers: defaults,
+        ..molotov_http::ClientConfig::default()
+    });
+    let with = json(&client.send(&get(&target.url("/echo"))).await.unwrap());
+    assert_eq!(with["headers"]["x-default"], "yes");
+    let mut request = get(&target.url("/echo"));
+    request.default_headers = false;
+    let without = json(&client.send(&request).await.unwrap());
+    assert!(without["headers"].get("x-default").is_none(), "{without}");
+}
