@@ -38,7 +38,7 @@ pub struct RunConfig {
     /// Concurrent workers in this process (`-w`).
     pub workers: NonZeroUsize,
     /// Stop after this long (`-d`), counted from the start of the run, ramp-up included.
-    /// `None`: no time limit.
+    /// `None`, or a duration too long for the clock: no time limit.
     pub duration: Option<Duration>,
     /// Stop each worker after this many scenario runs (`-r`).
     pub max_runs: Option<NonZeroU64>,
@@ -97,18 +97,21 @@ impl Default for RunConfig {
 }
 
 impl RunConfig {
-    /// When worker `index` (0-based, within this process) starts, relative to the run's start.
+    /// When worker `index` (0-based, within this process) starts, relative to the run's start:
+    /// `index * ramp_up / workers`, computed without overflow for any `ramp_up`.
     pub fn ramp_delay(&self, index: usize) -> Duration {
         if self.ramp_up.is_zero() {
             return Duration::ZERO;
         }
-        let workers = self.workers.get();
-        // Both fit u32 for any worker count a machine can run.
-        let (i, w) = (
-            u32::try_from(index).unwrap_or(u32::MAX),
-            u32::try_from(workers).unwrap_or(u32::MAX),
-        );
-        self.ramp_up * i / w
+        // In nanoseconds, exactly: floor(n * i / w) = (n / w) * i + floor((n % w) * i / w),
+        // where neither product can overflow a u128 (n < 2^94, i <= w < 2^64).
+        let workers = self.workers.get() as u128;
+        let index = (index as u128).min(workers);
+        let n = self.ramp_up.as_nanos();
+        let nanos = n / workers * index + n % workers * index / workers;
+        let secs = u64::try_from(nanos / 1_000_000_000).unwrap_or(u64::MAX);
+        let sub = u32::try_from(nanos % 1_000_000_000).unwrap_or(0);
+        Duration::new(secs, sub)
     }
 }
 
@@ -126,5 +129,24 @@ mod tests {
         let starts: Vec<u64> = (0..5).map(|i| config.ramp_delay(i).as_secs()).collect();
         assert_eq!(starts, [0, 2, 4, 6, 8]);
         assert_eq!(RunConfig::default().ramp_delay(3), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_huge_ramp_up_does_not_overflow() {
+        let config = RunConfig {
+            workers: NonZeroUsize::new(usize::MAX).unwrap(),
+            ramp_up: Duration::MAX,
+            ..RunConfig::default()
+        };
+        assert_eq!(config.ramp_delay(0), Duration::ZERO);
+        let last = config.ramp_delay(usize::MAX - 1);
+        assert!(last < Duration::MAX && last > Duration::MAX / 2, "{last:?}");
+        assert!(config.ramp_delay(usize::MAX) <= Duration::MAX);
+        let three = RunConfig {
+            workers: NonZeroUsize::new(3).unwrap(),
+            ..config
+        };
+        assert_eq!(three.ramp_delay(1).as_secs(), u64::MAX / 3);
+        assert_eq!(three.ramp_delay(2).as_secs(), u64::MAX / 3 * 2);
     }
 }

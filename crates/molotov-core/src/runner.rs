@@ -264,11 +264,12 @@ fn spawn_helpers(
 ) -> Vec<JoinHandle<()>> {
     let mut helpers = Vec::new();
     let config = &shared.env.info.config;
-    if let Some(duration) = config.duration {
+    // A deadline beyond what the clock holds is no deadline.
+    if let Some(deadline) = config.duration.and_then(|d| start.checked_add(d)) {
         let shutdown = shared.shutdown.clone();
         let force = config.force_shutdown;
         helpers.push(tokio::task::spawn_local(async move {
-            tokio::time::sleep_until(start + duration).await;
+            tokio::time::sleep_until(deadline).await;
             if force {
                 shutdown.abort(StopCause::Deadline);
             } else {
@@ -286,10 +287,11 @@ fn spawn_helpers(
             }
         }));
     }
-    if let Some(period) = config.live_report {
+    let live_report = config.live_report.filter(|p| !p.is_zero());
+    if let Some((period, first)) = live_report.and_then(|p| Some((p, start.checked_add(p)?))) {
         let live = shared.clone();
         helpers.push(tokio::task::spawn_local(async move {
-            let mut ticker = tokio::time::interval_at(start + period, period);
+            let mut ticker = tokio::time::interval_at(first, period);
             loop {
                 ticker.tick().await;
                 let report = live.env.stats.borrow().report();

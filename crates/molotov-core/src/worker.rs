@@ -196,7 +196,7 @@ async fn scenario_loop(shared: Rc<Shared>, session: Session, in_flight: Rc<Cell<
                     };
                     env.listeners.emit(&event, &env.notices).await;
                 }
-                delay += scenario.get_delay();
+                delay = delay.saturating_add(scenario.get_delay());
             }
             Err(error) => {
                 let kind = failure_kind(&*error);

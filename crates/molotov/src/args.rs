@@ -291,16 +291,18 @@ fn parse_runs(text: &str) -> Result<u64, String> {
         .map_err(|_| format!("{text} is not a number of runs (a whole number, 0 for no limit)"))
 }
 
+/// A number of seconds: 0 or more; one too large to hold (`1e400`, `inf`) is the largest
+/// there is, which [`Settings`](crate::Settings) reads as "no limit".
 fn parse_seconds(text: &str) -> Result<f64, String> {
     let value: f64 = text
         .parse()
         .map_err(|_| format!("{text:?} is not a number of seconds"))?;
-    if !value.is_finite() || value < 0.0 {
+    if value.is_nan() || value < 0.0 {
         return Err(format!(
             "{text} is not a duration: it must be 0 or more seconds"
         ));
     }
-    Ok(value)
+    Ok(value.min(f64::MAX))
 }
 
 fn parse_positive_seconds(text: &str) -> Result<f64, String> {
@@ -380,6 +382,15 @@ mod tests {
     }
 
     #[test]
+    fn durations_too_large_to_hold_are_the_largest_number() {
+        for huge in ["1e400", "inf"] {
+            let p = parse(&["-d", huge, "--ramp-up", huge]).unwrap();
+            assert!(p.args.duration.is_finite() && p.args.duration > 1e300);
+            assert!(p.args.ramp_up.is_finite());
+        }
+    }
+
+    #[test]
     fn extensions_do_not_swallow_the_scenario() {
         let p = parse(&["--use-extension", "ext.py", "script.py"]).unwrap();
         assert_eq!(p.args.use_extension, ["ext.py"]);
@@ -399,6 +410,7 @@ mod tests {
             &["-f", "0"],
             &["-r", "-1"],
             &["-p", "0"],
+            &["-d", "nan"],
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should be refused");
         }

@@ -177,7 +177,8 @@ impl Settings {
 }
 
 /// Seconds as a `Duration`; the parsers guarantee finite, non-negative values, and anything
-/// beyond what a `Duration` holds is a run that never ends anyway.
+/// beyond what a `Duration` holds is [`Duration::MAX`], which the engine reads as no limit
+/// (its arithmetic is checked: a deadline the clock cannot hold is no deadline).
 fn seconds(value: f64) -> Duration {
     Duration::try_from_secs_f64(value).unwrap_or(Duration::MAX)
 }
@@ -215,6 +216,15 @@ mod tests {
         assert!(s.run.fail_fast);
         assert_eq!(s.run.mode, Mode::Single("a".into()));
         assert_eq!(s.output, Output::Simple);
+    }
+
+    #[test]
+    fn huge_durations_are_the_largest_duration() {
+        let s = settings(&["-d", "1e20", "--ramp-up", "1e400", "--delay", "1e300"]).unwrap();
+        assert_eq!(s.run.duration, Some(Duration::MAX));
+        assert_eq!((s.run.ramp_up, s.run.delay), (Duration::MAX, Duration::MAX));
+        let s = settings(&["--console-update", "1e20"]).unwrap();
+        assert_eq!(s.console_update, Duration::MAX);
     }
 
     #[test]

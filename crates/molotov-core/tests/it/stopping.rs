@@ -385,3 +385,24 @@ async fn a_stop_cuts_the_ramp_up_short() {
     assert_eq!(log.entries(), ["setup 0"]);
     assert!(summary.successes() > 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn durations_too_long_for_the_clock_are_no_limit() {
+    // A deadline, ramp-up and delays of the largest duration: nothing overflows, and the run
+    // ends when it runs out of work (the paused clock skips the pauses, capped by tokio).
+    let scenario = Scenario::new("s", |_: Session| async {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        Ok(())
+    })
+    .delay(Duration::MAX);
+    let config = RunConfig {
+        duration: Some(Duration::MAX),
+        ramp_up: Duration::MAX,
+        delay: Duration::MAX,
+        ..config(3, 2)
+    };
+    let summary = run(Plan::new().scenario(scenario), config).await;
+
+    assert_eq!(summary.stop, None);
+    assert_eq!((summary.successes(), summary.cancelled), (6, 0));
+}

@@ -141,15 +141,16 @@ fn follow(
     let mut board = Board::new(options.processes, options.percentiles);
     let mut failing = FailingWatch::default();
     let mut last = None;
-    let mut next_frame = started;
+    // `None`: no frame is due before the last (a period too long for the clock).
+    let mut next_frame = Some(started);
     loop {
         let now = Instant::now();
         let keys = keys(shutdown);
         if keys.redraw {
             let _ = terminal.clear();
         }
-        if now >= next_frame || last.is_some() || keys.redraw {
-            next_frame = now + update;
+        if next_frame.is_some_and(|at| now >= at) || last.is_some() || keys.redraw {
+            next_frame = now.checked_add(update);
             if last.is_some() {
                 // What was printed last comes with the last notices.
                 screen.flush();
@@ -188,9 +189,9 @@ fn follow(
             return last;
         }
         // Keys are read more often than frames are drawn, so Ctrl-C is never slow.
-        let wait = next_frame
-            .saturating_duration_since(Instant::now())
-            .min(KEY_POLL);
+        let wait = next_frame.map_or(KEY_POLL, |at| {
+            at.saturating_duration_since(Instant::now()).min(KEY_POLL)
+        });
         last = match finished.recv_timeout(wait) {
             Ok(last) => Some(last),
             Err(mpsc::RecvTimeoutError::Timeout) => None,

@@ -14,6 +14,7 @@ mod config;
 mod console;
 mod counts;
 mod dashboard;
+mod durations;
 mod examples;
 mod exit_codes;
 mod ordering;
