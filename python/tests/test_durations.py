@@ -19,6 +19,7 @@ async def get(session):
     ["--ramp-up", "1e20", "-w", "2", "-d", "1"],
     ["--delay", "1e20", "-d", "1", "-r", "3"],
     ["--console-update", "1e20", "-d", "0.5"],
+    ["--graceful-stop", "1e20", "-d", "0.5"],
 ])
 def test_huge_durations_are_no_limit_and_never_a_panic(molotov, args):
     result = molotov.run(*args, "-c", source=SCRIPT)

@@ -32,6 +32,10 @@ pub enum Mode {
     SingleRun,
 }
 
+/// The grace of the scenarios in flight after a graceful stop unless told otherwise (as
+/// k6's `gracefulStop`).
+pub const DEFAULT_GRACEFUL_STOP: Duration = Duration::from_secs(30);
+
 /// The settings of one run.
 #[derive(Debug, Clone)]
 pub struct RunConfig {
@@ -51,9 +55,12 @@ pub struct RunConfig {
     pub delay: Duration,
     /// Stop everything at the first failure (`-x`).
     pub fail_fast: bool,
-    /// At the deadline, cancel the scenarios in flight instead of letting them finish
-    /// (`--force-shutdown`).
-    pub force_shutdown: bool,
+    /// How long the scenarios in flight may go on once the run is asked to stop gracefully
+    /// (the deadline, `-x`, a failed fixture, `--sizing`, Ctrl-C): after it, they are
+    /// cancelled, as by [`Shutdown::abort`](crate::Shutdown::abort) (counted as cancelled;
+    /// teardowns still run). `--graceful-stop`, default [`DEFAULT_GRACEFUL_STOP`];
+    /// `--force-shutdown` makes it zero. A grace too long for the clock means no limit.
+    pub graceful_stop: Duration,
     /// 0: quiet about details; 1: failures with their full cause; 2: also dump every request
     /// and response.
     pub verbose: u8,
@@ -84,7 +91,7 @@ impl Default for RunConfig {
             ramp_up: Duration::ZERO,
             delay: Duration::ZERO,
             fail_fast: false,
-            force_shutdown: false,
+            graceful_stop: DEFAULT_GRACEFUL_STOP,
             verbose: 0,
             seed: None,
             first_worker_id: 0,

@@ -79,7 +79,7 @@ mod vars;
 mod worker;
 
 pub use blocking::{BLOCKING_TIMEOUT, SyncResponse, blocking_request};
-pub use config::{Mode, RunConfig, RunInfo};
+pub use config::{DEFAULT_GRACEFUL_STOP, Mode, RunConfig, RunInfo};
 pub use error::{BoxError, Error, Failure, Fixture, ScenarioResult, error_message, failure_kind};
 pub use event::{Event, Listener, Listeners, Reaction};
 pub use notice::{Notice, NoticeReceiver, Notices, PrintSource, Progress};

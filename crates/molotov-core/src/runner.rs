@@ -255,7 +255,7 @@ impl Runner {
     }
 }
 
-/// The deadline, the abort watcher and the `current_workers` ticker.
+/// The deadline, the grace after a stop, the abort watcher and the `current_workers` ticker.
 fn spawn_helpers(
     shared: &Rc<Shared>,
     listeners: &Listeners,
@@ -267,16 +267,15 @@ fn spawn_helpers(
     // A deadline beyond what the clock holds is no deadline.
     if let Some(deadline) = config.duration.and_then(|d| start.checked_add(d)) {
         let shutdown = shared.shutdown.clone();
-        let force = config.force_shutdown;
         helpers.push(tokio::task::spawn_local(async move {
             tokio::time::sleep_until(deadline).await;
-            if force {
-                shutdown.abort(StopCause::Deadline);
-            } else {
-                shutdown.stop(StopCause::Deadline);
-            }
+            shutdown.stop(StopCause::Deadline);
         }));
     }
+    helpers.push(tokio::task::spawn_local(grace(
+        shared.shutdown.clone(),
+        config.graceful_stop,
+    )));
     if let Some(observer) = shared.env.observer.clone() {
         helpers.push(tokio::task::spawn_local(async move {
             let second = Duration::from_secs(1);
@@ -322,6 +321,18 @@ fn spawn_helpers(
         }));
     }
     helpers
+}
+
+/// Once a graceful stop is asked for, lets the scenarios in flight run for `grace`, then
+/// cancels them (the cause stays the stop's). A grace too long for the clock never ends.
+async fn grace(shutdown: Shutdown, grace: Duration) {
+    shutdown.stopped().await;
+    if !grace.is_zero() {
+        // tokio caps a sleep that the clock cannot hold at about 30 years.
+        tokio::time::sleep(grace).await;
+    }
+    let cause = shutdown.cause().unwrap_or(StopCause::Interrupted);
+    shutdown.abort(cause);
 }
 
 /// Stops the helper tasks, and has the observer send what it buffered.

@@ -1,5 +1,7 @@
 //! How a run is told to stop: gracefully (workers finish the scenario they are running, then
 //! run their teardowns) or by aborting (scenarios in flight are cancelled, teardowns still run).
+//! A graceful stop becomes an abort once the run's grace
+//! ([`RunConfig::graceful_stop`](crate::RunConfig::graceful_stop)) is over.
 //!
 //! The caller creates a [`Shutdown`], keeps a clone, and passes one to
 //! [`Runner::run`](crate::Runner::run); a signal handler, a test or the runner itself (deadline, `-x`, a
@@ -85,7 +87,8 @@ impl Shutdown {
         Shutdown::default()
     }
 
-    /// Asks for a graceful stop: no new scenario starts; those in flight finish.
+    /// Asks for a graceful stop: no new scenario starts; those in flight finish, or are
+    /// cancelled when the run's grace is over.
     pub fn stop(&self, cause: StopCause) {
         let _ =
             self.inner

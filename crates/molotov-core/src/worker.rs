@@ -2,7 +2,7 @@
 //!
 //! `run` does what Molotov's worker does: wait for its ramp-up slot, `setup`, create the
 //! session, `setup_session`, loop over scenarios, `teardown_session`, close, `teardown`. The
-//! loop is its own task so that an abort (a second Ctrl-C, `--force-shutdown` at the deadline)
+//! loop is its own task so that an abort (a second Ctrl-C, the end of `--graceful-stop`)
 //! can cancel the scenario in flight while the teardowns still run.
 //!
 //! The loop is the only loop: picking is a [`Picker`] value, stopping is the shared

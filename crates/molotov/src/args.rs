@@ -133,9 +133,13 @@ pub struct Args {
     #[arg(long, value_name = "USE_EXTENSION", action = ArgAction::Append)]
     pub use_extension: Vec<String>,
 
-    /// Cancel all pending workers on shutdown
+    /// Cancel the scenarios in flight as soon as the run stops (a --graceful-stop of 0)
     #[arg(long)]
     pub force_shutdown: bool,
+
+    /// Seconds the scenarios in flight may take to finish once the run stops (the duration, -x, Ctrl-C...), before they are cancelled
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    pub graceful_stop: f64,
 
     /// Write the results (counts, latency histograms) as JSON to this file
     #[arg(long, value_name = "FILE")]
@@ -341,6 +345,8 @@ mod tests {
         assert_eq!((a.workers, a.processes), (1, 1));
         assert!((a.duration - 86400.0).abs() < f64::EPSILON);
         assert!((a.console_update - 0.2).abs() < f64::EPSILON);
+        let grace = molotov_core::DEFAULT_GRACEFUL_STOP.as_secs_f64();
+        assert!((a.graceful_stop - grace).abs() < f64::EPSILON);
         assert!((a.sizing_tolerance - 5.0).abs() < f64::EPSILON);
         assert_eq!(a.statsd_address, "udp://localhost:8125");
         assert!(p.explicit.is_empty());
@@ -384,10 +390,25 @@ mod tests {
     #[test]
     fn durations_too_large_to_hold_are_the_largest_number() {
         for huge in ["1e400", "inf"] {
-            let p = parse(&["-d", huge, "--ramp-up", huge]).unwrap();
+            let p = parse(&["-d", huge, "--ramp-up", huge, "--graceful-stop", huge]).unwrap();
             assert!(p.args.duration.is_finite() && p.args.duration > 1e300);
-            assert!(p.args.ramp_up.is_finite());
+            assert!(p.args.ramp_up.is_finite() && p.args.graceful_stop.is_finite());
         }
+    }
+
+    #[test]
+    fn the_grace_is_in_the_option_table_and_the_serde_form() {
+        // What --config files, moloslave and the Python `args` accept derives from `Args`.
+        let table = option_table();
+        let grace = table.iter().find(|o| o.id == "graceful_stop").unwrap();
+        assert_eq!(
+            (grace.long.as_str(), grace.kind),
+            ("--graceful-stop", OptionKind::Value)
+        );
+        let args = parse(&["--graceful-stop", "2.5"]).unwrap().args;
+        let form = serde_json::to_value(&args).unwrap();
+        assert_eq!(form["graceful_stop"], 2.5);
+        assert_eq!(form["force_shutdown"], false);
     }
 
     #[test]
@@ -411,6 +432,7 @@ mod tests {
             &["-r", "-1"],
             &["-p", "0"],
             &["-d", "nan"],
+            &["--graceful-stop", "-1"],
         ] {
             assert!(parse(bad).is_err(), "{bad:?} should be refused");
         }

@@ -141,7 +141,11 @@ impl Settings {
             ramp_up: seconds(args.ramp_up),
             delay: seconds(args.delay),
             fail_fast: args.exception,
-            force_shutdown: args.force_shutdown,
+            graceful_stop: if args.force_shutdown {
+                Duration::ZERO
+            } else {
+                seconds(args.graceful_stop)
+            },
             verbose: args.verbose,
             seed: args.seed,
             connect_to: args.connect_to.clone(),
@@ -219,12 +223,28 @@ mod tests {
     }
 
     #[test]
+    fn the_grace_is_typed_and_force_shutdown_makes_it_zero() {
+        let s = settings(&["--graceful-stop", "2.5"]).unwrap();
+        assert_eq!(s.run.graceful_stop, Duration::from_millis(2500));
+        let default = settings(&[]).unwrap();
+        assert_eq!(
+            default.run.graceful_stop,
+            molotov_core::DEFAULT_GRACEFUL_STOP
+        );
+        let forced = settings(&["--graceful-stop", "9", "--force-shutdown"]).unwrap();
+        assert_eq!(forced.run.graceful_stop, Duration::ZERO);
+    }
+
+    #[test]
     fn huge_durations_are_the_largest_duration() {
         let s = settings(&["-d", "1e20", "--ramp-up", "1e400", "--delay", "1e300"]).unwrap();
         assert_eq!(s.run.duration, Some(Duration::MAX));
         assert_eq!((s.run.ramp_up, s.run.delay), (Duration::MAX, Duration::MAX));
-        let s = settings(&["--console-update", "1e20"]).unwrap();
-        assert_eq!(s.console_update, Duration::MAX);
+        let s = settings(&["--console-update", "1e20", "--graceful-stop", "inf"]).unwrap();
+        assert_eq!(
+            (s.console_update, s.run.graceful_stop),
+            (Duration::MAX, Duration::MAX)
+        );
     }
 
     #[test]

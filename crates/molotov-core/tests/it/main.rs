@@ -12,6 +12,7 @@ mod blocking;
 mod events;
 mod faults;
 mod fixtures;
+mod grace;
 mod notices;
 mod picking;
 mod run;

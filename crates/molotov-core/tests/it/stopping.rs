@@ -1,5 +1,6 @@
 //! When a run stops: `max_runs`, the deadline, `-x`, a graceful stop and an abort from outside,
-//! `--force-shutdown`, and the pacing (ramp-up, delays).
+//! `--force-shutdown` (a grace of zero; the grace itself: `grace.rs`), and the pacing (ramp-up,
+//! delays).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -163,14 +164,14 @@ async fn an_abort_cancels_the_scenario_in_flight_and_teardowns_still_run() {
 }
 
 #[tokio::test]
-async fn at_the_deadline_force_shutdown_cancels_the_scenarios_in_flight() {
+async fn at_the_deadline_force_shutdown_a_zero_grace_cancels_the_scenarios_in_flight() {
     let target = target();
     let log = Log::default();
     let (tx, _rx) = mpsc::unbounded_channel();
     let plan = slow_plan(target.url("/delay/5000"), tx, &log);
     let config = RunConfig {
         duration: Some(Duration::from_millis(200)),
-        force_shutdown: true,
+        graceful_stop: Duration::ZERO,
         ..config(2, 0)
     };
     let started = Instant::now();

@@ -15,6 +15,7 @@ fn huge_durations_are_no_limit_and_never_a_panic() {
         // The pause after the first run never ends by itself: the deadline does.
         &["--delay", "1e20", "-d", "1", "-r", "3"],
         &["--console-update", "1e20", "-d", "0.5"],
+        &["--graceful-stop", "1e20", "-d", "0.5"],
     ];
     for args in cases {
         let run = testbed().at(&server).args(*args).args(["-c"]).run();

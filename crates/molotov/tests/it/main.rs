@@ -17,6 +17,7 @@ mod dashboard;
 mod durations;
 mod examples;
 mod exit_codes;
+mod grace;
 mod ordering;
 mod output;
 mod pacing;
