@@ -15,6 +15,7 @@ use crate::args::Args;
 use crate::config_file;
 use crate::display::{Display, Seized, eprint_line};
 use crate::exit::ExitStatus;
+use crate::limits;
 use crate::panics::QuietPanics;
 use crate::process::{self, Forked};
 use crate::render;
@@ -155,6 +156,8 @@ where
     for (name, value) in &settings.env {
         hooks.set_env(name, value);
     }
+    // Before the load test is loaded: what it opens counts against the raised limit.
+    let open_files = limits::raise_open_files();
     let prepared = prepare(&settings, host, load).and_then(|runner| {
         // A results file that cannot be written is found out now, not after the run.
         let json = match &settings.json {
@@ -167,14 +170,30 @@ where
         Ok((runner, json))
     });
     match prepared {
-        Ok((runner, json)) if settings.processes > 1 => {
-            process::run(runner, &settings, json, hooks)
+        Ok((runner, json)) => {
+            warn_open_files(&settings, open_files);
+            if settings.processes > 1 {
+                process::run(runner, &settings, json, hooks)
+            } else {
+                run(runner, &settings, json, hooks)
+            }
         }
-        Ok((runner, json)) => run(runner, &settings, json, hooks),
         Err(e) => {
             eprint_line(&format!("error: {e:#}"));
             ExitStatus::Usage
         }
+    }
+}
+
+/// Warns, once and before the load starts, when the workers of one process need more files
+/// than its open-file `limit` (see [`limits`]). Not with `-q`, which prints nothing.
+fn warn_open_files(settings: &Settings, limit: Option<u64>) {
+    if settings.output == Output::Quiet {
+        return;
+    }
+    let workers = settings.run.workers.get();
+    if let Some(line) = limit.and_then(|l| limits::warning(workers, settings.processes, l)) {
+        eprint_line(&line);
     }
 }
 

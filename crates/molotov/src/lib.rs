@@ -52,6 +52,7 @@ mod dashboard;
 mod display;
 mod exit;
 mod failing;
+mod limits;
 mod lines;
 mod panics;
 mod percentiles;

@@ -18,6 +18,7 @@ mod durations;
 mod examples;
 mod exit_codes;
 mod grace;
+mod limits;
 mod ordering;
 mod output;
 mod pacing;
