@@ -166,7 +166,9 @@ pub(crate) fn parse_head(head: &[u8], head_request: bool) -> Result<Head, Proble
         (false, None, Some(n)) => Framing::Length(n),
     };
     let persistent = match version {
-        Version::HTTP_10 => keep_alive_token && !close,
+        // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message is faulty framing; the
+        // connection is closed after it, whatever `Connection` says.
+        Version::HTTP_10 => keep_alive_token && !close && transfer_encoding.is_none(),
         _ => !close,
     };
     Ok(Head {
@@ -298,6 +300,21 @@ mod tests {
             head("HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n")
                 .keep_alive
         );
+    }
+
+    #[test]
+    fn http10_with_transfer_encoding_is_not_kept_alive() {
+        // Found by the differential tests (tests/it/wire_diff.rs): the chunks are decoded, but
+        // framing an HTTP/1.0 server is not supposed to use is not trusted for another
+        // response (RFC 9112 §6.1), even with `Connection: keep-alive`.
+        let h =
+            head("HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n");
+        assert_eq!(h.framing, Framing::Chunked);
+        assert!(!h.keep_alive);
+        let h = head(
+            "HTTP/1.0 204 No Content\r\nConnection: keep-alive\r\nTransfer-Encoding: x\r\n\r\n",
+        );
+        assert!(!h.keep_alive);
     }
 
     #[test]
