@@ -64,7 +64,7 @@ impl BodyReader {
     ) -> Result<(), Error> {
         let before = out.len();
         loop {
-            self.take_buffered(conn, out)?;
+            self.take_from(&mut conn.rbuf, out)?;
             if self.is_done() || out.len() > before {
                 return Ok(());
             }
@@ -98,34 +98,37 @@ impl BodyReader {
         Ok(())
     }
 
-    /// Moves what is buffered in the connection into `out`, as the framing allows.
-    fn take_buffered(&mut self, conn: &mut Conn, out: &mut BytesMut) -> Result<(), Error> {
+    /// Moves what is buffered in `rbuf` (a connection's read buffer) into `out`, as the
+    /// framing allows: the buffer logic of [`read_some`](Self::read_some), apart from the
+    /// socket, so that `wire` decodes bodies with exactly the client's code.
+    pub(crate) fn take_from(
+        &mut self,
+        rbuf: &mut BytesMut,
+        out: &mut BytesMut,
+    ) -> Result<(), Problem> {
         match &mut self.state {
             State::Done => {}
             State::Length(left) => {
-                let n = conn
-                    .rbuf
-                    .len()
-                    .min(usize::try_from(*left).unwrap_or(usize::MAX));
-                out.extend_from_slice(&conn.rbuf[..n]);
-                conn.rbuf.advance(n);
+                let n = rbuf.len().min(usize::try_from(*left).unwrap_or(usize::MAX));
+                out.extend_from_slice(&rbuf[..n]);
+                rbuf.advance(n);
                 *left -= n as u64;
                 if *left == 0 {
                     self.state = State::Done;
                 }
             }
             State::Chunked(decoder) => {
-                if decoder.decode(&mut conn.rbuf, out)? {
+                if decoder.decode(rbuf, out)? {
                     self.state = State::Done;
                 }
             }
             State::UntilClose(so_far) => {
-                *so_far += conn.rbuf.len() as u64;
+                *so_far += rbuf.len() as u64;
                 if *so_far > self.max_body {
-                    return Err(Problem::TooLarge("the body is over max_body").into());
+                    return Err(Problem::TooLarge("the body is over max_body"));
                 }
-                out.extend_from_slice(&conn.rbuf);
-                conn.rbuf.clear();
+                out.extend_from_slice(rbuf);
+                rbuf.clear();
             }
         }
         Ok(())
@@ -133,7 +136,7 @@ impl BodyReader {
 
     /// The server closed the connection: the end of a close-delimited body, or a body cut
     /// short.
-    fn end_of_stream(&mut self) -> Result<(), Error> {
+    pub(crate) fn end_of_stream(&mut self) -> Result<(), Error> {
         if let State::UntilClose(_) = self.state {
             self.state = State::Done;
             return Ok(());

@@ -11,6 +11,8 @@
 //! - [`tls`](TlsContext): rustls configurations shared by every client of a process.
 //! - [`error`](Error): the opaque error, classified by [`Kind`] for statistics.
 //! - [`response`](Response): status, [`Headers`] kept in their raw bytes, body, history.
+//! - `wire`: the response decoder as a pure function of the bytes received, for property tests
+//!   and fuzzing only (hidden, not a stable API).
 //!
 //! # Data flow
 //! `Client::send(&Request)` → take an idle connection for the origin (or connect: DNS, TCP,
@@ -46,6 +48,8 @@ mod request;
 mod response;
 mod streamed;
 mod tls;
+#[doc(hidden)]
+pub mod wire;
 
 pub use body::DEFAULT_MAX_BODY;
 pub use chunked::{MAX_CHUNK_LINE, MAX_TRAILERS};

@@ -1,5 +1,6 @@
 //! Integration tests: the client over real sockets against the bundled `molotov-target` and a
-//! tiny scripted server, one behaviour per test.
+//! tiny scripted server, one behaviour per test; and the response decoder's property,
+//! differential (against hyper) and fuzz-replay tests (`harness`, `wire_*`, docs/fuzzing.md).
 
 #![allow(
     clippy::unwrap_used,
@@ -10,6 +11,7 @@ mod bodies;
 mod compression;
 mod cookies;
 mod failures;
+mod harness;
 mod hostile;
 mod keep_alive;
 mod redirects;
@@ -20,3 +22,8 @@ mod streaming;
 mod support;
 mod timeouts;
 mod tls;
+mod wire_damage;
+mod wire_diff;
+mod wire_gen;
+mod wire_known;
+mod wire_props;
