@@ -104,7 +104,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         "h" => value * 3600.0,
         _ => return None,
     };
-    (seconds.is_finite() && seconds >= 0.0 && seconds <= MAX_SECONDS)
+    (seconds.is_finite() && (0.0..=MAX_SECONDS).contains(&seconds))
         .then(|| Duration::from_secs_f64(seconds))
 }
 
@@ -131,7 +131,7 @@ impl Schedule {
         let mut ends = Vec::with_capacity(stages.0.len());
         let (mut total, mut rate) = (0.0, start_rate);
         for stage in &stages.0 {
-            total += (rate + stage.target) / 2.0 * stage.duration.as_secs_f64();
+            total += f64::midpoint(rate, stage.target) * stage.duration.as_secs_f64();
             ends.push(total);
             rate = stage.target;
         }
@@ -165,7 +165,7 @@ impl Schedule {
                 let x = t - at;
                 return done + rate * x + (stage.target - rate) * x * x / (2.0 * d);
             }
-            done += (rate + stage.target) / 2.0 * d;
+            done += f64::midpoint(rate, stage.target) * d;
             at += d;
             rate = stage.target;
         }
@@ -213,6 +213,7 @@ fn seconds(s: f64) -> Option<Duration> {
 }
 
 #[cfg(test)]
+#[allow(clippy::float_cmp, reason = "exact values: 0 and whole numbers are exact in f64")]
 mod tests {
     use super::*;
 
