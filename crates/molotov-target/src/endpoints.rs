@@ -75,7 +75,8 @@ pub(crate) fn status(code: &str) -> Answer {
     Ok(responses::json(status, body))
 }
 
-/// `/echo`: the request as the server saw it, for clients to check what they sent.
+/// `/echo`: the request as the server saw it, for clients to check what they sent: `body` as
+/// text (invalid UTF-8 replaced), and `body_base64`, its exact bytes.
 pub(crate) async fn echo(request: Request<Incoming>) -> Response<TargetBody> {
     let (parts, body) = request.into_parts();
     let body = match Limited::new(body, MAX_ECHO_BODY).collect().await {
@@ -103,6 +104,8 @@ pub(crate) async fn echo(request: Request<Incoming>) -> Response<TargetBody> {
         "query": parts.uri.query().unwrap_or(""),
         "headers": headers,
         "body": String::from_utf8_lossy(&body),
+        // The exact bytes, for clients that send binary bodies.
+        "body_base64": BASE64.encode(&body),
     });
     responses::json_value(StatusCode::OK, &echoed)
 }

@@ -13,6 +13,8 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
+use crate::endpoints::PATTERN;
+
 /// The most an endless misbehaviour writes.
 pub(crate) const ENDLESS_LIMIT: usize = 256 * 1024 * 1024;
 
@@ -62,6 +64,9 @@ pub(crate) enum Misbehaviour {
     EndlessBody,
     /// A keep-alive response, then the connection closed 50 ms later (a stale connection).
     CloseAfter,
+    /// `Content-Length: 1048576` and the first 128 KiB of the body (`/bytes`' pattern), then
+    /// silence: a body that stalls half-way.
+    StallBody,
 }
 
 /// What happens to the connection after a reply.
@@ -78,7 +83,7 @@ pub(crate) enum After {
 }
 
 impl Misbehaviour {
-    pub(crate) const ALL: [Self; 20] = [
+    pub(crate) const ALL: [Self; 21] = [
         Self::Malformed,
         Self::Truncated,
         Self::Drop,
@@ -99,6 +104,7 @@ impl Misbehaviour {
         Self::TeAndCl,
         Self::EndlessBody,
         Self::CloseAfter,
+        Self::StallBody,
     ];
 
     /// The path that asks for it, and that it is counted under.
@@ -124,6 +130,7 @@ impl Misbehaviour {
             Self::TeAndCl => "/te-and-cl",
             Self::EndlessBody => "/endless-body",
             Self::CloseAfter => "/close-after",
+            Self::StallBody => "/stall-body",
         }
     }
 
@@ -221,6 +228,14 @@ impl Misbehaviour {
             Self::CloseAfter => {
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 After::Close
+            }
+            Self::StallBody => {
+                stream
+                    .write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 1048576\r\n\r\n")
+                    .await?;
+                let part: Vec<u8> = PATTERN.iter().copied().cycle().take(128 * 1024).collect();
+                stream.write_all(&part).await?;
+                After::Hang
             }
         };
         Ok(after)

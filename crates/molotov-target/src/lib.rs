@@ -21,7 +21,8 @@
 //!   `/garbage`, `/garbage-status`, `/bad-chunk`, `/reset-head`, `/slow-head`, `/never`) and
 //!   hostile HTTP that tries to desynchronise or exhaust a client (`/extra-response`,
 //!   `/long-body`, `/late-bytes`, `/close-after`, `/huge-length`, `/huge-chunk`,
-//!   `/endless-chunk-line`, `/endless-trailers`, `/endless-body`, `/big-head`, `/te-and-cl`).
+//!   `/endless-chunk-line`, `/endless-trailers`, `/endless-body`, `/big-head`, `/te-and-cl`,
+//!   `/stall-body`).
 //! - `routes` — maps a request to an endpoint, counts it in [`Counters`] and answers the hot
 //!   path `/` from a precomputed body.
 //! - `endpoints` — the endpoint handlers (`/delay`, `/status`, `/echo`, `/redirect`,

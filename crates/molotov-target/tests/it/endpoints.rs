@@ -88,6 +88,7 @@ fn echo_reflects_the_request() {
     assert_eq!(echoed["headers"]["content-type"], "text/plain");
     assert_eq!(echoed["headers"]["host"], target.addr().to_string());
     assert_eq!(echoed["body"], "hello \u{fffd}");
+    assert_eq!(echoed["body_base64"], "aGVsbG8g/w==");
 
     let plain = get(&target, "/echo").json();
     assert_eq!(plain["method"], "GET");

@@ -81,3 +81,34 @@ fn paths_that_only_start_like_a_misbehaviour_are_normal() {
     assert_eq!(get(&target, "/dropped").status, 404);
     assert_eq!(get(&target, "/garbage/x").status, 404);
 }
+
+#[test]
+fn stall_body_sends_an_eighth_of_its_length_then_nothing() {
+    use std::io::{ErrorKind, Read, Write};
+    use std::time::Duration;
+
+    let target = start();
+    let mut stream = std::net::TcpStream::connect(target.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(format!("GET /stall-body{REQUEST_END}").as_bytes())
+        .unwrap();
+    let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 1048576\r\n\r\n";
+    let mut received = vec![0; head.len() + 128 * 1024];
+    stream.read_exact(&mut received).unwrap();
+    assert_eq!(&received[..head.len()], head);
+    let pattern = b"abcdefghijklmnopqrstuvwxyz".iter().cycle();
+    assert!(received[head.len()..].iter().eq(pattern.take(128 * 1024)));
+    // Then silence, the connection open.
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let error = stream.read(&mut [0; 16]).unwrap_err();
+    assert!(
+        matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+        "{error}"
+    );
+    assert_eq!(target.requests_to("/stall-body"), 1);
+}
