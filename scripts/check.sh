@@ -41,7 +41,7 @@ venv="$PWD/target/check-venv"
 rm -rf "$venv"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet . pytest aiohttp uvloop mypy
+"$venv/bin/python" -m pip install --quiet . pytest uvloop mypy
 
 step "python tests (pytest python/tests)"
 "$venv/bin/python" -m pytest python/tests -q

@@ -20,6 +20,7 @@ from ._api import (
     teardown_session,
 )
 from ._helpers import get_context, json_request, request
+from ._bodies import PayloadRequest as _PayloadRequest
 from ._molotov import Pending as _Pending
 from ._molotov import __version__
 
@@ -28,6 +29,7 @@ from ._molotov import __version__
 import collections.abc as _abc  # noqa: E402
 
 _abc.Coroutine.register(_Pending)
+_abc.Coroutine.register(_PayloadRequest)
 
 __all__ = [
     "MolotovError",

@@ -110,6 +110,15 @@ impl Response {
         read
     }
 
+    /// Gives up the rest of a streamed body because of `error` (a limit the caller applies to
+    /// reading it, such as a timeout): the request is recorded as failed with it, unless it
+    /// was recorded already. Drop the response afterwards (its connection is closed).
+    pub fn fail(&mut self, error: &molotov_http::Error) {
+        if let Some(exchange) = self.pending.take() {
+            exchange.record_error(error);
+        }
+    }
+
     /// Records a streamed response's request now, with what its body moved so far.
     fn record_now(&mut self) {
         if let Some(exchange) = self.pending.take() {

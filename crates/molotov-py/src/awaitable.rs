@@ -1,13 +1,19 @@
-//! What scenario code awaits: [`Pending`] (a request on its way) and [`Ready`] (a value already
-//! there, such as `await resp.json()`).
+//! What scenario code awaits: [`Pending`] (I/O on its way: a request, or a read of a
+//! response body) and [`Ready`] (a value already there, such as `await resp.json()` of a body
+//! that came whole).
 //!
-//! A `Pending` yields itself: the engine's coroutine driver recognises it, performs the request
-//! in Rust and resumes the coroutine with the response. No asyncio future, no callback, no
+//! A `Pending` yields itself: the engine's coroutine driver recognises it, performs its [`Job`]
+//! in Rust and resumes the coroutine with the outcome. No asyncio future, no callback, no
 //! thread hop. When a `Pending` is awaited inside a real asyncio task instead (`gather`,
 //! `wait_for`, `create_task`), it behaves as an asyncio future: the task registers a done
-//! callback, which starts the request on the engine's thread and calls back when it completes.
+//! callback, which starts the job on the engine's thread and calls back when it completes.
+//!
+//! A job runs as a Rust future without the GIL ([`Job::run`]) and gives a [`Done`], which
+//! [`Pending::answer`] turns into Python with the GIL: every kind of I/O a script awaits goes
+//! through this one path.
 
 use std::rc::Rc;
+use std::time::Duration;
 
 use molotov::Session;
 use molotov::http::Request;
@@ -18,8 +24,10 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use tokio::task::AbortHandle;
 
+use crate::body::{EAGER, Got, Read, ReadError};
 use crate::bridge::Bridge;
-use crate::response;
+use crate::failure::http_error;
+use crate::response::PyResponse;
 
 /// An awaitable whose value is already known.
 #[pyclass(frozen, freelist = 64, module = "molotov._molotov")]
@@ -51,8 +59,20 @@ impl Ready {
     }
 }
 
+/// The I/O a [`Pending`] stands for.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a request is the hot path: boxing it would cost an allocation per request"
+)]
+pub(crate) enum Job {
+    /// A request to send.
+    Send(Send),
+    /// A read of a response body that was not complete with its head.
+    Read(Read),
+}
+
 /// A request to send: what the session built from the script's call.
-pub(crate) struct Job {
+pub(crate) struct Send {
     pub(crate) session: Session,
     pub(crate) request: Request,
     pub(crate) name: Option<String>,
@@ -60,10 +80,50 @@ pub(crate) struct Job {
     pub(crate) raise_for_status: bool,
 }
 
+/// What a job did, to turn into Python.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a response is the hot path: boxing it would cost an allocation per request"
+)]
+pub(crate) enum Done {
+    Sent {
+        result: Result<molotov::Response, molotov::http::Error>,
+        raise_for_status: bool,
+        /// The request's timeout, which also bounds reading the rest of the body.
+        timeout: Option<Duration>,
+    },
+    Read(Read, Result<Got, ReadError>),
+}
+
 impl Job {
-    /// Sends the request on the worker's session.
-    pub(crate) async fn send(self) -> Result<molotov::Response, molotov::http::Error> {
-        self.session.send(&self.request, self.name.as_deref()).await
+    /// Performs the I/O on the worker's thread, without the GIL. A request reads its head and
+    /// at most [`EAGER`] bytes of its body; the rest is read by later jobs, as asked.
+    pub(crate) async fn run(self) -> Done {
+        match self {
+            Job::Send(send) => {
+                let result = send
+                    .session
+                    .send_streamed(&send.request, send.name.as_deref(), EAGER)
+                    .await;
+                let timeout = match &result {
+                    Ok(response) if !response.is_complete() => {
+                        send.request
+                            .timeout
+                            .or(send.session.client().config().timeout)
+                    }
+                    _ => None,
+                };
+                Done::Sent {
+                    result,
+                    raise_for_status: send.raise_for_status,
+                    timeout,
+                }
+            }
+            Job::Read(read) => {
+                let result = read.run().await;
+                Done::Read(read, result)
+            }
+        }
     }
 }
 
@@ -74,13 +134,13 @@ enum State {
     Cancelled,
 }
 
-/// A request the script awaits; also an `async with` context manager and, inside asyncio
-/// tasks, an asyncio future.
+/// I/O the script awaits (a request, a read of a body); a request is also an `async with`
+/// context manager. Inside asyncio tasks, an asyncio future.
 #[pyclass(unsendable, freelist = 64, module = "molotov._molotov")]
 pub(crate) struct Pending {
-    /// The request, until someone starts it.
+    /// The job, until someone starts it.
     job: Option<Job>,
-    /// The response or the exception, once known.
+    /// The response (or value) or the exception, once known.
     outcome: Option<PyResult<Py<PyAny>>>,
     state: State,
     bridge: Rc<Bridge>,
@@ -92,13 +152,14 @@ pub(crate) struct Pending {
     callbacks: Vec<(Py<PyAny>, Option<Py<PyAny>>)>,
     /// The request's task when it runs on the asyncio path.
     running: Option<AbortHandle>,
-    raise_for_status: bool,
+    /// A response whose body was not complete with its head: leaving `async with` releases
+    /// it.
+    streamed: Option<Py<PyResponse>>,
 }
 
 impl Pending {
     pub(crate) fn new(job: Job, bridge: Rc<Bridge>) -> Self {
         Pending {
-            raise_for_status: job.raise_for_status,
             job: Some(job),
             outcome: None,
             state: State::Waiting,
@@ -106,33 +167,58 @@ impl Pending {
             blocking: None,
             callbacks: Vec::new(),
             running: None,
+            streamed: None,
         }
     }
 
-    /// For the driver: the request to perform, if nobody started it yet.
+    /// For the driver: the job to perform, if nobody started it yet.
     pub(crate) fn take_job(&mut self) -> Option<Job> {
         self.job.take()
     }
 
-    /// Turns the engine's result into the response (or exception) and completes with it.
-    pub(crate) fn answer(
-        slf: &Bound<'_, Self>,
-        result: Result<molotov::Response, molotov::http::Error>,
-    ) -> PyResult<()> {
+    /// Turns what the job did into Python (a response, a value or an exception) and completes
+    /// with it.
+    pub(crate) fn answer(slf: &Bound<'_, Self>, done: Done) -> PyResult<()> {
         let py = slf.py();
-        let (bridge, raise_for_status) = {
-            let this = slf.borrow();
-            (this.bridge.clone(), this.raise_for_status)
-        };
-        let mut outcome = response::to_python(py, &bridge, result);
-        if raise_for_status {
-            if let Ok(response) = &outcome {
-                if let Err(e) = response.call_method0(py, "raise_for_status") {
-                    outcome = Err(e);
-                }
+        let outcome = match done {
+            Done::Sent {
+                result,
+                raise_for_status,
+                timeout,
+            } => {
+                let bridge = slf.borrow().bridge.clone();
+                Pending::response(slf, &bridge, result, raise_for_status, timeout)
             }
-        }
+            Done::Read(read, result) => PyResponse::answer_read(py, read, result),
+        };
         Pending::complete(slf, outcome)
+    }
+
+    /// The response to a request, or its exception.
+    fn response(
+        slf: &Bound<'_, Self>,
+        bridge: &Rc<Bridge>,
+        result: Result<molotov::Response, molotov::http::Error>,
+        raise_for_status: bool,
+        timeout: Option<Duration>,
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let response = match result {
+            Ok(response) => response,
+            Err(error) => return Err(http_error(py, bridge, &error)),
+        };
+        let streamed = !response.is_complete();
+        let response = Py::new(
+            py,
+            PyResponse::from_engine(response, bridge.clone(), timeout),
+        )?;
+        if streamed {
+            slf.borrow_mut().streamed = Some(response.clone_ref(py));
+        }
+        if raise_for_status {
+            response.bind(py).borrow_mut().raise_for_status(py)?;
+        }
+        Ok(response.into_any())
     }
 
     /// Stores the outcome and runs the done callbacks (through the loop, as asyncio does).
@@ -166,10 +252,10 @@ impl Pending {
         };
         let pending = slf.clone().unbind();
         let task = tokio::task::spawn_local(async move {
-            let result = job.send().await;
+            let done = job.run().await;
             Python::attach(|py| {
                 // A failure to schedule callbacks leaves the loop broken; nothing else to do.
-                let _ = Pending::answer(pending.bind(py), result);
+                let _ = Pending::answer(pending.bind(py), done);
             });
         });
         slf.borrow_mut().running = Some(task.abort_handle());
@@ -235,8 +321,15 @@ impl Pending {
         slf
     }
 
+    /// Leaving `async with session.get(...)` releases the response, as in aiohttp: what is
+    /// left of its body unread is dropped (its connection closed).
     #[pyo3(signature = (*_args))]
-    fn __aexit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> Py<Ready> {
+    fn __aexit__(&mut self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> Py<Ready> {
+        if let Some(response) = self.streamed.take() {
+            if let Ok(mut response) = response.bind(py).try_borrow_mut() {
+                response.release_body();
+            }
+        }
         self.bridge.ready_none.clone_ref(py)
     }
 

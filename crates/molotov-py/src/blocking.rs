@@ -5,7 +5,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::{options, response};
+use crate::{failure, options};
 
 /// `request(endpoint, verb, session_options, options)` → `{"content": str, "status": int,
 /// "headers": dict}`. The GIL is released while waiting.
@@ -41,7 +41,7 @@ pub(crate) fn request<'py>(
                 .and_then(|m| m.getattr("BY_KIND"))
                 .and_then(|d| d.cast_into::<PyDict>().map_err(PyErr::from))
             {
-                Ok(by_kind) => response::http_error_of(&by_kind, &e),
+                Ok(by_kind) => failure::http_error_of(&by_kind, &e),
                 Err(_) => PyValueError::new_err(e.to_string()),
             }
         })?;

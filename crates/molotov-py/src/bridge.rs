@@ -47,6 +47,11 @@ pub(crate) struct Bridge {
     pub(crate) verbose: u8,
     /// `yarl.URL` when it is installed (with aiohttp): `response.url` is one, as in aiohttp.
     pub(crate) url_class: Option<Py<PyAny>>,
+    /// `molotov._streams.StreamReader`: what `resp.content` is.
+    pub(crate) stream_reader: Py<PyAny>,
+    /// `molotov._bodies.PayloadRequest`: a request whose body aiohttp's payload machinery
+    /// makes first.
+    pub(crate) payload_request: Py<PyAny>,
 }
 
 impl Bridge {
@@ -87,6 +92,14 @@ impl Bridge {
                 .and_then(|yarl| yarl.getattr("URL"))
                 .ok()
                 .map(Bound::unbind),
+            stream_reader: py
+                .import("molotov._streams")?
+                .getattr("StreamReader")?
+                .unbind(),
+            payload_request: py
+                .import("molotov._bodies")?
+                .getattr("PayloadRequest")?
+                .unbind(),
         }))
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! Each poll takes the GIL once, steps the coroutine as far as it can go, and looks at what it
 //! awaits:
-//! - a [`Pending`] request: the request is performed right here, by the worker's session, as
-//!   part of this future (no asyncio future, no callback, no other task);
+//! - a [`Pending`]: its job (a request, a read of a response body) is performed right here, by
+//!   the worker's session, as part of this future (no asyncio future, no callback, no other
+//!   task);
 //! - an asyncio future (`asyncio.sleep`, a task, a queue): a done callback wakes this future,
 //!   and the engine's asyncio loop (see `aioloop`) runs the timers and callbacks meanwhile;
 //! - a bare `yield` (`asyncio.sleep(0)`): it lets the other workers run once.
@@ -27,7 +28,7 @@ use pyo3::exceptions::asyncio::CancelledError;
 use pyo3::intern;
 use pyo3::prelude::*;
 
-use crate::awaitable::Pending;
+use crate::awaitable::{Done, Pending};
 use crate::bridge::Bridge;
 use crate::failure;
 use crate::step::{self, Step};
@@ -36,7 +37,7 @@ use crate::task::{Cancel, Requested, ScenarioTask};
 /// Makes the coroutine, with the GIL held, on the first poll.
 pub(crate) type Start = Box<dyn FnOnce(Python<'_>) -> PyResult<Py<PyAny>>>;
 
-type Exchange = LocalBoxFuture<'static, Result<molotov::Response, molotov::http::Error>>;
+type Work = LocalBoxFuture<'static, Done>;
 
 /// A Python coroutine driven to completion as a Rust future.
 pub(crate) struct Driven {
@@ -50,12 +51,16 @@ pub(crate) struct Driven {
     cancel: Rc<RefCell<Cancel>>,
 }
 
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a response passes through on every request: boxing it would cost an allocation"
+)]
 enum State {
     Start(Start),
     Resume(Resume),
-    /// A request this future performs.
-    Request {
-        exchange: Exchange,
+    /// The job of a `Pending` (a request, a body read) this future performs.
+    Job {
+        work: Work,
         pending: Py<Pending>,
     },
     /// An asyncio future; its done callback sets the flag.
@@ -63,10 +68,14 @@ enum State {
     Finished,
 }
 
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a response passes through on every request: boxing it would cost an allocation"
+)]
 enum Resume {
     Send,
     Throw(PyErr),
-    Answered(Py<Pending>, Result<molotov::Response, molotov::http::Error>),
+    Answered(Py<Pending>, Done),
 }
 
 impl Driven {
@@ -82,9 +91,9 @@ impl Driven {
         }
     }
 
-    /// Steps the coroutine as the current asyncio task, and starts the request it awaits.
+    /// Steps the coroutine as the current asyncio task, and starts the job it awaits.
     ///
-    /// The request is polled outside the task's steps: sending it fires events, whose
+    /// The job is polled outside the task's steps: sending a request fires events, whose
     /// handlers are coroutines driven (and made current) in their turn.
     fn run(&mut self, py: Python<'_>, mut resume: Resume, cx: &mut Context<'_>) -> Poll<Output> {
         let Some(task) = self.task.as_ref().map(|t| t.clone_ref(py)) else {
@@ -105,9 +114,9 @@ impl Driven {
             if poll.is_ready() {
                 return poll;
             }
-            if let State::Request { exchange, pending } = &mut self.state {
-                if let Poll::Ready(result) = exchange.as_mut().poll(cx) {
-                    resume = Resume::Answered(pending.clone_ref(py), result);
+            if let State::Job { work, pending } = &mut self.state {
+                if let Poll::Ready(done) = work.as_mut().poll(cx) {
+                    resume = Resume::Answered(pending.clone_ref(py), done);
                     continue;
                 }
             }
@@ -137,12 +146,10 @@ impl Driven {
             let outcome = match resume {
                 Resume::Send => step::send(&coro, &py.None().into_bound(py)),
                 Resume::Throw(error) => step::throw(&coro, error),
-                Resume::Answered(pending, result) => {
-                    match Pending::answer(pending.bind(py), result) {
-                        Ok(()) => step::send(&coro, &py.None().into_bound(py)),
-                        Err(e) => step::throw(&coro, e),
-                    }
-                }
+                Resume::Answered(pending, done) => match Pending::answer(pending.bind(py), done) {
+                    Ok(()) => step::send(&coro, &py.None().into_bound(py)),
+                    Err(e) => step::throw(&coro, e),
+                },
             };
             match outcome {
                 Step::Return(value) => return self.finish(py, Ok(value)),
@@ -181,9 +188,9 @@ impl Driven {
         if let Ok(pending) = yielded.cast::<Pending>() {
             let job = pending.borrow_mut().take_job();
             if let Some(job) = job {
-                // `run` polls it at once: the request is written before the GIL is released.
-                return Next::Wait(State::Request {
-                    exchange: Box::pin(job.send()),
+                // `run` polls it at once: a request is written before the GIL is released.
+                return Next::Wait(State::Job {
+                    work: Box::pin(job.run()),
                     pending: pending.clone().unbind(),
                 });
             }
@@ -256,15 +263,12 @@ impl Future for Driven {
                 });
             }
             State::Resume(resume) => resume,
-            // A cancelled task drops the request in flight; the steps raise CancelledError.
-            State::Request { .. } if this.cancel.borrow().requested.is_some() => Resume::Send,
-            State::Request {
-                mut exchange,
-                pending,
-            } => match exchange.as_mut().poll(cx) {
-                Poll::Ready(result) => Resume::Answered(pending, result),
+            // A cancelled task drops the job in flight; the steps raise CancelledError.
+            State::Job { .. } if this.cancel.borrow().requested.is_some() => Resume::Send,
+            State::Job { mut work, pending } => match work.as_mut().poll(cx) {
+                Poll::Ready(done) => Resume::Answered(pending, done),
                 Poll::Pending => {
-                    this.state = State::Request { exchange, pending };
+                    this.state = State::Job { work, pending };
                     return Poll::Pending;
                 }
             },

@@ -1,10 +1,16 @@
 //! A Python exception as a counted failure: its class name is the kind in the statistics, its
 //! message what the console shows, its user-code traceback the detail shown with `-v`; the
-//! exception itself rides along for the `scenario_failure` event.
+//! exception itself rides along for the `scenario_failure` event. And the other way: an HTTP
+//! error of the engine as the Python exception a request raises.
 
+use std::fmt::Write as _;
+
+use molotov::http::Error;
 use molotov::{BoxError, Failure};
+use pyo3::exceptions::PyValueError;
 use pyo3::intern;
 use pyo3::prelude::*;
+use pyo3::types::PyDict;
 
 use crate::bridge::Bridge;
 
@@ -40,4 +46,25 @@ pub(crate) fn exception(
     let failure = error.downcast_ref::<Failure>()?;
     let err = failure.payload::<PyErr>()?;
     Some(err.value(py).clone().into_any().unbind())
+}
+
+/// The exception for an HTTP error: aiohttp's class for its kind, with the full cause.
+pub(crate) fn http_error(py: Python<'_>, bridge: &Bridge, error: &Error) -> PyErr {
+    http_error_of(bridge.errors_by_kind.bind(py), error)
+}
+
+/// [`http_error`] with the classes of `molotov._errors.BY_KIND`.
+pub(crate) fn http_error_of(by_kind: &Bound<'_, PyDict>, error: &Error) -> PyErr {
+    let mut message = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let _ = write!(message, ": {cause}");
+        source = cause.source();
+    }
+    let kind = error.kind_name();
+    let class = by_kind.get_item(kind).ok().flatten();
+    match class.map(|c| c.call1((message.clone(), kind))) {
+        Some(Ok(exception)) => PyErr::from_value(exception),
+        _ => PyValueError::new_err(message),
+    }
 }

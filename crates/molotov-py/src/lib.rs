@@ -10,9 +10,12 @@
 //! - `plan`: the registry → `Plan`: scenarios, fixtures, picker, listeners, the asyncio loop.
 //! - `coroutine`: `Driven`, a coroutine as a Rust future; `step`: `PyIter_Send`; `task`: the
 //!   task-like object `asyncio.current_task()` returns meanwhile.
-//! - `awaitable`: `Pending` (a request the script awaits, also an asyncio future) and `Ready`.
+//! - `awaitable`: `Pending` (I/O the script awaits: its `Job` is a request or a read of a
+//!   body; also an asyncio future) and `Ready`.
 //! - `session`: the aiohttp-like session, its context and cookie jar; `options`: Python
-//!   arguments → engine requests and session options; `response`: the aiohttp-like response.
+//!   arguments → engine requests and session options; `response`: the aiohttp-like response;
+//!   `body`: the rest of a body not complete with its head, read as asked; `values`: a body
+//!   as text or JSON; `headers`: the response headers.
 //! - `aioloop`: the asyncio loop as a background task (it, `step` and `gil` hold the crate's
 //!   only `unsafe` code, each call with its justification); `bridge`: the Python objects a run keeps
 //!   at hand; `event`: `@events` handlers as a listener; `failure`: exceptions → failures;
@@ -28,12 +31,14 @@
 mod aioloop;
 mod awaitable;
 mod blocking;
+mod body;
 mod bridge;
 mod cli;
 mod coroutine;
 mod event;
 mod failure;
 mod gil;
+mod headers;
 mod options;
 mod plan;
 mod response;
@@ -41,6 +46,7 @@ mod session;
 mod statsd;
 mod step;
 mod task;
+mod values;
 
 use pyo3::prelude::*;
 
@@ -57,7 +63,7 @@ fn _molotov(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<session::CookieJar>()?;
     module.add_class::<statsd::PyStatsd>()?;
     module.add_class::<response::PyResponse>()?;
-    module.add_class::<response::PyHeaders>()?;
+    module.add_class::<headers::PyHeaders>()?;
     module.add_class::<awaitable::Pending>()?;
     module.add_class::<awaitable::Ready>()?;
     module.add_class::<event::PyRequest>()?;

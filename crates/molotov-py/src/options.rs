@@ -3,8 +3,10 @@
 //! request arguments) → a `Request`.
 //!
 //! aiohttp's own helper objects are accepted by duck typing (`BasicAuth` has `login` and
-//! `password`, `ClientTimeout` has `total`, `FormData` has `_fields`), so scripts work whether
-//! or not aiohttp is installed.
+//! `password`, `ClientTimeout` has `total`, `FormData` has `_fields`). Bodies that only
+//! aiohttp's payload machinery can make (multipart forms with files, `MultipartWriter`, file
+//! objects, async generators) are left to the Python side (`molotov._bodies`): see
+//! [`RequestArgs::payload`].
 
 use std::time::Duration;
 
@@ -14,7 +16,7 @@ use molotov::http::{Method, Request};
 use molotov::{Session, SessionOptions};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyMemoryView, PyString, PyTuple};
 
 /// Keyword arguments of a request that molotov reads.
 pub(crate) struct RequestArgs {
@@ -23,6 +25,12 @@ pub(crate) struct RequestArgs {
     pub(crate) name: Option<String>,
     /// `raise_for_status=True`.
     pub(crate) raise_for_status: bool,
+    /// A `data=` value whose bytes aiohttp's payload machinery makes (awaiting it: files are
+    /// read in a thread, async generators iterated): the session has `molotov._bodies` make
+    /// the body first, then sends the request with it.
+    pub(crate) payload: Option<Py<PyAny>>,
+    /// The `Content-Type` of the body, unless the script's headers set one.
+    default_type: Option<&'static str>,
 }
 
 /// Builds the request for `session.<method>(url, **kwargs)`.
@@ -41,11 +49,23 @@ pub(crate) fn request(
         request: Request::new(method, url),
         name: None,
         raise_for_status: false,
+        payload: None,
+        default_type: None,
     };
     if let Some(kwargs) = kwargs {
         for (key, value) in kwargs.iter() {
             let key = key.cast_into::<PyString>()?;
             apply(&mut args, key.to_str()?, &value)?;
+        }
+        // After every argument: `headers=` may come after `data=`.
+        if let Some(content_type) = args.default_type {
+            let headers = &mut args.request.headers;
+            if !headers.contains_key(http::header::CONTENT_TYPE) {
+                headers.insert(
+                    http::header::CONTENT_TYPE,
+                    HeaderValue::from_static(content_type),
+                );
+            }
         }
     }
     Ok(args)
@@ -72,9 +92,21 @@ fn apply(args: &mut RequestArgs, key: &str, value: &Bound<'_, PyAny>) -> PyResul
                 .call_method1("dumps", (value,))?
                 .extract()?;
             request.body = Bytes::from(text);
-            default_content_type(request, "application/json");
+            args.default_type = Some("application/json");
         }
-        "data" => set_data(request, value)?,
+        "data" => match set_data(request, value)? {
+            Some(content_type) => args.default_type = Some(content_type),
+            None => args.payload = Some(value.clone().unbind()),
+        },
+        // aiohttp's `chunked=True`: the body is sent with the chunked coding.
+        "chunked" => {
+            if value.is_truthy()? {
+                request.headers.insert(
+                    http::header::TRANSFER_ENCODING,
+                    HeaderValue::from_static("chunked"),
+                );
+            }
+        }
         "cookies" => {
             let cookie = pairs(value)?
                 .into_iter()
@@ -98,9 +130,9 @@ fn apply(args: &mut RequestArgs, key: &str, value: &Bound<'_, PyAny>) -> PyResul
         "raise_for_status" => args.raise_for_status = value.is_truthy()?,
         "ssl" | "verify_ssl" => request.verify_tls = Some(verifies(value)?),
         // Accepted for compatibility; they change nothing a load test measures.
-        "compress" | "chunked" | "expect100" | "read_until_eof" | "max_redirects"
-        | "trace_request_ctx" | "server_hostname" | "skip_auto_headers" | "max_line_size"
-        | "max_field_size" | "read_bufsize" | "auto_decompress" => {}
+        "compress" | "expect100" | "read_until_eof" | "max_redirects" | "trace_request_ctx"
+        | "server_hostname" | "skip_auto_headers" | "max_line_size" | "max_field_size"
+        | "read_bufsize" | "auto_decompress" => {}
         "proxy" | "proxy_auth" | "proxy_headers" => {
             return Err(PyValueError::new_err(
                 "molotov does not support proxies yet",
@@ -115,16 +147,21 @@ fn apply(args: &mut RequestArgs, key: &str, value: &Bound<'_, PyAny>) -> PyResul
     Ok(())
 }
 
-/// Adds the entries of `session.headers` that the request does not set itself.
+/// Adds the entries of `session.headers` (every value of a name) that the request does not
+/// set itself.
 pub(crate) fn add_session_headers(
     request: &mut Request,
     headers: &Bound<'_, PyAny>,
 ) -> PyResult<()> {
+    let mut added = Vec::new();
     for (name, value) in pairs(headers)? {
         let name = header_name(&name)?;
         if !request.headers.contains_key(&name) {
-            request.headers.append(name, header_value(&value)?);
+            added.push((name, header_value(&value)?));
         }
+    }
+    for (name, value) in added {
+        request.headers.append(name, value);
     }
     Ok(())
 }
@@ -171,6 +208,10 @@ pub(crate) fn session_options(value: &Bound<'_, PyAny>) -> PyResult<SessionOptio
                     }
                 }
             }
+            // aiohttp's `auto_decompress=False`: bodies as sent, no `Accept-Encoding`.
+            "auto_decompress" => options.no_decompress = !value.is_truthy()?,
+            // molotov's own: the largest response body accepted, in bytes.
+            "max_body" => options.max_body = Some(value.extract()?),
             "raise_for_status"
             | "connector_owner"
             | "json_serialize"
@@ -179,7 +220,6 @@ pub(crate) fn session_options(value: &Bound<'_, PyAny>) -> PyResult<SessionOptio
             | "skip_auto_headers"
             | "trust_env"
             | "requote_redirect_url"
-            | "auto_decompress"
             | "read_bufsize"
             | "trace_configs"
             | "loop"
@@ -245,47 +285,58 @@ fn add_params(request: &mut Request, value: &Bound<'_, PyAny>) -> PyResult<()> {
     Ok(())
 }
 
-fn set_data(request: &mut Request, value: &Bound<'_, PyAny>) -> PyResult<()> {
+/// Sets the body for `data=`, and says its content type; `None` when aiohttp's payload
+/// machinery has to make it.
+fn set_data(request: &mut Request, value: &Bound<'_, PyAny>) -> PyResult<Option<&'static str>> {
     if let Ok(bytes) = value.cast::<PyBytes>() {
         request.body = Bytes::copy_from_slice(bytes.as_bytes());
-        default_content_type(request, "application/octet-stream");
+        return Ok(Some("application/octet-stream"));
     } else if let Ok(text) = value.cast::<PyString>() {
         request.body = Bytes::from(text.to_str()?.to_owned());
-        default_content_type(request, "text/plain; charset=utf-8");
+        return Ok(Some("text/plain; charset=utf-8"));
+    } else if value.is_instance_of::<PyDict>() {
+        set_form(request, pairs(value)?);
+    } else if let Ok(bytearray) = value.cast::<PyByteArray>() {
+        request.body = Bytes::from(bytearray.to_vec());
+        return Ok(Some("application/octet-stream"));
     } else if value.hasattr("_fields")? {
-        // aiohttp.FormData with plain fields: url-encoded like a dict.
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        // aiohttp.FormData: plain text fields are url-encoded here; files, bytes or any
+        // multipart field make a multipart body, which aiohttp makes.
+        let mut fields = Vec::new();
+        if value.getattr("_is_multipart")?.is_truthy()? {
+            return Ok(None);
+        }
         for field in value.getattr("_fields")?.try_iter()? {
             let (options, _headers, v): (Bound<'_, PyAny>, Bound<'_, PyAny>, Bound<'_, PyAny>) =
                 field?.extract()?;
-            let name: String = options.get_item("name")?.extract()?;
-            let v: String = v.extract().map_err(|_| {
-                PyValueError::new_err("FormData with files (multipart) is not supported yet")
-            })?;
-            form.append_pair(&name, &v);
+            let Ok(v) = v.extract::<String>() else {
+                return Ok(None);
+            };
+            fields.push((options.get_item("name")?.extract()?, v));
         }
-        request.body = Bytes::from(form.finish());
-        default_content_type(request, "application/x-www-form-urlencoded");
-    } else if let Ok(bytearray) = value.extract::<Vec<u8>>() {
-        request.body = Bytes::from(bytearray);
-        default_content_type(request, "application/octet-stream");
+        set_form(request, fields);
+    } else if value.is_instance_of::<PyList>() || value.is_instance_of::<PyTuple>() {
+        set_form(request, pairs(value)?);
+    } else if value.hasattr("read")?
+        || value.hasattr("__aiter__")?
+        || value.hasattr("write")?
+        || value.is_instance_of::<PyMemoryView>()
+    {
+        // A file, an async iterable, an aiohttp payload (`MultipartWriter`...), a buffer.
+        return Ok(None);
     } else {
-        let mut form = url::form_urlencoded::Serializer::new(String::new());
-        for (k, v) in pairs(value)? {
-            form.append_pair(&k, &v);
-        }
-        request.body = Bytes::from(form.finish());
-        default_content_type(request, "application/x-www-form-urlencoded");
+        set_form(request, pairs(value)?);
     }
-    Ok(())
+    Ok(Some("application/x-www-form-urlencoded"))
 }
 
-fn default_content_type(request: &mut Request, value: &'static str) {
-    if !request.headers.contains_key(http::header::CONTENT_TYPE) {
-        request
-            .headers
-            .insert(http::header::CONTENT_TYPE, HeaderValue::from_static(value));
+/// A url-encoded form body.
+fn set_form(request: &mut Request, fields: Vec<(String, String)>) {
+    let mut form = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in &fields {
+        form.append_pair(k, v);
     }
+    request.body = Bytes::from(form.finish());
 }
 
 fn timeout(value: &Bound<'_, PyAny>) -> PyResult<Option<Duration>> {

@@ -1,68 +1,31 @@
-//! The response scripts get, shaped like aiohttp's `ClientResponse`, and its headers, shaped
-//! like a case-insensitive multidict. Both read the Rust response in place; Python objects are
-//! made only for what the script asks for.
+//! The response scripts get, shaped like aiohttp's `ClientResponse`. It reads the Rust
+//! response in place; Python objects are made only for what the script asks for.
+//!
+//! Its body: complete with the head when it is small (then `read()`, `text()` and `json()` are
+//! ready values, no I/O), else read as the script asks: whole by `read()`, `text()`, `json()`,
+//! or piece by piece by `resp.content` (`molotov._streams.StreamReader`, over the private
+//! `_piece`, `_rest`, `_unread`... below), each read a job of a `Pending` (see `body`).
+//! `release()` (and leaving `async with`) drops the unread rest: its connection is closed and
+//! the request recorded, as aiohttp releases the connection.
 
-use std::fmt::Write as _;
 use std::rc::Rc;
+use std::time::Duration;
 
-use molotov::http::Headers;
-use pyo3::exceptions::{PyKeyError, PyValueError};
+use bytes::Bytes;
+use futures_util::FutureExt as _;
+use molotov::http::{Error, Kind};
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
 
-use crate::awaitable::Ready;
+use crate::awaitable::{Job, Pending, Ready};
+use crate::body::{Body, Got, Read, ReadError, Then};
 use crate::bridge::Bridge;
+use crate::failure::http_error;
+use crate::headers::PyHeaders;
+use crate::values;
 
-/// Turns the engine's result into what `await session.get(...)` returns or raises.
-pub(crate) fn to_python(
-    py: Python<'_>,
-    bridge: &Rc<Bridge>,
-    result: Result<molotov::Response, molotov::http::Error>,
-) -> PyResult<Py<PyAny>> {
-    match result {
-        Ok(response) => Ok(Py::new(py, PyResponse::new(response, bridge.clone()))?.into_any()),
-        Err(error) => Err(http_error(py, bridge, &error)),
-    }
-}
-
-/// The exception for an HTTP error: aiohttp's class for its kind, with the full cause.
-pub(crate) fn http_error(py: Python<'_>, bridge: &Bridge, error: &molotov::http::Error) -> PyErr {
-    http_error_of(bridge.errors_by_kind.bind(py), error)
-}
-
-/// [`http_error`] with the classes of `molotov._errors.BY_KIND`.
-pub(crate) fn http_error_of(by_kind: &Bound<'_, PyDict>, error: &molotov::http::Error) -> PyErr {
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let _ = write!(message, ": {cause}");
-        source = cause.source();
-    }
-    let kind = error.kind_name();
-    let class = by_kind.get_item(kind).ok().flatten();
-    match class.map(|c| c.call1((message.clone(), kind))) {
-        Some(Ok(exception)) => PyErr::from_value(exception),
-        _ => PyValueError::new_err(message),
-    }
-}
-
-/// Parses an ASCII JSON document with `json`'s C scanner directly, skipping what `json.loads`
-/// adds around it (encoding detection, decoding, two regular-expression matches): the same
-/// objects for a fraction of the cost. `None` means "use `json.loads`" (non-ASCII text, or a
-/// document it rejects, so the error is `json.loads`'s own).
-fn scan_json<'py>(py: Python<'py>, bridge: &Bridge, body: &[u8]) -> Option<Bound<'py, PyAny>> {
-    if !body.is_ascii() {
-        return None;
-    }
-    let text = std::str::from_utf8(body).ok()?;
-    let start = text.len() - text.trim_ascii_start().len();
-    let scanned = bridge.json_scan.call1(py, (text, start)).ok()?;
-    let (value, end): (Bound<'py, PyAny>, usize) = scanned.extract(py).ok()?;
-    // For ASCII, the scanner's character index is a byte index.
-    text.get(end..)?.trim_ascii().is_empty().then_some(value)
-}
-
-/// A complete response (the body has been read).
+/// A response.
 #[pyclass(
     unsendable,
     freelist = 64,
@@ -70,17 +33,56 @@ fn scan_json<'py>(py: Python<'py>, bridge: &Bridge, body: &[u8]) -> Option<Bound
     module = "molotov._molotov"
 )]
 pub(crate) struct PyResponse {
+    /// The head, and the body when it came whole.
     inner: molotov::Response,
     bridge: Rc<Bridge>,
     headers: Option<Py<PyHeaders>>,
+    /// The rest of a body that was not complete with its head.
+    stream: Option<Rc<Body>>,
+    /// Bytes the content reader put back: they come first.
+    unread: Option<Bytes>,
+    /// What `read()` returns, once it is not simply `inner.body()`.
+    cache: Option<Bytes>,
+    /// `read()`, `text()` or `json()` had the body: the content reader is at its end.
+    consumed: bool,
 }
 
 impl PyResponse {
+    /// A response whose body is complete (redirects of the history, events).
     pub(crate) fn new(inner: molotov::Response, bridge: Rc<Bridge>) -> Self {
         PyResponse {
             inner,
             bridge,
             headers: None,
+            stream: None,
+            unread: None,
+            cache: None,
+            consumed: false,
+        }
+    }
+
+    /// The response to a request: the rest of a body not complete yet is read as asked,
+    /// within `timeout`.
+    pub(crate) fn from_engine(
+        response: molotov::Response,
+        bridge: Rc<Bridge>,
+        timeout: Option<Duration>,
+    ) -> Self {
+        if response.is_complete() {
+            return PyResponse::new(response, bridge);
+        }
+        // The head stays here for the getters; the body moves into its cell.
+        let mut head: molotov::http::Response = (*response).clone();
+        head.take_body();
+        let mut this = PyResponse::new(head.into(), bridge);
+        this.stream = Some(Rc::new(Body::new(response, timeout)));
+        this
+    }
+
+    /// Drops the unread rest of the body (the connection is closed, the request recorded).
+    pub(crate) fn release_body(&mut self) {
+        if let Some(body) = self.stream.take() {
+            body.release();
         }
     }
 
@@ -90,18 +92,127 @@ impl PyResponse {
         self.bridge.ready.call1(py, (value,))
     }
 
-    fn decode(&self, encoding: Option<&str>) -> PyResult<String> {
-        let body = self.inner.body();
-        match encoding.map(str::to_ascii_lowercase).as_deref() {
-            None | Some("utf-8" | "utf8" | "ascii") => {
-                Ok(String::from_utf8_lossy(body).into_owned())
+    /// Whether the body `read()` gives is there without I/O (see [`PyResponse::known_body`]);
+    /// if so, the content reader is at its end from now on.
+    fn settle(&mut self) -> bool {
+        if self.cache.is_none() && self.stream.is_none() && self.unread.is_some() {
+            let front = self.unread.take();
+            let rest = self.take_inner_body();
+            self.cache = Some(values::join(front, rest));
+        }
+        let known = self.cache.is_some() || self.stream.is_none();
+        self.consumed |= known;
+        known
+    }
+
+    /// The body `read()` gives, once [`PyResponse::settle`] said it is known.
+    fn known_body(&self) -> &Bytes {
+        match &self.cache {
+            Some(body) => body,
+            None => self.inner.body(),
+        }
+    }
+
+    /// Takes the body out of a complete `inner` (no I/O: it is all there).
+    fn take_inner_body(&mut self) -> Bytes {
+        match self.inner.chunk().now_or_never() {
+            Some(Ok(Some(piece))) => piece,
+            _ => Bytes::new(),
+        }
+    }
+
+    /// A `Pending` that reads the rest of the body (or its next piece), then does `then`.
+    fn read_job(slf: &Bound<'_, Self>, then: Then) -> PyResult<Py<PyAny>> {
+        let this = slf.borrow();
+        let Some(body) = this.stream.clone() else {
+            return Err(PyRuntimeError::new_err(
+                "the response body is not being read",
+            ));
+        };
+        let job = Job::Read(Read {
+            response: slf.clone().unbind(),
+            body,
+            then,
+        });
+        Ok(Py::new(slf.py(), Pending::new(job, this.bridge.clone()))?.into_any())
+    }
+
+    /// What a read of the body gives the script: the job's result turned into Python.
+    pub(crate) fn answer_read(
+        py: Python<'_>,
+        read: Read,
+        result: Result<Got, ReadError>,
+    ) -> PyResult<Py<PyAny>> {
+        let Read { response, then, .. } = read;
+        let mut this = response.bind(py).borrow_mut();
+        let got = match result {
+            Ok(got) => got,
+            Err(ReadError::Busy) => {
+                return Err(PyRuntimeError::new_err(
+                    "another read of this response's body is in progress: read a body from \
+                     one task at a time",
+                ));
             }
-            Some("latin-1" | "latin1" | "iso-8859-1") => {
-                Ok(body.iter().map(|&b| char::from(b)).collect())
+            Err(ReadError::Broken) => {
+                this.stream = None;
+                let error = Error::new(Kind::Closed).with_context(
+                    "the rest of the response body was lost: a read of it was cancelled".to_owned(),
+                );
+                return Err(http_error(py, &this.bridge, &error));
             }
-            Some(other) => Err(PyValueError::new_err(format!(
-                "unsupported encoding {other:?}"
-            ))),
+            Err(ReadError::Http(error)) => {
+                this.stream = None;
+                return Err(http_error(py, &this.bridge, &error));
+            }
+        };
+        let rest = match got {
+            Got::Piece(Some(piece)) => return Ok(PyBytes::new(py, &piece).into_any().unbind()),
+            Got::Piece(None) => {
+                this.stream = None;
+                return Ok(PyBytes::new(py, b"").into_any().unbind());
+            }
+            Got::Rest(rest) => rest,
+        };
+        this.stream = None;
+        let front = this.unread.take();
+        let all = values::join(front, rest);
+        let bridge = this.bridge.clone();
+        let value = match &then {
+            Then::Piece | Then::Take => return Ok(PyBytes::new(py, &all).into_any().unbind()),
+            Then::Bytes => PyBytes::new(py, &all).into_any(),
+            Then::Text { encoding } => {
+                let encoding = encoding.clone().or_else(|| this.charset());
+                PyString::new(py, &values::decode(&all, encoding.as_deref())?).into_any()
+            }
+            Then::Json { encoding, loads } => values::json(
+                py,
+                &bridge,
+                &all,
+                encoding.as_deref(),
+                loads.as_ref().map(|l| l.bind(py)),
+            )?,
+        };
+        this.cache = Some(all);
+        this.consumed = true;
+        Ok(value.unbind())
+    }
+
+    fn content_type_error(&self, py: Python<'_>, actual: &str) -> PyErr {
+        let make = || {
+            let kwargs = PyDict::new(py);
+            kwargs.set_item("status", self.status())?;
+            kwargs.set_item(
+                "message",
+                format!("Attempt to decode JSON with unexpected mimetype: {actual}"),
+            )?;
+            self.bridge
+                .content_type_error
+                .bind(py)
+                .call((py.None(), PyTuple::empty(py)), Some(&kwargs))
+        };
+        match make() {
+            Ok(error) => PyErr::from_value(error),
+            Err(e) => e,
         }
     }
 }
@@ -205,68 +316,139 @@ impl PyResponse {
     }
 
     /// The body as `bytes`.
-    fn read(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        self.ready(py, PyBytes::new(py, self.inner.body()).into_any())
+    fn read(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let mut this = slf.borrow_mut();
+        if this.settle() {
+            let body = PyBytes::new(py, this.known_body()).into_any();
+            return this.ready(py, body);
+        }
+        drop(this);
+        PyResponse::read_job(slf, Then::Bytes)
     }
 
     /// The body as `str`.
     #[pyo3(signature = (encoding = None, errors = "strict"))]
-    fn text(&self, py: Python<'_>, encoding: Option<&str>, errors: &str) -> PyResult<Py<PyAny>> {
+    fn text(slf: &Bound<'_, Self>, encoding: Option<&str>, errors: &str) -> PyResult<Py<PyAny>> {
         let _ = errors;
-        let text = self.decode(encoding.or(self.charset().as_deref()))?;
-        self.ready(py, PyString::new(py, &text).into_any())
+        let py = slf.py();
+        let mut this = slf.borrow_mut();
+        if this.settle() {
+            let charset = this.charset();
+            let text = values::decode(this.known_body(), encoding.or(charset.as_deref()))?;
+            return this.ready(py, PyString::new(py, &text).into_any());
+        }
+        drop(this);
+        let encoding = encoding.map(str::to_owned);
+        PyResponse::read_job(slf, Then::Text { encoding })
     }
 
     /// The body parsed as JSON (with `json.loads`, or `loads`).
     #[pyo3(signature = (*, encoding = None, loads = None, content_type = Some("application/json")))]
     fn json(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         encoding: Option<&str>,
         loads: Option<&Bound<'_, PyAny>>,
         content_type: Option<&str>,
     ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let mut this = slf.borrow_mut();
         if let Some(expected) = content_type {
-            let actual = self.inner.content_type().unwrap_or("");
+            let actual = this.inner.content_type().unwrap_or("");
             if !actual.contains(expected) {
-                let error_class = self.bridge.content_type_error.bind(py);
-                let kwargs = PyDict::new(py);
-                kwargs.set_item("status", self.status())?;
-                kwargs.set_item(
-                    "message",
-                    format!("Attempt to decode JSON with unexpected mimetype: {actual}"),
-                )?;
-                return Err(PyErr::from_value(
-                    error_class.call((py.None(), PyTuple::empty(py)), Some(&kwargs))?,
-                ));
+                return Err(this.content_type_error(py, actual));
             }
         }
-        if self.inner.body().iter().all(u8::is_ascii_whitespace) {
-            return self.ready(py, py.None().into_bound(py));
+        if this.settle() {
+            let value = values::json(py, &this.bridge, this.known_body(), encoding, loads)?;
+            return this.ready(py, value);
         }
-        let value = match loads {
-            Some(loads) => loads.call1((self.decode(encoding)?,))?,
-            None if encoding.is_some() => self
-                .bridge
-                .json_loads
-                .bind(py)
-                .call1((self.decode(encoding)?,))?,
-            None => match scan_json(py, &self.bridge, self.inner.body()) {
-                Some(value) => value,
-                None => self
-                    .bridge
-                    .json_loads
-                    .bind(py)
-                    .call1((PyBytes::new(py, self.inner.body()),))?,
-            },
+        drop(this);
+        let then = Then::Json {
+            encoding: encoding.map(str::to_owned),
+            loads: loads.map(|l| l.clone().unbind()),
         };
-        self.ready(py, value)
+        PyResponse::read_job(slf, then)
     }
 
-    fn raise_for_status(&self, py: Python<'_>) -> PyResult<()> {
+    /// `resp.content`: a stream reader over the body, as aiohttp's `StreamReader`.
+    #[getter]
+    fn content(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let reader = slf.borrow().bridge.stream_reader.clone_ref(slf.py());
+        reader.call1(slf.py(), (slf,))
+    }
+
+    /// For the content reader: the next piece of the body (`b""` at its end).
+    fn _piece(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let mut this = slf.borrow_mut();
+        let piece = if let Some(front) = this.unread.take() {
+            front
+        } else if this.consumed {
+            Bytes::new()
+        } else if this.stream.is_none() {
+            this.take_inner_body()
+        } else {
+            drop(this);
+            return PyResponse::read_job(slf, Then::Piece);
+        };
+        this.ready(py, PyBytes::new(py, &piece).into_any())
+    }
+
+    /// For the content reader: everything left of the body.
+    fn _rest(slf: &Bound<'_, Self>) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        let mut this = slf.borrow_mut();
+        let rest = if this.consumed {
+            this.unread.take().unwrap_or_default()
+        } else if this.stream.is_none() {
+            let front = this.unread.take();
+            let rest = this.take_inner_body();
+            values::join(front, rest)
+        } else {
+            drop(this);
+            return PyResponse::read_job(slf, Then::Take);
+        };
+        this.ready(py, PyBytes::new(py, &rest).into_any())
+    }
+
+    /// For the content reader: puts `data` back in front of the body.
+    fn _unread(&mut self, data: &[u8]) {
+        if data.is_empty() {
+            return;
+        }
+        let rest = self.unread.take().unwrap_or_default();
+        self.unread = Some(values::join(Some(Bytes::copy_from_slice(data)), rest));
+    }
+
+    /// For the content reader: what of the body is there without I/O.
+    fn _buffered<'py>(&mut self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        let front = self.unread.take();
+        let rest = match &self.stream {
+            _ if self.consumed => Bytes::new(),
+            Some(body) => body.buffered(),
+            None => self.take_inner_body(),
+        };
+        PyBytes::new(py, &values::join(front, rest))
+    }
+
+    /// For the content reader: nothing is left to read.
+    fn _at_end(&self) -> bool {
+        self.unread.is_none()
+            && (self.consumed || (self.stream.is_none() && self.inner.body().is_empty()))
+    }
+
+    /// For the content reader: the whole body has arrived.
+    fn _complete(&self) -> bool {
+        self.stream.is_none()
+    }
+
+    pub(crate) fn raise_for_status(&mut self, py: Python<'_>) -> PyResult<()> {
         if self.status() < 400 {
             return Ok(());
         }
+        // aiohttp releases the connection before raising.
+        self.release_body();
         let kwargs = PyDict::new(py);
         kwargs.set_item("status", self.status())?;
         kwargs.set_item("message", self.reason())?;
@@ -278,11 +460,16 @@ impl PyResponse {
         Err(PyErr::from_value(error))
     }
 
-    fn release(&self, py: Python<'_>) -> Py<Ready> {
+    /// Drops what is left of the body unread (its connection is closed); awaitable, as in
+    /// aiohttp.
+    fn release(&mut self, py: Python<'_>) -> Py<Ready> {
+        self.release_body();
         self.bridge.ready_none.clone_ref(py)
     }
 
-    fn close(&self) {}
+    fn close(&mut self) {
+        self.release_body();
+    }
 
     fn __aenter__(slf: Bound<'_, Self>) -> PyResult<Py<PyAny>> {
         let ready = slf.borrow().bridge.ready.clone_ref(slf.py());
@@ -290,7 +477,8 @@ impl PyResponse {
     }
 
     #[pyo3(signature = (*_args))]
-    fn __aexit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> Py<Ready> {
+    fn __aexit__(&mut self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> Py<Ready> {
+        self.release_body();
         self.bridge.ready_none.clone_ref(py)
     }
 
@@ -301,106 +489,5 @@ impl PyResponse {
             self.status(),
             self.reason()
         )
-    }
-}
-
-/// Response headers: a read-only, case-insensitive multidict (aiohttp's `CIMultiDictProxy`).
-#[pyclass(unsendable, mapping, name = "Headers", module = "molotov._molotov")]
-pub(crate) struct PyHeaders {
-    headers: Headers,
-}
-
-impl PyHeaders {
-    pub(crate) fn new(headers: Headers) -> Self {
-        PyHeaders { headers }
-    }
-
-    fn values_of(&self, key: &str) -> Vec<String> {
-        self.headers
-            .get_all_bytes(key)
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-            .collect()
-    }
-}
-
-#[pymethods]
-impl PyHeaders {
-    fn __getitem__(&self, key: &str) -> PyResult<String> {
-        self.headers
-            .get_bytes(key)
-            .map(|v| String::from_utf8_lossy(v).into_owned())
-            .ok_or_else(|| PyKeyError::new_err(key.to_owned()))
-    }
-
-    #[pyo3(signature = (key, default = None))]
-    fn get(&self, py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> Py<PyAny> {
-        match self.headers.get_bytes(key) {
-            Some(v) => PyString::new(py, &String::from_utf8_lossy(v))
-                .into_any()
-                .unbind(),
-            None => default.unwrap_or_else(|| py.None()),
-        }
-    }
-
-    #[pyo3(signature = (key, default = None))]
-    fn getone(&self, py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
-        match (self.headers.get_bytes(key), default) {
-            (Some(v), _) => Ok(PyString::new(py, &String::from_utf8_lossy(v))
-                .into_any()
-                .unbind()),
-            (None, Some(default)) => Ok(default),
-            (None, None) => Err(PyKeyError::new_err(key.to_owned())),
-        }
-    }
-
-    #[pyo3(signature = (key, default = None))]
-    fn getall(&self, py: Python<'_>, key: &str, default: Option<Py<PyAny>>) -> PyResult<Py<PyAny>> {
-        let values = self.values_of(key);
-        if !values.is_empty() {
-            return Ok(PyList::new(py, values)?.into_any().unbind());
-        }
-        default.ok_or_else(|| PyKeyError::new_err(key.to_owned()))
-    }
-
-    fn __contains__(&self, key: &str) -> bool {
-        self.headers.contains(key)
-    }
-
-    fn __len__(&self) -> usize {
-        self.headers.len()
-    }
-
-    fn keys(&self) -> Vec<String> {
-        self.headers.iter().map(|(n, _)| n.to_owned()).collect()
-    }
-
-    fn values(&self) -> Vec<String> {
-        self.headers
-            .iter()
-            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
-            .collect()
-    }
-
-    fn items(&self) -> Vec<(String, String)> {
-        self.headers
-            .iter()
-            .map(|(n, v)| (n.to_owned(), String::from_utf8_lossy(v).into_owned()))
-            .collect()
-    }
-
-    fn __iter__(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
-        Ok(PyList::new(py, self.keys())?
-            .try_iter()?
-            .into_any()
-            .unbind())
-    }
-
-    fn __repr__(&self) -> String {
-        let items: Vec<String> = self
-            .items()
-            .into_iter()
-            .map(|(k, v)| format!("'{k}': {v:?}"))
-            .collect();
-        format!("<Headers({{{}}})>", items.join(", "))
     }
 }

@@ -3,7 +3,9 @@
 //!
 //! `session.get(url, **kwargs)` builds the request at once and returns a [`Pending`]: awaited
 //! (`await session.get(...)`) or used as a context manager (`async with session.get(...) as
-//! resp`), it yields to the engine, which performs the request.
+//! resp`), it yields to the engine, which performs the request. A body that aiohttp's payload
+//! machinery makes (multipart, files, async generators) is made first, by
+//! `molotov._bodies.PayloadRequest`, which then sends the request with it the same way.
 
 use std::rc::Rc;
 
@@ -11,7 +13,7 @@ use molotov::Session;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
-use crate::awaitable::{Job, Pending, Ready};
+use crate::awaitable::{Job, Pending, Ready, Send};
 use crate::bridge::Bridge;
 use crate::options;
 use crate::statsd::PyStatsd;
@@ -34,7 +36,8 @@ pub(crate) struct PySession {
     context: Py<PyContext>,
     closed: bool,
     /// `session.headers`, made on first use: a mutable mapping (a `CIMultiDict` when
-    /// multidict is installed, as in aiohttp) whose entries are sent with every request.
+    /// multidict is installed, as in aiohttp), from then on the complete set of headers sent
+    /// with every request (the client's, from `setup`, are no longer added).
     headers: Option<Py<PyAny>>,
 }
 
@@ -81,77 +84,95 @@ impl PySession {
     }
 
     fn start(
-        &self,
+        slf: &Bound<'_, Self>,
         method: &str,
         url: &Bound<'_, PyAny>,
         kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Pending> {
+    ) -> PyResult<Py<PyAny>> {
         let py = url.py();
+        let this = slf.borrow();
         // A `str`, or anything whose `str()` is a URL (aiohttp also takes `yarl.URL`).
-        let url = match url.cast::<PyString>() {
+        let text = match url.cast::<PyString>() {
             Ok(text) => text.to_cow()?,
             Err(_) => std::borrow::Cow::Owned(url.str()?.to_str()?.to_owned()),
         };
-        let mut args = options::request(&self.session, method, &url, kwargs)?;
-        if let Some(headers) = &self.headers {
+        let mut args = options::request(&this.session, method, &text, kwargs)?;
+        if args.payload.is_some() {
+            // Made by aiohttp's payload machinery first, then sent as bytes through here.
+            return this
+                .bridge
+                .payload_request
+                .call1(py, (slf, method, url, kwargs));
+        }
+        if let Some(headers) = &this.headers {
+            // The mapping is the complete set: what was removed from it is not sent.
+            args.request.default_headers = false;
             options::add_session_headers(&mut args.request, headers.bind(py))?;
         }
-        let job = Job {
-            session: self.session.clone(),
+        let job = Job::Send(Send {
+            session: this.session.clone(),
             request: args.request,
             name: args.name,
             raise_for_status: args.raise_for_status,
-        };
-        Ok(Pending::new(job, self.bridge.clone()))
+        });
+        Ok(Py::new(py, Pending::new(job, this.bridge.clone()))?.into_any())
     }
 }
 
 #[pymethods]
 impl PySession {
     #[pyo3(signature = (url, **kwargs))]
-    fn get(&self, url: &Bound<'_, PyAny>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
-        self.start("GET", url, kwargs)
+    fn get(
+        slf: &Bound<'_, Self>,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        PySession::start(slf, "GET", url, kwargs)
     }
 
     #[pyo3(signature = (url, **kwargs))]
     fn post(
-        &self,
+        slf: &Bound<'_, Self>,
         url: &Bound<'_, PyAny>,
         kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Pending> {
-        self.start("POST", url, kwargs)
+    ) -> PyResult<Py<PyAny>> {
+        PySession::start(slf, "POST", url, kwargs)
     }
 
     #[pyo3(signature = (url, **kwargs))]
-    fn put(&self, url: &Bound<'_, PyAny>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Pending> {
-        self.start("PUT", url, kwargs)
+    fn put(
+        slf: &Bound<'_, Self>,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        PySession::start(slf, "PUT", url, kwargs)
     }
 
     #[pyo3(signature = (url, **kwargs))]
     fn patch(
-        &self,
+        slf: &Bound<'_, Self>,
         url: &Bound<'_, PyAny>,
         kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Pending> {
-        self.start("PATCH", url, kwargs)
+    ) -> PyResult<Py<PyAny>> {
+        PySession::start(slf, "PATCH", url, kwargs)
     }
 
     #[pyo3(signature = (url, **kwargs))]
     fn delete(
-        &self,
+        slf: &Bound<'_, Self>,
         url: &Bound<'_, PyAny>,
         kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Pending> {
-        self.start("DELETE", url, kwargs)
+    ) -> PyResult<Py<PyAny>> {
+        PySession::start(slf, "DELETE", url, kwargs)
     }
 
     #[pyo3(signature = (url, **kwargs))]
     fn head(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         url: &Bound<'_, PyAny>,
         kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Pending> {
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
         let kwargs = match kwargs {
             Some(k) if k.contains("allow_redirects")? => Some(k.clone()),
             // aiohttp does not follow redirects for HEAD unless asked.
@@ -161,26 +182,26 @@ impl PySession {
                 Some(k)
             }
         };
-        self.start("HEAD", url, kwargs.as_ref())
+        PySession::start(slf, "HEAD", url, kwargs.as_ref())
     }
 
     #[pyo3(signature = (url, **kwargs))]
     fn options(
-        &self,
+        slf: &Bound<'_, Self>,
         url: &Bound<'_, PyAny>,
         kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Pending> {
-        self.start("OPTIONS", url, kwargs)
+    ) -> PyResult<Py<PyAny>> {
+        PySession::start(slf, "OPTIONS", url, kwargs)
     }
 
     #[pyo3(signature = (method, url, **kwargs))]
     fn request(
-        &self,
+        slf: &Bound<'_, Self>,
         method: &str,
         url: &Bound<'_, PyAny>,
         kwargs: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<Pending> {
-        self.start(method, url, kwargs)
+    ) -> PyResult<Py<PyAny>> {
+        PySession::start(slf, method, url, kwargs)
     }
 
     /// The worker's event loop.
@@ -189,7 +210,8 @@ impl PySession {
         self.bridge.event_loop(py).map(|l| l.clone_ref(py))
     }
 
-    /// The headers sent with every request (a copy).
+    /// The headers sent with every request: those of `setup` at first; once made, the
+    /// mapping is the whole set (adding, replacing or removing an entry changes what is sent).
     #[getter]
     fn headers(&mut self, py: Python<'_>) -> PyResult<Py<PyAny>> {
         if let Some(headers) = &self.headers {
