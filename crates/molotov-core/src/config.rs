@@ -8,6 +8,7 @@ use std::num::{NonZeroU64, NonZeroUsize};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::schedule::{Schedule, Stages};
 use crate::vars::Vars;
 
 /// What fixtures receive about the run: its settings and its shared variables (Molotov passes
@@ -35,6 +36,74 @@ pub enum Mode {
 /// The grace of the scenarios in flight after a graceful stop unless told otherwise (as
 /// k6's `gracefulStop`).
 pub const DEFAULT_GRACEFUL_STOP: Duration = Duration::from_secs(30);
+
+/// How load is made.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Load {
+    /// The closed model: each worker starts its next run when its last one ended (Molotov's
+    /// model). With stages, the number of running workers follows them (from `-w`): workers
+    /// over the count finish their current run and stop (running `teardown`), and new ones
+    /// start when it rises.
+    Closed(Option<Stages>),
+    /// The open model: runs start on a schedule, whatever the server's pace.
+    Open(Arrivals),
+}
+
+impl Default for Load {
+    fn default() -> Self {
+        Load::Closed(None)
+    }
+}
+
+/// The open model: when runs are due, and the workers they borrow.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Arrivals {
+    /// When run `k` is due (for the whole run: every process together).
+    pub schedule: Schedule,
+    /// The most workers this process starts: `-w` are started before the schedule starts;
+    /// when a run is due and every worker is busy, one more, up to this.
+    pub max_workers: NonZeroUsize,
+    /// Drop the runs that are due while every worker is busy, instead of starting them late.
+    pub drop_late: bool,
+}
+
+/// The timer the open model releases its runs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Timer {
+    /// Microseconds (a `timerfd` on Linux; tokio's timer elsewhere). Follows the real clock.
+    #[default]
+    Precise,
+    /// tokio's timer: millisecond ticks, but it follows tokio's clock, paused or not (for
+    /// tests on paused time).
+    Runtime,
+}
+
+/// Which share of the run's load this process makes: of the open model's runs, those whose
+/// index `k` has `k % count == index` (striped, so the processes together keep the schedule
+/// without bursts).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Partition {
+    /// This process's place, from 0.
+    pub index: usize,
+    /// How many share the run.
+    pub count: NonZeroUsize,
+}
+
+impl Default for Partition {
+    fn default() -> Self {
+        Partition {
+            index: 0,
+            count: NonZeroUsize::MIN,
+        }
+    }
+}
+
+impl Partition {
+    /// The global index of this partition's `j`-th run.
+    pub fn run(self, j: u64) -> u64 {
+        (self.index as u64).saturating_add(j.saturating_mul(self.count.get() as u64))
+    }
+}
 
 /// The settings of one run.
 #[derive(Debug, Clone)]
@@ -79,6 +148,12 @@ pub struct RunConfig {
     /// Publish a snapshot of the statistics this often, for live views
     /// ([`Progress::latest_report`](crate::Progress::latest_report)).
     pub live_report: Option<Duration>,
+    /// The closed model (default) or the open model.
+    pub load: Load,
+    /// This process's share of an open-model run's schedule.
+    pub partition: Partition,
+    /// The open model's timer.
+    pub timer: Timer,
 }
 
 impl Default for RunConfig {
@@ -99,11 +174,32 @@ impl Default for RunConfig {
             request_key_limit: 1000,
             connect_to: Vec::new(),
             live_report: None,
+            load: Load::default(),
+            partition: Partition::default(),
+            timer: Timer::default(),
         }
     }
 }
 
 impl RunConfig {
+    /// The most workers this process may run at once: `-w`, the open model's `max_workers`,
+    /// or the highest count of the closed model's stages. Worker ids of several processes are
+    /// this far apart.
+    pub fn worker_slots(&self) -> usize {
+        let workers = self.workers.get();
+        match &self.load {
+            Load::Closed(None) => workers,
+            Load::Closed(Some(stages)) => {
+                let peak = stages.0.iter().map(|s| s.target).fold(0.0, f64::max);
+                // Stage counts are small whole numbers; the cast only drops a fraction.
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let peak = peak.ceil().min(1e9) as usize;
+                workers.max(peak)
+            }
+            Load::Open(arrivals) => workers.max(arrivals.max_workers.get()),
+        }
+    }
+
     /// When worker `index` (0-based, within this process) starts, relative to the run's start:
     /// `index * ramp_up / workers`, computed without overflow for any `ramp_up`.
     pub fn ramp_delay(&self, index: usize) -> Duration {

@@ -7,11 +7,11 @@
 //! fails, or the response is dropped before its end.
 
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use http::Method;
 use molotov_http::{Error as HttpError, Response as HttpResponse};
-use molotov_stats::Transfer;
+use molotov_stats::{Timing, Transfer};
 
 use crate::notice::Notice;
 use crate::observer::Outcome;
@@ -25,6 +25,9 @@ pub(crate) struct Exchange {
     pub(crate) key: Box<str>,
     pub(crate) worker: usize,
     pub(crate) start: Instant,
+    /// In an open-model run, how late the request's run started: its latency counts from its
+    /// intended send time.
+    pub(crate) lag: Option<Duration>,
 }
 
 impl Exchange {
@@ -41,6 +44,10 @@ impl Exchange {
     /// Records the outcome: a response (its status, what it moved), or an error.
     fn record(&self, outcome: Result<(&HttpResponse, u64), &HttpError>) {
         let elapsed = self.start.elapsed();
+        let timing = Timing {
+            service: elapsed,
+            lag: self.lag,
+        };
         let env = &*self.env;
         let (method, key) = (self.method.as_str(), &*self.key);
         {
@@ -52,14 +59,14 @@ impl Exchange {
                         received: r.received_bytes(),
                         body,
                     };
-                    stats.request_status(method, key, r.status().as_u16(), elapsed, transfer);
+                    stats.request_status(method, key, r.status().as_u16(), timing, transfer);
                 }
                 Err(e) => {
                     let transfer = Transfer {
                         retries: u64::from(e.retries()),
                         ..Transfer::default()
                     };
-                    stats.request_error(method, key, e.kind_name(), elapsed, transfer, || {
+                    stats.request_error(method, key, e.kind_name(), timing, transfer, || {
                         crate::error::error_message(e)
                     });
                 }
@@ -78,7 +85,7 @@ impl Exchange {
                 Ok((r, _)) => Outcome::Status(r.status().as_u16()),
                 Err(e) => Outcome::Failure(e.kind_name()),
             };
-            observer.request(method, key, outcome, elapsed);
+            observer.request(method, key, outcome, timing.latency());
         }
     }
 }

@@ -13,6 +13,13 @@
 //!   workers, the deadline and the `current_workers` ticker, and returns a [`Summary`].
 //! - `worker`: one worker's fixtures around the single scenario loop; `picker`: the
 //!   scenario catalog and the picking strategies (weighted, custom, `-s`, `--single-run`).
+//! - Load models ([`Load`]): `pacing`, the loop's one seam between them (closed, closed with
+//!   stages, open: when a worker's next run starts); `load`, the tasks beside the workers
+//!   (the open model's dispatcher, which releases runs at their due times and adds workers,
+//!   and the stages' staffing); [`schedule`](Schedule): the arithmetic of rates and
+//!   [`Stages`] over time; `alarm`: the dispatcher's precise timer; [`Partition`]: a
+//!   process's share of the schedule.
+//! - `exchange`: one request's recording (status, latency, bytes) whenever it completes.
 //! - [`session`](Session): what scenario code receives; [`RequestBuilder`] and [`Response`];
 //!   every request goes through [`Session::send`], which fires events and records statistics.
 //! - [`event`](Event): the events and listeners. [`notice`](Notice): what the console is told,
@@ -58,14 +65,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod alarm;
 mod blocking;
 mod config;
 mod dump;
 mod error;
 mod event;
 mod exchange;
+mod load;
 mod notice;
 mod observer;
+mod pacing;
 mod picker;
 mod plan;
 mod request;
@@ -80,11 +90,14 @@ mod vars;
 mod worker;
 
 pub use blocking::{BLOCKING_TIMEOUT, SyncResponse, blocking_request};
-pub use config::{DEFAULT_GRACEFUL_STOP, Mode, RunConfig, RunInfo};
+pub use config::{
+    Arrivals, DEFAULT_GRACEFUL_STOP, Load, Mode, Partition, RunConfig, RunInfo, Timer,
+};
 pub use error::{BoxError, Error, Failure, Fixture, ScenarioResult, error_message, failure_kind};
 pub use event::{Event, Listener, Listeners, Reaction};
 pub use notice::{Notice, NoticeReceiver, Notices, PrintSource, Progress};
 pub use observer::{Observer, Outcome};
+pub use pacing::ArrivalSummary;
 pub use plan::{Plan, SetupResult};
 pub use request::RequestBuilder;
 pub use runner::Runner;

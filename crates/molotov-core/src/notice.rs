@@ -250,6 +250,11 @@ pub struct Progress {
     dropped: AtomicU64,
     /// The latest statistics snapshot (`RunConfig::live_report`), replaced each period.
     report: Mutex<Option<Report>>,
+    /// Open model: runs that started late, runs dropped, and the schedule's rate now (the
+    /// bits of an `f64`, runs per second).
+    late: AtomicU64,
+    dropped_runs: AtomicU64,
+    target_rate: AtomicU64,
     /// A view asked for the text of the next failure (see [`Progress::want_failure`]).
     failure_wanted: AtomicBool,
     /// `kind: message` of a recent failure.
@@ -272,6 +277,41 @@ impl Progress {
 
     pub(crate) fn worker_stopped(&self) {
         self.workers.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn run_late(&self) {
+        self.late.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn runs_dropped(&self, n: u64) {
+        self.dropped_runs.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Sets the open model's counts at once: for a view that adds up other processes'.
+    pub fn set_arrivals(&self, late: u64, dropped: u64, target_rate: f64) {
+        self.late.store(late, Ordering::Relaxed);
+        self.dropped_runs.store(dropped, Ordering::Relaxed);
+        self.set_target_rate(target_rate);
+    }
+
+    /// Sets the schedule's rate now.
+    pub fn set_target_rate(&self, rate: f64) {
+        self.target_rate.store(rate.to_bits(), Ordering::Relaxed);
+    }
+
+    /// Open model: runs that started late so far.
+    pub fn late_runs(&self) -> u64 {
+        self.late.load(Ordering::Relaxed)
+    }
+
+    /// Open model: runs dropped so far (`--drop-late`).
+    pub fn dropped_runs(&self) -> u64 {
+        self.dropped_runs.load(Ordering::Relaxed)
+    }
+
+    /// Open model: the schedule's rate now, runs per second (0 in the closed model).
+    pub fn target_rate(&self) -> f64 {
+        f64::from_bits(self.target_rate.load(Ordering::Relaxed))
     }
 
     /// Asks that the next failure be kept as text ([`Progress::last_failure`]). Formatting an

@@ -13,14 +13,17 @@ use std::time::Duration;
 
 use molotov_http::TlsContext;
 use molotov_stats::Stats;
+use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet, LocalSet};
 use tokio::time::Instant;
 
-use crate::config::{RunConfig, RunInfo};
+use crate::config::{Load, RunConfig, RunInfo};
 use crate::error::{BoxError, Error, Failure, Fixture};
 use crate::event::{Event, Listeners};
+use crate::load;
 use crate::notice::{self, Notice, NoticeReceiver, Notices, Progress};
 use crate::observer::Observer;
+use crate::pacing::{Pacing, Staffing, Timetable};
 use crate::picker::{Catalog, UNKNOWN_PICK};
 use crate::plan::{BackgroundFn, GlobalFn, Plan};
 use crate::scenario::Scenario;
@@ -205,7 +208,10 @@ impl Runner {
             tls: TlsContext::new(),
             observer,
         });
+        let start = Instant::now();
+        let pacing = pacing(&info.config, workers, start, &progress);
         let shared = Rc::new(Shared {
+            pacing,
             catalog,
             fixtures,
             picker,
@@ -220,19 +226,13 @@ impl Runner {
         });
 
         notices.send(Notice::Preparing { workers });
-        let start = Instant::now();
         let mut helpers = spawn_helpers(&shared, &listeners, &notices, start);
         helpers.extend(spawn_background(background, &shutdown));
+        let (spawn, spawns) = mpsc::unbounded_channel::<usize>();
+        helpers.extend(load::spawn_helpers(&shared, &spawn));
+        drop(spawn);
         notices.send(Notice::Started);
-        let mut set = JoinSet::new();
-        for index in 0..workers {
-            set.spawn_local(worker::run(shared.clone(), index));
-        }
-        while let Some(done) = set.join_next().await {
-            if let Err(e) = done {
-                notices.send(Notice::Warning(format!("a worker ended abnormally: {e}")));
-            }
-        }
+        run_workers(&shared, workers, spawns).await;
         let elapsed = start.elapsed();
         end_helpers(helpers, &shared);
 
@@ -251,7 +251,78 @@ impl Runner {
             dropped_notices: progress.dropped_notices(),
             seed,
             crashed_processes: 0,
+            arrivals: match &shared.pacing {
+                Pacing::Open(timetable) => Some(timetable.summary()),
+                _ => None,
+            },
         })
+    }
+}
+
+/// The first `workers`, and those the load's helpers ask for, until every worker ended (and,
+/// with stages, no more will start).
+async fn run_workers(
+    shared: &Rc<Shared>,
+    workers: usize,
+    mut spawns: mpsc::UnboundedReceiver<usize>,
+) {
+    let mut set = JoinSet::new();
+    for index in 0..workers {
+        set.spawn_local(worker::run(shared.clone(), index));
+    }
+    loop {
+        if set.is_empty() {
+            // Nothing runs: the run is over, unless the stages start workers again.
+            let more = matches!(&shared.pacing, Pacing::Staged(s) if !s.is_over());
+            if !more || shared.shutdown.is_stopping() {
+                break;
+            }
+            tokio::select! {
+                index = spawns.recv() => match index {
+                    Some(index) => {
+                        set.spawn_local(worker::run(shared.clone(), index));
+                    }
+                    // The stages are over: nobody will ask for a worker again.
+                    None => break,
+                },
+                () = shared.shutdown.stopped() => break,
+            }
+            continue;
+        }
+        tokio::select! {
+            Some(index) = spawns.recv() => {
+                set.spawn_local(worker::run(shared.clone(), index));
+            }
+            Some(done) = set.join_next() => {
+                if let Err(e) = done {
+                    shared
+                        .env
+                        .notices
+                        .send(Notice::Warning(format!("a worker ended abnormally: {e}")));
+                }
+            }
+        }
+    }
+}
+
+/// The pacing the load model asks for.
+fn pacing(config: &RunConfig, workers: usize, start: Instant, progress: &Arc<Progress>) -> Pacing {
+    match &config.load {
+        Load::Closed(None) => Pacing::Closed,
+        Load::Closed(Some(stages)) => Pacing::Staged(Rc::new(Staffing::new(
+            stages.clone(),
+            workers,
+            start,
+            config.worker_slots(),
+        ))),
+        Load::Open(arrivals) => Pacing::Open(Rc::new(Timetable::new(
+            arrivals.schedule.clone(),
+            config.partition,
+            arrivals.drop_late,
+            workers,
+            config.duration.and_then(|d| start.checked_add(d)),
+            progress.clone(),
+        ))),
     }
 }
 

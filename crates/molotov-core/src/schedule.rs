@@ -58,12 +58,15 @@ impl FromStr for Stages {
             .split(',')
             .map(|item| {
                 let item = item.trim();
-                let bad = || format!("{item:?} is not a stage: write DURATION:TARGET, as in 30s:100");
+                let bad =
+                    || format!("{item:?} is not a stage: write DURATION:TARGET, as in 30s:100");
                 let (duration, target) = item.split_once(':').ok_or_else(bad)?;
                 let duration = parse_duration(duration.trim()).ok_or_else(bad)?;
                 let target: f64 = target.trim().parse().map_err(|_| bad())?;
                 if !target.is_finite() || target < 0.0 {
-                    return Err(format!("{item:?}: the target must be a number of at least 0"));
+                    return Err(format!(
+                        "{item:?}: the target must be a number of at least 0"
+                    ));
                 }
                 if duration.is_zero() {
                     return Err(format!("{item:?}: a stage must last more than 0 seconds"));
@@ -177,7 +180,9 @@ impl Schedule {
         // Run k is due when the count of runs reaches k: run 0 at the start.
         let k = k as f64;
         if self.stages.0.is_empty() {
-            return (self.start_rate > 0.0).then(|| seconds(k / self.start_rate)).flatten();
+            return (self.start_rate > 0.0)
+                .then(|| seconds(k / self.start_rate))
+                .flatten();
         }
         let (mut before, mut at, mut rate) = (0.0, 0.0, self.start_rate);
         for (stage, &end) in self.stages.0.iter().zip(&self.ends) {
@@ -213,7 +218,10 @@ fn seconds(s: f64) -> Option<Duration> {
 }
 
 #[cfg(test)]
-#[allow(clippy::float_cmp, reason = "exact values: 0 and whole numbers are exact in f64")]
+#[allow(
+    clippy::float_cmp,
+    reason = "exact values: 0 and whole numbers are exact in f64"
+)]
 mod tests {
     use super::*;
 
@@ -241,7 +249,10 @@ mod tests {
         let s = Schedule::ramping(0.0, stages("10s:10"));
         for k in 0..50 {
             let due = secs(s.due(k));
-            assert!((due - (2.0 * k as f64).sqrt()).abs() < 1e-9, "run {k} at {due}");
+            assert!(
+                (due - (2.0 * k as f64).sqrt()).abs() < 1e-9,
+                "run {k} at {due}"
+            );
         }
         assert_eq!(s.due(50), None, "50 runs in all");
         assert!((s.runs_by(10.0) - 50.0).abs() < 1e-9);
@@ -253,12 +264,17 @@ mod tests {
         let s = Schedule::ramping(0.0, stages("1s:1.5,2s:1.5,1s:0"));
         // 0.75 runs in the first stage, 3 in the second, 0.75 in the last: 4.5 in all.
         assert!((s.runs_by(4.0) - 4.5).abs() < 1e-9);
-        let dues: Vec<f64> = (0..5).map(|k| s.due(k).map_or(f64::NAN, |d| d.as_secs_f64())).collect();
+        let dues: Vec<f64> = (0..5)
+            .map(|k| s.due(k).map_or(f64::NAN, |d| d.as_secs_f64()))
+            .collect();
         assert_eq!(dues[0], 0.0);
         // Run 1 needs the 0.25 left over from the first stage: 1 s + 0.25/1.5 s.
         assert!((dues[1] - (1.0 + 0.25 / 1.5)).abs() < 1e-9, "{dues:?}");
         // Run 4: 0.25 into the last stage, 1.5 down to 0 over 1 s: 1.5x - 0.75x² = 0.25.
-        assert!((dues[4] - (3.0 + 1.0 - (2.0f64 / 3.0).sqrt())).abs() < 1e-9, "{dues:?}");
+        assert!(
+            (dues[4] - (3.0 + 1.0 - (2.0f64 / 3.0).sqrt())).abs() < 1e-9,
+            "{dues:?}"
+        );
         assert!(s.due(5).is_none());
         // Due times are increasing, and each is where the count reaches its index.
         for k in 0..5u64 {
@@ -292,7 +308,9 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Some(Duration::from_millis(250)));
         assert_eq!(parse_duration("2"), Some(Duration::from_secs(2)));
         assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
-        for bad in ["", "30s", "30s:", ":5", "30x:5", "30s:-1", "0s:5", "1e30s:5", "30s:abc"] {
+        for bad in [
+            "", "30s", "30s:", ":5", "30x:5", "30s:-1", "0s:5", "1e30s:5", "30s:abc",
+        ] {
             assert!(bad.parse::<Stages>().is_err(), "{bad:?}");
         }
     }

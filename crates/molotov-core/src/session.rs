@@ -282,6 +282,7 @@ impl Session {
             key: key.into(),
             worker: self.worker_id(),
             start,
+            lag: self.context().lag(),
         };
         if env.info.config.verbose >= 2 {
             env.notices.send(Notice::Exchange(dump::exchange(
@@ -333,6 +334,10 @@ pub(crate) fn basic_auth_header(
 pub struct Context {
     worker: usize,
     step: Cell<u64>,
+    /// In an open-model run, how late the run in progress started after its due time: its
+    /// requests' latencies count from their intended send time (their actual one, this much
+    /// earlier).
+    lag: Cell<Option<Duration>>,
     data: RefCell<HashMap<TypeId, Rc<dyn Any>>>,
 }
 
@@ -341,8 +346,18 @@ impl Context {
         Context {
             worker,
             step: Cell::new(0),
+            lag: Cell::new(None),
             data: RefCell::default(),
         }
+    }
+
+    /// In an open-model run, how late the run in progress started after its due time.
+    pub fn lag(&self) -> Option<Duration> {
+        self.lag.get()
+    }
+
+    pub(crate) fn set_lag(&self, lag: Option<Duration>) {
+        self.lag.set(lag);
     }
 
     /// The worker id.

@@ -5,6 +5,7 @@ use std::time::Duration;
 use molotov_stats::Report;
 
 use crate::error::Fixture;
+use crate::pacing::ArrivalSummary;
 use crate::shutdown::StopCause;
 
 /// A fixture that failed during the run.
@@ -39,6 +40,8 @@ pub struct Summary {
     pub seed: u64,
     /// Worker processes of a multi-process run that crashed: their counts are missing.
     pub crashed_processes: usize,
+    /// What the open model did (`None` in the closed model).
+    pub arrivals: Option<ArrivalSummary>,
 }
 
 impl Summary {
@@ -55,6 +58,11 @@ impl Summary {
         self.dropped_notices += other.dropped_notices;
         self.fixture_failures
             .extend(other.fixture_failures.iter().cloned());
+        match (&mut self.arrivals, &other.arrivals) {
+            (Some(ours), Some(theirs)) => ours.absorb(theirs),
+            (None, Some(theirs)) => self.arrivals = Some(*theirs),
+            _ => {}
+        }
         if self.stop.is_none() {
             self.stop = other.stop;
         }

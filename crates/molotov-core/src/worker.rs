@@ -12,16 +12,19 @@ use std::cell::{Cell, RefCell};
 use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures_util::FutureExt as _;
+use molotov_stats::Timing;
 use tokio::task::AbortHandle;
+use tokio::time::Instant;
 
 use crate::config::RunConfig;
 use crate::error::{BoxError, Failure, Fixture, error_message, failure_kind};
 use crate::event::Event;
 use crate::notice::{Notice, Progress};
 use crate::observer::Outcome;
+use crate::pacing::{Next, Pacing, Staffing, Timetable};
 use crate::picker::{Catalog, Pick};
 use crate::plan::{Fixtures, PickerFn};
 use crate::session::{Session, SessionEnv, SessionOptions};
@@ -30,6 +33,8 @@ use crate::summary::FixtureFailure;
 
 /// What every worker of a run shares (one thread, so `Rc` and `Cell`s).
 pub(crate) struct Shared {
+    /// When each worker's next run starts (closed or open model).
+    pub(crate) pacing: Pacing,
     pub(crate) catalog: Catalog,
     pub(crate) fixtures: Fixtures,
     pub(crate) picker: Option<PickerFn>,
@@ -67,25 +72,40 @@ impl Shared {
 
 /// Runs worker `index` of this process from its ramp-up pause to its teardown.
 pub(crate) async fn run(shared: Rc<Shared>, index: usize) {
+    let alive = Alive::new(&shared.pacing, index);
     let config = shared.config();
     let id = config.first_worker_id + index;
     let notices = &shared.env.notices;
     notices.send(Notice::WorkerStarting(id));
-    let ramp = config.ramp_delay(index);
+    // One of the open model's first workers: the schedule starts once they are all set up.
+    let first = match &shared.pacing {
+        Pacing::Open(timetable) if index < config.workers.get() => Some(timetable.clone()),
+        _ => None,
+    };
+    // The closed model's ramp-up (the other models pace their workers themselves).
+    let ramp = match shared.pacing {
+        Pacing::Closed => config.ramp_delay(index),
+        _ => Duration::ZERO,
+    };
     if !ramp.is_zero() && !pause(&shared.shutdown, ramp).await {
+        set_up(first.as_deref());
         return;
     }
     if shared.shutdown.is_stopping() {
+        set_up(first.as_deref());
         return;
     }
     shared.progress.worker_started();
-    if let Some(session) = start_session(&shared, id).await {
+    let session = start_session(&shared, id).await;
+    set_up(first.as_deref());
+    if let Some(session) = session {
         notices.send(Notice::RunningScenarios(id));
         let in_flight = Rc::new(Cell::new(false));
         let looped = tokio::task::spawn_local(scenario_loop(
             shared.clone(),
             session.clone(),
             in_flight.clone(),
+            index,
         ));
         shared.loops.borrow_mut().push(looped.abort_handle());
         if shared.shutdown.is_aborted() {
@@ -115,6 +135,40 @@ pub(crate) async fn run(shared: Rc<Shared>, index: usize) {
         }
     }
     shared.progress.worker_stopped();
+    drop(alive);
+}
+
+/// An open-model first worker is set up (or gave up).
+fn set_up(first: Option<&Timetable>) {
+    if let Some(timetable) = first {
+        timetable.set_up();
+    }
+}
+
+/// Marks a staged worker's slot as taken while the worker lives, so the stage controller
+/// starts another in it only once it ended.
+struct Alive(Option<(Rc<Staffing>, usize)>);
+
+impl Alive {
+    fn new(pacing: &Pacing, slot: usize) -> Self {
+        let Pacing::Staged(staffing) = pacing else {
+            return Alive(None);
+        };
+        if let Some(alive) = staffing.alive.borrow_mut().get_mut(slot) {
+            *alive = true;
+        }
+        Alive(Some((staffing.clone(), slot)))
+    }
+}
+
+impl Drop for Alive {
+    fn drop(&mut self) {
+        if let Some((staffing, slot)) = &self.0 {
+            if let Some(alive) = staffing.alive.borrow_mut().get_mut(*slot) {
+                *alive = false;
+            }
+        }
+    }
 }
 
 /// `setup`, the session, `setup_session`; `None` (and the run stopping) if a fixture failed.
@@ -144,7 +198,12 @@ async fn start_session(shared: &Rc<Shared>, id: usize) -> Option<Session> {
 }
 
 /// The scenario loop of one worker.
-async fn scenario_loop(shared: Rc<Shared>, session: Session, in_flight: Rc<Cell<bool>>) {
+async fn scenario_loop(
+    shared: Rc<Shared>,
+    session: Session,
+    in_flight: Rc<Cell<bool>>,
+    slot: usize,
+) {
     let config = shared.config();
     let id = session.worker_id();
     let seed = worker_seed(shared.seed, id);
@@ -157,8 +216,13 @@ async fn scenario_loop(shared: Rc<Shared>, session: Session, in_flight: Rc<Cell<
     let env = &*shared.env;
     let mut step = 0u64;
     while step < max_runs && !shared.shutdown.is_stopping() {
+        let lag = match shared.pacing.next(slot, &shared.shutdown).await {
+            Next::Run(lag) => lag,
+            Next::Stop => break,
+        };
         step += 1;
         session.context().set_step(step);
+        session.context().set_lag(lag);
         let index = match picker.next(&shared.catalog, id, step) {
             Pick::Run(index) => index,
             Pick::Done => break,
@@ -179,12 +243,16 @@ async fn scenario_loop(shared: Rc<Shared>, session: Session, in_flight: Rc<Cell<
         in_flight.set(true);
         let start = Instant::now();
         let result = guarded(|| scenario.run(session.clone())).await;
-        let elapsed = start.elapsed();
+        let timing = Timing {
+            service: start.elapsed(),
+            lag,
+        };
+        let elapsed = timing.latency();
         in_flight.set(false);
         let mut delay = config.delay;
         match result {
             Ok(()) => {
-                env.stats.borrow_mut().scenario_success(index, elapsed);
+                env.stats.borrow_mut().scenario_success(index, timing);
                 if let Some(observer) = &env.observer {
                     observer.scenario(scenario.name(), Outcome::Success, elapsed);
                 }
@@ -198,36 +266,7 @@ async fn scenario_loop(shared: Rc<Shared>, session: Session, in_flight: Rc<Cell<
                 }
                 delay = delay.saturating_add(scenario.get_delay());
             }
-            Err(error) => {
-                let kind = failure_kind(&*error);
-                env.stats
-                    .borrow_mut()
-                    .scenario_failure(index, kind, elapsed, || error_message(&*error));
-                if let Some(observer) = &env.observer {
-                    observer.scenario(scenario.name(), Outcome::Failure(kind), elapsed);
-                }
-                shared.progress.failure();
-                if shared.progress.take_failure_wish() {
-                    let text = format!("{kind}: {}", error_message(&*error));
-                    shared.progress.set_last_failure(text);
-                }
-                if !env.listeners.is_empty() {
-                    let event = Event::ScenarioFailure {
-                        scenario,
-                        worker: id,
-                        error: &*error,
-                    };
-                    env.listeners.emit(&event, &env.notices).await;
-                }
-                env.notices.send(Notice::Failure {
-                    worker: id,
-                    scenario: scenario.shared_name().clone(),
-                    error,
-                });
-                if config.fail_fast {
-                    shared.shutdown.stop(StopCause::FailFast);
-                }
-            }
+            Err(error) => failed(&shared, index, id, timing, error).await,
         }
         if step.is_multiple_of(10) {
             env.notices.send(Notice::Ran {
@@ -235,13 +274,49 @@ async fn scenario_loop(shared: Rc<Shared>, session: Session, in_flight: Rc<Cell<
                 runs: step,
             });
         }
-        if delay.is_zero() {
+        // The open model's schedule sets the pace: no pause after a run there.
+        if delay.is_zero() || shared.pacing.is_open() {
             // Scenarios that never wait (all-CPU, or answered from a buffer) must still let
             // the other workers, the timers and the signal handler run.
             tokio::task::consume_budget().await;
         } else if !pause(&shared.shutdown, delay).await {
             break;
         }
+    }
+}
+
+/// A failed run of scenario `index` by worker `id`: recorded, observed, told, and the run
+/// stopped with `-x`.
+async fn failed(shared: &Shared, index: usize, id: usize, timing: Timing, error: BoxError) {
+    let env = &*shared.env;
+    let scenario = &shared.catalog.scenarios[index];
+    let kind = failure_kind(&*error);
+    env.stats
+        .borrow_mut()
+        .scenario_failure(index, kind, timing, || error_message(&*error));
+    if let Some(observer) = &env.observer {
+        observer.scenario(scenario.name(), Outcome::Failure(kind), timing.latency());
+    }
+    shared.progress.failure();
+    if shared.progress.take_failure_wish() {
+        let text = format!("{kind}: {}", error_message(&*error));
+        shared.progress.set_last_failure(text);
+    }
+    if !env.listeners.is_empty() {
+        let event = Event::ScenarioFailure {
+            scenario,
+            worker: id,
+            error: &*error,
+        };
+        env.listeners.emit(&event, &env.notices).await;
+    }
+    env.notices.send(Notice::Failure {
+        worker: id,
+        scenario: scenario.shared_name().clone(),
+        error,
+    });
+    if shared.config().fail_fast {
+        shared.shutdown.stop(StopCause::FailFast);
     }
 }
 

@@ -26,11 +26,39 @@ pub struct Entry {
     /// How long the failures took; made at the first failure (most entries never fail, and a
     /// histogram is tens of kilobytes).
     pub failed_latency: Option<Box<Latency>>,
+    /// In an open-model run, how long the successes took from their actual start (the service
+    /// time); `latency` then counts from their intended start. `None` in a closed-model run,
+    /// where both are the same.
+    pub service_latency: Option<Box<Latency>>,
     /// The first message seen for each error kind (at most 32 kinds), so a
     /// summary can say what a failure was, not only its kind.
     pub samples: Vec<(Box<str>, Box<str>)>,
     /// What went over the wire (requests only).
     pub transfer: Transfer,
+}
+
+/// How long something took: its service time, and, in an open-model run, how late it started
+/// after its intended time (then its latency, as a user arriving on schedule sees it, is the
+/// sum: latency corrected for coordinated omission).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Timing {
+    /// From the actual start to the end.
+    pub service: Duration,
+    /// From the intended start to the actual start (open model); `None` in the closed model.
+    pub lag: Option<Duration>,
+}
+
+impl Timing {
+    /// From the intended start to the end.
+    pub fn latency(self) -> Duration {
+        self.service.saturating_add(self.lag.unwrap_or_default())
+    }
+}
+
+impl From<Duration> for Timing {
+    fn from(service: Duration) -> Self {
+        Timing { service, lag: None }
+    }
 }
 
 /// What a request moved, beyond its outcome: the bytes of its response, and how many times
@@ -57,11 +85,16 @@ impl Transfer {
 }
 
 impl Entry {
-    /// One success that took `elapsed`.
+    /// One success that took `timing`.
     #[inline]
-    pub(crate) fn success(&mut self, elapsed: Duration) {
+    pub(crate) fn success(&mut self, timing: Timing) {
         self.counts.successes += 1;
-        self.latency.record(elapsed);
+        self.latency.record(timing.latency());
+        if timing.lag.is_some() {
+            self.service_latency
+                .get_or_insert_with(Box::default)
+                .record(timing.service);
+        }
     }
 
     /// One failure of `kind` that took `elapsed`; `describe` gives its message, and is called
@@ -70,14 +103,14 @@ impl Entry {
     pub(crate) fn failure(
         &mut self,
         kind: &str,
-        elapsed: Duration,
+        timing: Timing,
         describe: impl FnOnce() -> String,
     ) {
         self.counts.failures += 1;
         self.counts.add_error(kind);
         self.failed_latency
             .get_or_insert_with(Box::default)
-            .record(elapsed);
+            .record(timing.latency());
         if self.samples.len() < MAX_SAMPLES && !self.samples.iter().any(|(k, _)| &**k == kind) {
             self.samples
                 .push((kind.into(), cut(describe(), MAX_SAMPLE_LEN).into()));
@@ -92,6 +125,9 @@ impl Entry {
         self.latency.reset();
         if let Some(failed) = &mut self.failed_latency {
             failed.reset();
+        }
+        if let Some(service) = &mut self.service_latency {
+            service.reset();
         }
     }
 }
@@ -135,6 +171,7 @@ impl From<&Entry> for EntryReport {
                 .as_deref()
                 .filter(|l| !l.is_empty())
                 .cloned(),
+            service_latency: entry.service_latency.as_deref().cloned(),
             error_samples: entry
                 .samples
                 .iter()
@@ -152,9 +189,11 @@ mod tests {
     #[test]
     fn successes_and_failures_are_timed_apart() {
         let mut e = Entry::default();
-        e.success(Duration::from_millis(5));
-        e.failure("timeout", Duration::from_secs(30), || "timed out".into());
-        e.failure("timeout", Duration::from_secs(30), || {
+        e.success(Duration::from_millis(5).into());
+        e.failure("timeout", Duration::from_secs(30).into(), || {
+            "timed out".into()
+        });
+        e.failure("timeout", Duration::from_secs(30).into(), || {
             unreachable!("one sample per kind")
         });
         assert_eq!(e.counts.successes, 1);
@@ -169,10 +208,39 @@ mod tests {
     }
 
     #[test]
+    fn late_starts_are_added_to_the_latency_and_the_service_time_kept_apart() {
+        let mut e = Entry::default();
+        let late = Timing {
+            service: Duration::from_millis(5),
+            lag: Some(Duration::from_millis(995)),
+        };
+        e.success(late);
+        e.success(Duration::from_millis(5).into());
+        assert_eq!(e.latency.count(), 2);
+        assert!(e.latency.max() >= Duration::from_secs(1));
+        let service = e.service_latency.as_deref().unwrap();
+        assert_eq!(
+            service.count(),
+            1,
+            "only open-model runs have a service time"
+        );
+        assert!(service.max() < Duration::from_millis(6));
+        let r = EntryReport::from(&e);
+        assert_eq!(r.service_latency.map(|l| l.count()), Some(1));
+        assert!(
+            EntryReport::from(&Entry::default())
+                .service_latency
+                .is_none()
+        );
+    }
+
+    #[test]
     fn samples_are_capped_in_number_and_length() {
         let mut e = Entry::default();
         for i in 0..MAX_SAMPLES + 5 {
-            e.failure(&format!("kind{i}"), Duration::ZERO, || "é".repeat(1000));
+            e.failure(&format!("kind{i}"), Duration::ZERO.into(), || {
+                "é".repeat(1000)
+            });
         }
         assert_eq!(e.samples.len(), MAX_SAMPLES);
         let (_, message) = &e.samples[0];
@@ -189,7 +257,7 @@ mod tests {
         let mut e = Entry::default();
         e.counts.add_status(200);
         e.counts.add_status(404);
-        e.failure("connect", Duration::from_millis(1), String::new);
+        e.failure("connect", Duration::from_millis(1).into(), String::new);
         let r = EntryReport::from(&e);
         assert_eq!(r.statuses.get("200"), Some(&1));
         assert_eq!(r.statuses.get("404"), Some(&1));

@@ -32,7 +32,7 @@ mod requests;
 mod stats;
 
 pub use counts::Counts;
-pub use entry::{Entry, Transfer};
+pub use entry::{Entry, Timing, Transfer};
 pub use latency::Latency;
 pub use report::{EntryReport, MergeError, REPORT_FORMAT, Report, TransferReport};
 pub use stats::Stats;

@@ -122,6 +122,10 @@ pub struct EntryReport {
     /// How long the failures took, when there were some.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failed_latency: Option<Latency>,
+    /// In an open-model run, how long the successes took from their actual start (`latency`
+    /// then counts from their intended start).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_latency: Option<Latency>,
     /// Error kind -> the first message seen for it (cut to a few hundred bytes).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub error_samples: BTreeMap<String, String>,
@@ -162,12 +166,8 @@ impl EntryReport {
         add_counts(&mut self.statuses, &other.statuses);
         add_counts(&mut self.errors, &other.errors);
         self.latency.merge(&other.latency);
-        if let Some(theirs) = &other.failed_latency {
-            match &mut self.failed_latency {
-                Some(ours) => ours.merge(theirs),
-                None => self.failed_latency = Some(theirs.clone()),
-            }
-        }
+        merge_optional(&mut self.failed_latency, other.failed_latency.as_ref());
+        merge_optional(&mut self.service_latency, other.service_latency.as_ref());
         for (kind, message) in &other.error_samples {
             if !self.error_samples.contains_key(kind) {
                 self.error_samples.insert(kind.clone(), message.clone());
@@ -246,6 +246,15 @@ fn merge_maps(ours: &mut BTreeMap<String, EntryReport>, theirs: &BTreeMap<String
     }
 }
 
+fn merge_optional(ours: &mut Option<Latency>, theirs: Option<&Latency>) {
+    if let Some(theirs) = theirs {
+        match ours {
+            Some(ours) => ours.merge(theirs),
+            None => *ours = Some(theirs.clone()),
+        }
+    }
+}
+
 fn add_counts(ours: &mut BTreeMap<String, u64>, theirs: &BTreeMap<String, u64>) {
     for (key, n) in theirs {
         if let Some(mine) = ours.get_mut(key) {
@@ -308,6 +317,7 @@ mod tests {
             errors: BTreeMap::from([(error.to_owned(), failures)]),
             latency,
             failed_latency: None,
+            service_latency: None,
             error_samples: BTreeMap::new(),
             transfer: TransferReport::default(),
         }

@@ -126,7 +126,7 @@ mod tests {
     use super::*;
 
     fn hit(requests: &mut Requests, method: &str, key: &str) {
-        requests.with_entry(method, key, |e| e.success(Duration::from_millis(1)));
+        requests.with_entry(method, key, |e| e.success(Duration::from_millis(1).into()));
     }
 
     fn report(requests: &Requests) -> BTreeMap<String, EntryReport> {

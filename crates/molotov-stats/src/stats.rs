@@ -1,8 +1,6 @@
 //! [`Stats`]: the per-thread recorder workers call on the hot path.
 
-use std::time::Duration;
-
-use crate::entry::{Entry, Transfer};
+use crate::entry::{Entry, Timing, Transfer};
 use crate::report::{EntryReport, Report};
 use crate::requests::Requests;
 
@@ -61,8 +59,8 @@ impl Stats {
     /// If `index` is not a position in the names given to [`Stats::new`]: that is an engine
     /// bug, and counting it elsewhere would hide it.
     #[inline]
-    pub fn scenario_success(&mut self, index: usize, elapsed: Duration) {
-        self.scenarios[index].success(elapsed);
+    pub fn scenario_success(&mut self, index: usize, timing: impl Into<Timing>) {
+        self.scenarios[index].success(timing.into());
     }
 
     /// One scenario run that failed with error `kind` after `elapsed`; `describe` gives the
@@ -77,10 +75,10 @@ impl Stats {
         &mut self,
         index: usize,
         kind: &str,
-        elapsed: Duration,
+        timing: impl Into<Timing>,
         describe: impl FnOnce() -> String,
     ) {
-        self.scenarios[index].failure(kind, elapsed, describe);
+        self.scenarios[index].failure(kind, timing.into(), describe);
     }
 
     /// One request that got a response with `status` after `elapsed`. Any status is a request
@@ -93,12 +91,13 @@ impl Stats {
         method: &str,
         key: &str,
         status: u16,
-        elapsed: Duration,
+        timing: impl Into<Timing>,
         transfer: Transfer,
     ) {
+        let timing = timing.into();
         self.requests.with_entry(method, key, |entry| {
             entry.counts.add_status(status);
-            entry.success(elapsed);
+            entry.success(timing);
             entry.transfer.add(transfer);
         });
     }
@@ -111,12 +110,13 @@ impl Stats {
         method: &str,
         key: &str,
         kind: &str,
-        elapsed: Duration,
+        timing: impl Into<Timing>,
         transfer: Transfer,
         describe: impl FnOnce() -> String,
     ) {
+        let timing = timing.into();
         self.requests.with_entry(method, key, |entry| {
-            entry.failure(kind, elapsed, describe);
+            entry.failure(kind, timing, describe);
             entry.transfer.add(transfer);
         });
     }
@@ -165,6 +165,8 @@ impl Stats {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::Latency;
 

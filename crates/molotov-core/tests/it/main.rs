@@ -14,6 +14,7 @@ mod faults;
 mod fixtures;
 mod grace;
 mod notices;
+mod open_model;
 mod picking;
 mod run;
 mod session;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use molotov_core::{NoticeReceiver, Progress, Runner, Shutdown, StopCause, Summary};
+use molotov_core::{NoticeReceiver, Partition, Progress, Runner, Shutdown, StopCause, Summary};
 
 use super::protocol::{self, Command, Message, WireLine, WireSummary};
 use crate::app::HostHooks;
@@ -48,10 +48,16 @@ pub(crate) fn run(
     // too, even if the parent died before this was asked for.
     #[cfg(target_os = "linux")]
     let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
-    let workers = settings.run.workers.get();
     {
         let config = runner.config_mut();
-        config.first_worker_id = index * workers;
+        // Each process makes every `processes`-th run of the open model's schedule; worker
+        // ids of the processes never overlap.
+        config.partition = Partition {
+            index,
+            count: std::num::NonZeroUsize::new(settings.processes)
+                .unwrap_or(std::num::NonZeroUsize::MIN),
+        };
+        config.first_worker_id = index * config.worker_slots();
         config.global_fixtures = false;
         // Statistics snapshots are made (live_report) only when the dashboard shows them, as
         // in one process.
@@ -254,6 +260,12 @@ impl Reporter {
                     failures: progress.failures(),
                     workers: progress.workers(),
                     last_failure: progress.last_failure(),
+                    arrivals: Some((
+                        progress.late_runs(),
+                        progress.dropped_runs(),
+                        progress.target_rate(),
+                    ))
+                    .filter(|a| *a != (0, 0, 0.0)),
                 });
                 progress.want_failure();
                 // A stop that started here (not one the parent relayed) concerns every process.

@@ -42,6 +42,8 @@ struct Child {
     successes: u64,
     failures: u64,
     workers: usize,
+    /// Open model: runs late, runs dropped, the schedule's rate now.
+    arrivals: (u64, u64, f64),
     report: Option<Report>,
     summary: Option<Summary>,
     ended: bool,
@@ -57,6 +59,7 @@ impl Child {
             successes: 0,
             failures: 0,
             workers: 0,
+            arrivals: (0, 0, 0.0),
             report: None,
             summary: None,
             ended: false,
@@ -227,6 +230,19 @@ fn follow(
         let (done_ok, done_failed) =
             done.fold((0, 0), |(o, f), s| (o + s.successes(), f + s.failures()));
         progress.set_totals(ok + done_ok, failed + done_failed, workers);
+        // Every process follows the whole schedule's rate; the late and dropped runs add up.
+        let (late, dropped, rate) = tracked.iter().fold((0, 0, 0.0_f64), |(l, d, r), c| {
+            let (cl, cd, cr) = match &c.summary {
+                Some(s) => s.arrivals.map_or((0, 0, 0.0), |a| (a.late, a.dropped, 0.0)),
+                None => (
+                    c.arrivals.0,
+                    c.arrivals.1,
+                    if c.ended { 0.0 } else { c.arrivals.2 },
+                ),
+            };
+            (l + cl, d + cd, r.max(cr))
+        });
+        progress.set_arrivals(late, dropped, rate);
         if let Some(merged) = merged_reports(tracked) {
             progress.publish_report(merged);
         }
@@ -253,9 +269,13 @@ fn handle(event: Event, tracked: &mut [Child], shutdown: &Shutdown, notices: &No
                     failures,
                     workers,
                     last_failure,
+                    arrivals,
                 } => {
                     (child.successes, child.failures, child.workers) =
                         (successes, failures, workers);
+                    if let Some(arrivals) = arrivals {
+                        child.arrivals = arrivals;
+                    }
                     if let Some(text) = last_failure {
                         notices.progress().set_last_failure(text);
                     }
@@ -349,6 +369,7 @@ fn empty_summary(seed: u64) -> Summary {
         dropped_notices: 0,
         seed,
         crashed_processes: 0,
+        arrivals: None,
     }
 }
 

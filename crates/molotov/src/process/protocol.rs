@@ -5,7 +5,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::time::Duration;
 
 use molotov_core::stats::Report;
-use molotov_core::{Fixture, FixtureFailure, StopCause, Summary};
+use molotov_core::{ArrivalSummary, Fixture, FixtureFailure, StopCause, Summary};
 use serde::{Deserialize, Serialize};
 
 use crate::lines::Line;
@@ -26,6 +26,9 @@ pub(crate) enum Message {
         /// `kind: message` of a recent failure, for the "every run is failing" line.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         last_failure: Option<String>,
+        /// Open model: runs started late and dropped so far, and the schedule's rate now.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        arrivals: Option<(u64, u64, f64)>,
     },
     /// A snapshot of the statistics, for live views.
     Report { report: Report },
@@ -56,6 +59,45 @@ pub(crate) struct WireSummary {
     fixture_failures: Vec<(String, Option<usize>, String)>,
     dropped_notices: u64,
     seed: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    arrivals: Option<WireArrivals>,
+}
+
+/// An [`ArrivalSummary`] as it travels.
+#[derive(Debug, Serialize, Deserialize)]
+struct WireArrivals {
+    scheduled: u64,
+    started: u64,
+    late: u64,
+    dropped: u64,
+    max_lag_us: u64,
+    target_rate: f64,
+}
+
+impl From<&ArrivalSummary> for WireArrivals {
+    fn from(a: &ArrivalSummary) -> Self {
+        WireArrivals {
+            scheduled: a.scheduled,
+            started: a.started,
+            late: a.late,
+            dropped: a.dropped,
+            max_lag_us: u64::try_from(a.max_lag.as_micros()).unwrap_or(u64::MAX),
+            target_rate: a.target_rate,
+        }
+    }
+}
+
+impl From<WireArrivals> for ArrivalSummary {
+    fn from(w: WireArrivals) -> Self {
+        ArrivalSummary {
+            scheduled: w.scheduled,
+            started: w.started,
+            late: w.late,
+            dropped: w.dropped,
+            max_lag: Duration::from_micros(w.max_lag_us),
+            target_rate: w.target_rate,
+        }
+    }
 }
 
 impl From<&Summary> for WireSummary {
@@ -73,6 +115,7 @@ impl From<&Summary> for WireSummary {
                 .collect(),
             dropped_notices: s.dropped_notices,
             seed: s.seed,
+            arrivals: s.arrivals.as_ref().map(WireArrivals::from),
         }
     }
 }
@@ -99,6 +142,7 @@ impl From<WireSummary> for Summary {
             dropped_notices: w.dropped_notices,
             seed: w.seed,
             crashed_processes: 0,
+            arrivals: w.arrivals.map(ArrivalSummary::from),
         }
     }
 }
@@ -188,6 +232,14 @@ mod tests {
             dropped_notices: 4,
             seed: 9,
             crashed_processes: 0,
+            arrivals: Some(ArrivalSummary {
+                scheduled: 10,
+                started: 9,
+                late: 2,
+                dropped: 1,
+                max_lag: Duration::from_micros(1500),
+                target_rate: 5.0,
+            }),
         };
         let mut wire = Vec::new();
         send(
@@ -206,6 +258,7 @@ mod tests {
         assert_eq!(back.fixture_failures, summary.fixture_failures);
         assert_eq!((back.max_workers, back.cancelled, back.seed), (3, 1, 9));
         assert!(back.report.scenarios.contains_key("a"));
+        assert_eq!(back.arrivals, summary.arrivals);
         assert!(receive(&mut &b""[..]).unwrap().is_none());
     }
 

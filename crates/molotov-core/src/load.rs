@@ -1,0 +1,153 @@
+//! The tasks that keep a load model going beside the workers: they release the runs, start
+//! workers when the model asks for more, and publish the schedule's live figures.
+//!
+//! - Open model: the dispatcher waits for each run's due time (on a precise timer,
+//!   [`Alarm`]) and releases it: a waiting worker is woken for it, or, when every worker is
+//!   busy, one more worker starts, up to `max_workers` (one per due run that found no worker,
+//!   as k6 allocates one per missed iteration); past that, the run waits for a worker and
+//!   starts late. The schedule's rate now goes to [`Progress`](crate::Progress) once a
+//!   second; the moment the run is asked to stop is noted, so only runs due before it count
+//!   as scheduled.
+//! - Closed model with stages: every 50 ms, workers start in the slots under the stage's
+//!   count that have none (workers over it stop by themselves, asking their pacing).
+
+use std::rc::Rc;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::alarm::Alarm;
+use crate::config::Load;
+use crate::pacing::{Pacing, Released, Staffing, Timetable};
+use crate::worker::Shared;
+
+/// How often the stage controller looks at the count.
+const STAFFING_TICK: Duration = Duration::from_millis(50);
+
+/// The model's helper tasks; `spawn` takes the slots of workers to start.
+pub(crate) fn spawn_helpers(
+    shared: &Rc<Shared>,
+    spawn: &UnboundedSender<usize>,
+) -> Vec<JoinHandle<()>> {
+    let mut helpers = Vec::new();
+    let config = &shared.env.info.config;
+    match &shared.pacing {
+        Pacing::Closed => {}
+        Pacing::Staged(staffing) => {
+            helpers.push(tokio::task::spawn_local(staff(
+                shared.clone(),
+                staffing.clone(),
+                spawn.clone(),
+            )));
+        }
+        Pacing::Open(timetable) => {
+            if let Load::Open(arrivals) = &config.load {
+                let workers = (config.workers.get(), arrivals.max_workers.get());
+                helpers.push(tokio::task::spawn_local(dispatch(
+                    shared.clone(),
+                    timetable.clone(),
+                    spawn.clone(),
+                    workers,
+                )));
+            }
+            helpers.push(tokio::task::spawn_local(publish(
+                shared.clone(),
+                timetable.clone(),
+            )));
+        }
+    }
+    helpers
+}
+
+/// Releases each run at its due time; starts a worker for each run that finds every one
+/// busy, from `workers.0` up to `workers.1`.
+async fn dispatch(
+    shared: Rc<Shared>,
+    timetable: Rc<Timetable>,
+    spawn: UnboundedSender<usize>,
+    (mut started, most): (usize, usize),
+) {
+    let mut alarm = Alarm::new(shared.env.info.config.timer);
+    timetable.begun().await;
+    // The last first worker to be set up started its scenario loop as it started the
+    // schedule: let it reach its claim, so the first run finds it waiting (not a reason to
+    // start one more worker).
+    tokio::task::yield_now().await;
+    loop {
+        let j = timetable.released();
+        let Some(due) = timetable.release_time(j) else {
+            // The schedule ended (or the deadline comes first): no more runs.
+            timetable.exhaust();
+            return;
+        };
+        tokio::select! {
+            () = alarm.until(due) => {}
+            () = shared.shutdown.stopped() => return,
+        }
+        // Every run due by now (at high rates, several per wake).
+        let now = Instant::now() + alarm.early();
+        let mut j = j;
+        loop {
+            if let Released::NoWorker = timetable.release(j) {
+                if started < most {
+                    if spawn.send(started).is_err() {
+                        return;
+                    }
+                    started += 1;
+                }
+            }
+            j += 1;
+            match timetable.release_time(j) {
+                Some(due) if due <= now => {}
+                _ => break,
+            }
+        }
+        // Let the woken workers start before the next wait.
+        tokio::task::yield_now().await;
+    }
+}
+
+/// Publishes the schedule's rate once a second, and notes when the run is asked to stop.
+async fn publish(shared: Rc<Shared>, timetable: Rc<Timetable>) {
+    let progress = shared.progress.clone();
+    let stop = async {
+        shared.shutdown.stopped().await;
+        timetable.note_stop();
+    };
+    let rate = async {
+        let mut ticker = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            ticker.tick().await;
+            progress.set_target_rate(timetable.rate_now());
+        }
+    };
+    tokio::select! {
+        () = stop => {}
+        () = rate => {}
+    }
+    progress.set_target_rate(0.0);
+}
+
+/// Keeps a worker in every slot under the stages' count.
+async fn staff(shared: Rc<Shared>, staffing: Rc<Staffing>, spawn: UnboundedSender<usize>) {
+    let mut ticker = tokio::time::interval(STAFFING_TICK);
+    loop {
+        ticker.tick().await;
+        if shared.shutdown.is_stopping() || staffing.is_over() {
+            return;
+        }
+        let target = staffing.target();
+        let mut alive = staffing.alive.borrow_mut();
+        for (slot, taken) in alive.iter_mut().enumerate().take(target) {
+            if !*taken {
+                // Taken now: the worker may not have started by the next tick.
+                *taken = true;
+                if spawn.send(slot).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,412 @@
+//! [`Pacing`]: when a worker's next scenario run starts. It is the one seam of the worker loop
+//! between the load models: the loop asks it before each run, and runs, or stops.
+//!
+//! - The closed model: at once (after the run's delay). With stages ([`Staffing`]), only while
+//!   the worker's slot is under the stage's count: a worker over it stops.
+//! - The open model ([`Timetable`]): a dispatcher ([`crate::load`]) releases the runs of the
+//!   schedule at their due times, waking a waiting worker for each; a worker that finishes
+//!   takes the next released run at once. A run nobody could start on time starts late (or is
+//!   dropped, with `--drop-late`). A due run is just its index: the memory does not grow when
+//!   the server falls behind.
+
+use std::cell::{Cell, RefCell};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use crate::config::Partition;
+use crate::notice::Progress;
+use crate::schedule::{Schedule, Stages};
+use crate::shutdown::Shutdown;
+
+/// A run that starts more than this after its due time was late (every worker was busy).
+pub(crate) const LATE: Duration = Duration::from_millis(1);
+
+/// What the worker loop does next.
+pub(crate) enum Next {
+    /// Run a scenario; in the open model, with how late it starts after its due time.
+    Run(Option<Duration>),
+    /// Stop: the worker runs its teardowns and ends.
+    Stop,
+}
+
+/// How the runs of a process's workers are paced.
+pub(crate) enum Pacing {
+    /// Molotov's closed model.
+    Closed,
+    /// The closed model with a worker count that follows stages.
+    Staged(std::rc::Rc<Staffing>),
+    /// The open model.
+    Open(std::rc::Rc<Timetable>),
+}
+
+impl Pacing {
+    /// Whether worker `slot` runs again, and how late.
+    pub(crate) async fn next(&self, slot: usize, shutdown: &Shutdown) -> Next {
+        match self {
+            Pacing::Closed => Next::Run(None),
+            Pacing::Staged(staffing) if slot < staffing.target() => Next::Run(None),
+            Pacing::Staged(_) => Next::Stop,
+            Pacing::Open(timetable) => timetable.claim(shutdown).await,
+        }
+    }
+
+    /// The open model: runs are not followed by a pause (the schedule sets the pace).
+    pub(crate) fn is_open(&self) -> bool {
+        matches!(self, Pacing::Open(_))
+    }
+}
+
+/// The closed model's worker count over time, following stages.
+pub(crate) struct Staffing {
+    stages: Stages,
+    /// The count at the start (`-w`).
+    from: f64,
+    start: Instant,
+    /// Which slots have a worker now (set when one starts, cleared when it ended).
+    pub(crate) alive: RefCell<Vec<bool>>,
+}
+
+impl Staffing {
+    pub(crate) fn new(stages: Stages, from: usize, start: Instant, slots: usize) -> Self {
+        Staffing {
+            stages,
+            from: from as f64,
+            start,
+            // The first workers' slots are taken from the start, before their tasks run.
+            alive: RefCell::new((0..slots).map(|slot| slot < from).collect()),
+        }
+    }
+
+    /// How many workers should be running now; 0 once the stages are over.
+    pub(crate) fn target(&self) -> usize {
+        let t = self.start.elapsed();
+        if t >= self.stages.duration() {
+            return 0;
+        }
+        let count = self.stages.value_at(self.from, t.as_secs_f64()).round();
+        // A worker count from the command line: a small, non-negative whole number.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let count = count.clamp(0.0, 1e9) as usize;
+        count
+    }
+
+    /// Whether the stages are over.
+    pub(crate) fn is_over(&self) -> bool {
+        self.start.elapsed() >= self.stages.duration()
+    }
+}
+
+/// The open model's live state in one process: its share of the schedule, the runs whose due
+/// time came (released by the dispatcher, [`crate::load`]) and the next of them to start.
+///
+/// Runs are indices: the runs due but not started yet are the range `next..released`, so a
+/// server that falls behind costs no memory.
+pub(crate) struct Timetable {
+    schedule: Schedule,
+    partition: Partition,
+    drop_late: bool,
+    /// The run's deadline (`-d`): runs due at or after it are not released.
+    deadline: Option<Instant>,
+    progress: Arc<Progress>,
+    /// When the schedule started: once every first worker is set up.
+    start: Cell<Option<Instant>>,
+    begun: Notify,
+    /// First workers still setting up.
+    setting_up: Cell<usize>,
+    /// Runs `0..released` (of this partition) are due.
+    released: Cell<u64>,
+    /// The schedule has no more runs: idle workers stop.
+    exhausted: Cell<bool>,
+    /// The next due run to start.
+    next: Cell<u64>,
+    /// Workers waiting for a run, and how many of them were woken for one already.
+    idle: Cell<usize>,
+    woken: Cell<usize>,
+    release: Notify,
+    started: Cell<u64>,
+    late: Cell<u64>,
+    dropped: Cell<u64>,
+    max_lag: Cell<Duration>,
+    /// When the run was asked to stop, if it was before the schedule ended.
+    stopped_at: Cell<Option<Instant>>,
+}
+
+/// What the open model did in one process (or, summed, in a run).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ArrivalSummary {
+    /// Runs that were due while the run lasted.
+    pub scheduled: u64,
+    /// Runs that started.
+    pub started: u64,
+    /// Runs that started more than a millisecond after their due time (no worker was free).
+    pub late: u64,
+    /// Runs that were due and never started: dropped (`--drop-late`), or still waiting for a
+    /// worker when the run ended.
+    pub dropped: u64,
+    /// The largest start lag.
+    pub max_lag: Duration,
+    /// The schedule's average rate over the run, runs per second (all processes).
+    pub target_rate: f64,
+}
+
+impl ArrivalSummary {
+    /// Adds another process's to this one.
+    pub fn absorb(&mut self, other: &ArrivalSummary) {
+        self.scheduled += other.scheduled;
+        self.started += other.started;
+        self.late += other.late;
+        self.dropped += other.dropped;
+        self.max_lag = self.max_lag.max(other.max_lag);
+        self.target_rate = self.target_rate.max(other.target_rate);
+    }
+}
+
+/// What the dispatcher should do with a run it released.
+pub(crate) enum Released {
+    /// A waiting worker was woken for it.
+    Taken,
+    /// Every worker is busy: start one more if allowed, else it waits (late).
+    NoWorker,
+}
+
+impl Timetable {
+    pub(crate) fn new(
+        schedule: Schedule,
+        partition: Partition,
+        drop_late: bool,
+        first_workers: usize,
+        deadline: Option<Instant>,
+        progress: Arc<Progress>,
+    ) -> Self {
+        Timetable {
+            schedule,
+            partition,
+            drop_late,
+            deadline,
+            progress,
+            start: Cell::new(None),
+            begun: Notify::new(),
+            setting_up: Cell::new(first_workers),
+            released: Cell::new(0),
+            exhausted: Cell::new(false),
+            next: Cell::new(0),
+            idle: Cell::new(0),
+            woken: Cell::new(0),
+            release: Notify::new(),
+            started: Cell::new(0),
+            late: Cell::new(0),
+            dropped: Cell::new(0),
+            max_lag: Cell::new(Duration::ZERO),
+            stopped_at: Cell::new(None),
+        }
+    }
+
+    /// A first worker is set up (or gave up): the schedule starts with the last one.
+    pub(crate) fn set_up(&self) {
+        let left = self.setting_up.get().saturating_sub(1);
+        self.setting_up.set(left);
+        if left == 0 && self.start.get().is_none() {
+            self.start.set(Some(Instant::now()));
+            self.begun.notify_waiters();
+        }
+    }
+
+    /// Notes that the run was asked to stop now.
+    pub(crate) fn note_stop(&self) {
+        if self.stopped_at.get().is_none() {
+            self.stopped_at.set(Some(Instant::now()));
+        }
+    }
+
+    /// When run `j` of this partition is due, if the schedule has it.
+    fn due(&self, start: Instant, j: u64) -> Option<Instant> {
+        start.checked_add(self.schedule.due(self.partition.run(j))?)
+    }
+
+    /// When run `j` is due, if the schedule has it and it is before the deadline; `None` once
+    /// the schedule started.
+    pub(crate) fn release_time(&self, j: u64) -> Option<Instant> {
+        let due = self.due(self.start.get()?, j)?;
+        self.deadline.is_none_or(|d| due < d).then_some(due)
+    }
+
+    /// The next run to release.
+    pub(crate) fn released(&self) -> u64 {
+        self.released.get()
+    }
+
+    /// Run `j` is due: a waiting worker is woken for it, if there is one.
+    pub(crate) fn release(&self, j: u64) -> Released {
+        self.released.set(j + 1);
+        if self.idle.get() > self.woken.get() {
+            self.woken.set(self.woken.get() + 1);
+            self.release.notify_one();
+            Released::Taken
+        } else {
+            Released::NoWorker
+        }
+    }
+
+    /// The schedule ended: workers stop once the due runs are started.
+    pub(crate) fn exhaust(&self) {
+        self.exhausted.set(true);
+        self.release.notify_waiters();
+    }
+
+    /// The next due run: at once if one is waiting (late, or dropped with `--drop-late`),
+    /// else once the dispatcher releases one.
+    pub(crate) async fn claim(&self, shutdown: &Shutdown) -> Next {
+        let start = loop {
+            let begun = self.begun.notified();
+            if let Some(start) = self.start.get() {
+                break start;
+            }
+            tokio::select! {
+                () = begun => {}
+                () = shutdown.stopped() => return Next::Stop,
+            }
+        };
+        loop {
+            if shutdown.is_stopping() {
+                return Next::Stop;
+            }
+            let j = self.next.get();
+            if j < self.released.get() {
+                let now = Instant::now();
+                let j = if self.drop_late {
+                    self.skip_late(start, j, now)
+                } else {
+                    j
+                };
+                if j >= self.released.get() {
+                    continue;
+                }
+                self.next.set(j + 1);
+                let due = self.due(start, j).unwrap_or(now);
+                let lag = now.saturating_duration_since(due);
+                if lag > LATE {
+                    self.late.set(self.late.get() + 1);
+                    self.progress.run_late();
+                }
+                self.started.set(self.started.get() + 1);
+                self.max_lag.set(self.max_lag.get().max(lag));
+                return Next::Run(Some(lag));
+            }
+            if self.exhausted.get() {
+                return Next::Stop;
+            }
+            self.idle.set(self.idle.get() + 1);
+            let woke = tokio::select! {
+                () = self.release.notified() => true,
+                () = shutdown.stopped() => false,
+            };
+            self.idle.set(self.idle.get() - 1);
+            self.woken.set(self.woken.get().saturating_sub(1));
+            if !woke {
+                return Next::Stop;
+            }
+        }
+    }
+
+    /// With `--drop-late`: drops the waiting runs from `j` that are already late, found by
+    /// bisection (due times only grow); returns the first that is not.
+    fn skip_late(&self, start: Instant, j: u64, now: Instant) -> u64 {
+        let late = |k: u64| {
+            self.due(start, k)
+                .is_some_and(|due| now.saturating_duration_since(due) > LATE)
+        };
+        let (mut low, mut high) = (j, self.released.get());
+        if !late(low) {
+            return j;
+        }
+        // late(low) holds; find the first k in (low, high] that is not late.
+        while high - low > 1 {
+            let mid = low + (high - low) / 2;
+            if late(mid) {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        let skipped = high - j;
+        self.dropped.set(self.dropped.get() + skipped);
+        self.progress.runs_dropped(skipped);
+        self.next.set(high);
+        high
+    }
+
+    /// Returns once the schedule started.
+    pub(crate) async fn begun(&self) {
+        loop {
+            let begun = self.begun.notified();
+            if self.start.get().is_some() {
+                return;
+            }
+            begun.await;
+        }
+    }
+
+    /// The schedule's rate at `t` seconds from its start, runs per second (all processes).
+    pub(crate) fn rate_now(&self) -> f64 {
+        self.start
+            .get()
+            .map_or(0.0, |s| self.schedule.rate_at(s.elapsed().as_secs_f64()))
+    }
+
+    /// The counts, once the run ended.
+    pub(crate) fn summary(&self) -> ArrivalSummary {
+        let Some(start) = self.start.get() else {
+            return ArrivalSummary::default();
+        };
+        let now = Instant::now();
+        let end = self.stopped_at.get().unwrap_or(now).min(now);
+        let started = self.started.get();
+        // A run released a little early may have started just before the stop it is due after.
+        let scheduled = self
+            .due_before(start, end)
+            .max(started + self.dropped.get());
+        let elapsed = end.saturating_duration_since(start).as_secs_f64();
+        let target_rate = if elapsed > 0.0 {
+            self.schedule.runs_by(elapsed) / elapsed
+        } else {
+            0.0
+        };
+        ArrivalSummary {
+            scheduled,
+            started,
+            late: self.late.get(),
+            dropped: scheduled.saturating_sub(started),
+            max_lag: self.max_lag.get(),
+            target_rate,
+        }
+    }
+
+    /// How many runs of this partition are due before `end`: the first `j` due at or after
+    /// it, found by bisection (due times only grow with `j`).
+    fn due_before(&self, start: Instant, end: Instant) -> u64 {
+        let before = |j: u64| self.due(start, j).is_some_and(|due| due < end);
+        if !before(0) {
+            return 0;
+        }
+        let mut high = 1u64;
+        while before(high) {
+            if high >= 1 << 62 {
+                return high;
+            }
+            high *= 2;
+        }
+        let mut low = high / 2;
+        while high - low > 1 {
+            let mid = low + (high - low) / 2;
+            if before(mid) {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
+        high
+    }
+}
