@@ -338,6 +338,10 @@ pub(crate) fn conclude(
         percentiles: &settings.percentiles,
         chart: settings.url.is_some(),
         fail_given: settings.fail.is_some(),
+        max_workers: match &settings.run.load {
+            molotov_core::Load::Open(arrivals) => Some(arrivals.max_workers.get()),
+            molotov_core::Load::Closed(_) => None,
+        },
     };
     display.finish(sized + &render::summary(summary, &style));
     if let Err(line) = written {

@@ -141,6 +141,30 @@ pub struct Args {
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     pub graceful_stop: f64,
 
+    /// Open model: start this many scenario runs per second (all processes together), whether or not earlier runs finished
+    #[arg(long, value_name = "PER_SECOND", value_parser = parse_rate,
+          conflicts_with_all = ["max_runs", "single_run", "sizing", "ramp_up", "delay", "stages"])]
+    pub rate: Option<f64>,
+
+    /// Open model: ramp the rate through stages DURATION:RATE,... (e.g. 30s:200,1m:200,15s:0), from --rate (default 0); the run ends with the last stage
+    #[arg(long, value_name = "STAGES",
+          conflicts_with_all = ["max_runs", "single_run", "sizing", "ramp_up", "delay", "stages"])]
+    #[serde(serialize_with = "displayed_some")]
+    pub rate_stages: Option<molotov_core::Stages>,
+
+    /// Open model: the most workers per process; more than -w start when every worker is busy as a run falls due [default: the larger of -w and 1000]
+    #[arg(long, value_name = "WORKERS", value_parser = parse_at_least_one)]
+    pub max_workers: Option<u64>,
+
+    /// Open model: drop the runs that fall due while every worker is busy (counted), instead of starting them late
+    #[arg(long)]
+    pub drop_late: bool,
+
+    /// Closed model: move the worker count through stages DURATION:WORKERS,... (e.g. 1m:100,5m:100,1m:0), from -w; the run ends with the last stage
+    #[arg(long, value_name = "STAGES", conflicts_with_all = ["sizing", "ramp_up"])]
+    #[serde(serialize_with = "displayed_some")]
+    pub stages: Option<molotov_core::Stages>,
+
     /// Write the results (counts, latency histograms) as JSON to this file
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -233,6 +257,20 @@ fn displayed<S: serde::Serializer, T: std::fmt::Display>(
     serializer.collect_seq(items.iter().map(ToString::to_string))
 }
 
+#[allow(
+    clippy::ref_option,
+    reason = "serde's serialize_with passes a reference to the field"
+)]
+fn displayed_some<S: serde::Serializer, T: std::fmt::Display>(
+    item: &Option<T>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match item {
+        Some(item) => serializer.collect_str(item),
+        None => serializer.serialize_none(),
+    }
+}
+
 fn displayed_one<S: serde::Serializer, T: std::fmt::Display>(
     item: &T,
     serializer: S,
@@ -317,6 +355,16 @@ fn parse_positive_seconds(text: &str) -> Result<f64, String> {
         ));
     }
     Ok(value)
+}
+
+/// Runs per second: more than 0, finite.
+fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
+        _ => Err(format!(
+            "{text} is not a rate: it must be a number of runs per second above 0"
+        )),
+    }
 }
 
 fn parse_percent(text: &str) -> Result<f64, String> {

@@ -210,14 +210,19 @@ impl View {
     }
 
     fn footer(&self) -> String {
-        format!(
+        let mut footer = format!(
             "SUCCESS: {} FAILED: {} WORKERS: {} PROCESSES: {} ELAPSED: {}",
             self.progress.successes(),
             self.progress.failures(),
             self.progress.workers(),
             self.options.processes,
             render::elapsed(self.started.elapsed()),
-        )
+        );
+        if let Some(open) = crate::arrivals::live(&self.progress) {
+            footer.push(' ');
+            footer.push_str(&open);
+        }
+        footer
     }
 
     /// Writes `pieces` (each to stdout, or to stderr when flagged), then the footer: redrawn

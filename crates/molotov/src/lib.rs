@@ -16,6 +16,10 @@
 //!   and SIGTERM; `panics`: scenario panics shown briefly while a run lasts; `statsd`
 //!   ([`Statsd`]): `--statsd` metrics and the client load tests use; `sizing`: `--sizing`'s
 //!   watch of the failure ratio.
+//! - `capture`: the process's own stdout and stderr through pipes, so prints and the console's
+//!   lines come out in order; `failing`: the "every run is failing" line; `percentiles`:
+//!   `--percentiles`; `arrivals`: the open model (`--rate`) in words; `limits`: the open-file
+//!   limit; `url_test`: the one-URL mode (`molotov https://...`).
 //! - [`prelude`]: what a load test file imports.
 //!
 //! # Example
@@ -45,6 +49,7 @@
 
 mod app;
 mod args;
+mod arrivals;
 mod capture;
 mod config_file;
 mod console;

@@ -20,6 +20,8 @@ pub(crate) struct SummaryStyle<'a> {
     pub(crate) chart: bool,
     /// Whether `-f` was given (if not, a run that fails is told how to fail CI).
     pub(crate) fail_given: bool,
+    /// The open model's most workers per process.
+    pub(crate) max_workers: Option<usize>,
 }
 
 /// The banner printed when a run starts.
@@ -101,6 +103,13 @@ pub(crate) fn sizing(outcome: &SizingOutcome, stop: Option<StopCause>) -> String
 pub(crate) fn summary(summary: &Summary, style: &SummaryStyle<'_>) -> String {
     let mut out = String::new();
     head(&mut out, summary, style.processes);
+    if let Some(arrivals) = &summary.arrivals {
+        out.push_str(&crate::arrivals::summary(
+            arrivals,
+            summary.elapsed,
+            style.max_workers,
+        ));
+    }
     let elapsed = summary.elapsed;
     for (title, entries) in [
         ("Scenario", &summary.report.scenarios),

@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use std::collections::BTreeMap;
 
 use molotov_core::stats::{EntryReport, Latency, REPORT_FORMAT};
-use molotov_core::{StopCause, Summary};
+use molotov_core::{ArrivalSummary, StopCause, Summary};
 use serde::Serialize;
 use serde::ser::{SerializeMap as _, Serializer};
 
@@ -37,6 +37,9 @@ struct Results<'a> {
     fixture_failures: Vec<FixtureFailure<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sizing: Option<&'a SizingOutcome>,
+    /// The open model's schedule and what became of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    arrivals: Option<ArrivalsJson>,
     scenarios: Entries<'a>,
     requests: Entries<'a>,
 }
@@ -96,6 +99,9 @@ impl Serialize for EntryJson<'_> {
         if let Some(failed) = &e.failed_latency {
             map.serialize_entry("failed_latency", &latency(failed))?;
         }
+        if let Some(service) = &e.service_latency {
+            map.serialize_entry("service_latency", &latency(service))?;
+        }
         map.end()
     }
 }
@@ -121,6 +127,30 @@ impl Serialize for LatencyJson<'_> {
         let buckets: Vec<(u64, u64)> = l.buckets().collect();
         map.serialize_entry("buckets", &buckets)?;
         map.end()
+    }
+}
+
+#[derive(Serialize)]
+struct ArrivalsJson {
+    /// The schedule's average rate, runs per second.
+    target_rate: f64,
+    scheduled: u64,
+    started: u64,
+    late: u64,
+    dropped: u64,
+    max_lag_us: u64,
+}
+
+impl From<&ArrivalSummary> for ArrivalsJson {
+    fn from(a: &ArrivalSummary) -> Self {
+        ArrivalsJson {
+            target_rate: a.target_rate,
+            scheduled: a.scheduled,
+            started: a.started,
+            late: a.late,
+            dropped: a.dropped,
+            max_lag_us: u64::try_from(a.max_lag.as_micros()).unwrap_or(u64::MAX),
+        }
     }
 }
 
@@ -200,6 +230,7 @@ fn render(
             })
             .collect(),
         sizing,
+        arrivals: summary.arrivals.as_ref().map(ArrivalsJson::from),
         scenarios: Entries {
             map: &summary.report.scenarios,
             percentiles,

@@ -8,7 +8,7 @@ use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use molotov_core::{Mode, RunConfig};
+use molotov_core::{Arrivals, Load, Mode, RunConfig, Schedule};
 
 use crate::args::{Args, Parsed};
 use crate::percentiles::Percentiles;
@@ -119,6 +119,7 @@ impl Settings {
             .ok()
             .and_then(NonZeroUsize::new)
             .ok_or_else(|| UsageError(format!("--workers {} is out of range", args.workers)))?;
+        let load = load(&args, workers)?;
         let processes = usize::try_from(args.processes)
             .map_err(|_| UsageError(format!("--processes {} is out of range", args.processes)))?;
         let statsd = if args.statsd {
@@ -151,6 +152,7 @@ impl Settings {
             connect_to: args.connect_to.clone(),
             // The dashboard shows latencies and status codes as the run goes.
             live_report: (output == Output::Dashboard).then_some(Duration::from_secs(1)),
+            load,
             ..RunConfig::default()
         };
         Ok(Settings {
@@ -178,6 +180,61 @@ impl Settings {
     pub fn is_explicit(&self, id: &str) -> bool {
         self.explicit.iter().any(|e| e == id)
     }
+}
+
+/// The open model's workers per process unless `--max-workers` says otherwise.
+const DEFAULT_MAX_WORKERS: usize = 1000;
+/// The most workers a closed model's stage may ask for (per process).
+const MAX_STAGE_WORKERS: f64 = 1_000_000.0;
+
+/// The load model: open with `--rate`/`--rate-stages`, closed (with `--stages`) otherwise.
+/// Clap already refused the options that conflict with each model.
+fn load(args: &Args, workers: NonZeroUsize) -> Result<Load, UsageError> {
+    let open = args.rate.is_some() || args.rate_stages.is_some();
+    if !open {
+        if args.max_workers.is_some() || args.drop_late {
+            return Err(UsageError(
+                "--max-workers and --drop-late are for the open model: add --rate or --rate-stages"
+                    .into(),
+            ));
+        }
+        if let Some(stages) = &args.stages {
+            if let Some(stage) = stages
+                .0
+                .iter()
+                .find(|s| s.target.fract() != 0.0 || s.target > MAX_STAGE_WORKERS)
+            {
+                return Err(UsageError(format!(
+                    "--stages: {} is not a number of workers (a whole number up to {MAX_STAGE_WORKERS})",
+                    stage.target
+                )));
+            }
+        }
+        return Ok(Load::Closed(args.stages.clone()));
+    }
+    let start = args.rate.unwrap_or(0.0);
+    let schedule = match &args.rate_stages {
+        Some(stages) => Schedule::ramping(start, stages.clone()),
+        None => Schedule::constant(start),
+    };
+    let max_workers = match args.max_workers {
+        Some(max) => usize::try_from(max)
+            .ok()
+            .and_then(NonZeroUsize::new)
+            .ok_or_else(|| UsageError(format!("--max-workers {max} is out of range")))?,
+        None => workers.max(NonZeroUsize::new(DEFAULT_MAX_WORKERS).unwrap_or(NonZeroUsize::MIN)),
+    };
+    if max_workers < workers {
+        return Err(UsageError(format!(
+            "--max-workers {max_workers} is fewer than -w {workers}: -w workers start first, \
+             --max-workers is the most"
+        )));
+    }
+    Ok(Load::Open(Arrivals {
+        schedule,
+        max_workers,
+        drop_late: args.drop_late,
+    }))
 }
 
 /// Seconds as a `Duration`; the parsers guarantee finite, non-negative values, and anything
@@ -245,6 +302,51 @@ mod tests {
             (s.console_update, s.run.graceful_stop),
             (Duration::MAX, Duration::MAX)
         );
+    }
+
+    #[test]
+    fn rate_options_make_the_open_model() {
+        let s = settings(&["--rate", "50", "-w", "2"]).unwrap();
+        let Load::Open(arrivals) = &s.run.load else {
+            panic!("open model")
+        };
+        assert_eq!(arrivals.schedule, Schedule::constant(50.0));
+        assert_eq!(arrivals.max_workers.get(), DEFAULT_MAX_WORKERS);
+        assert!(!arrivals.drop_late);
+        let s = settings(&[
+            "--rate",
+            "5",
+            "--rate-stages",
+            "10s:100,1m:100",
+            "--max-workers",
+            "20",
+            "--drop-late",
+        ])
+        .unwrap();
+        let Load::Open(arrivals) = &s.run.load else {
+            panic!("open model")
+        };
+        let stages = "10s:100,1m:100".parse().unwrap();
+        assert_eq!(arrivals.schedule, Schedule::ramping(5.0, stages));
+        assert_eq!(arrivals.max_workers.get(), 20);
+        assert!(arrivals.drop_late);
+        let s = settings(&["-w", "5000", "--rate", "1"]).unwrap();
+        let Load::Open(arrivals) = &s.run.load else {
+            panic!("open model")
+        };
+        assert_eq!(arrivals.max_workers.get(), 5000, "never fewer than -w");
+    }
+
+    #[test]
+    fn stages_make_a_closed_model_that_moves() {
+        let s = settings(&["--stages", "30s:10,1m:10,30s:0"]).unwrap();
+        assert_eq!(
+            s.run.load,
+            Load::Closed(Some("30s:10,1m:10,30s:0".parse().unwrap()))
+        );
+        assert_eq!(s.run.worker_slots(), 10);
+        assert_eq!(settings(&[]).unwrap().run.load, Load::Closed(None));
+        assert!(settings(&["--stages", "1s:2000000"]).is_err());
     }
 
     #[test]

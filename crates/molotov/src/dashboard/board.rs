@@ -26,6 +26,8 @@ pub(crate) struct Board {
     pub(crate) successes: u64,
     pub(crate) failures: u64,
     pub(crate) workers: usize,
+    /// The open model's live figures (`RATE: 200/s | LATE: 3`), if it is one.
+    pub(crate) arrivals: Option<String>,
     pub(crate) processes: usize,
     pub(crate) elapsed: Duration,
     /// The latest statistics snapshot, and how long the run had lasted then.

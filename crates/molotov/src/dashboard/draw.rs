@@ -227,7 +227,11 @@ fn scenario_table(board: &Board) -> Table<'static> {
 
 fn footer_line(board: &Board) -> Paragraph<'static> {
     let grey = Color::Rgb(0xce, 0xce, 0xce);
-    Paragraph::new(Line::from(vec![
+    let arrivals = board
+        .arrivals
+        .as_ref()
+        .map(|text| Span::styled(format!(" {text}"), Style::default().fg(Color::Magenta)));
+    let spans: Vec<Span<'static>> = [
         Span::styled(
             format!("SUCCESS: {} ", board.successes),
             Style::default().fg(Color::Green).bg(grey),
@@ -242,7 +246,11 @@ fn footer_line(board: &Board) -> Paragraph<'static> {
             format!(" ELAPSED: {}", render::elapsed(board.elapsed)),
             Style::default().fg(Color::Blue).bg(grey),
         ),
-    ]))
+    ]
+    .into_iter()
+    .chain(arrivals)
+    .collect();
+    Paragraph::new(Line::from(spans))
 }
 
 #[cfg(test)]

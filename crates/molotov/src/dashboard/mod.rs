@@ -166,6 +166,7 @@ fn follow(
             board.successes = progress.successes();
             board.failures = progress.failures();
             board.workers = progress.workers();
+            board.arrivals = crate::arrivals::live(progress);
             board.elapsed = started.elapsed();
             board.stopping = shutdown.is_stopping();
             if let Some(line) = failing.check(progress, board.elapsed) {

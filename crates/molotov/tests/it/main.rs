@@ -19,6 +19,7 @@ mod examples;
 mod exit_codes;
 mod grace;
 mod limits;
+mod open_model;
 mod ordering;
 mod output;
 mod pacing;
