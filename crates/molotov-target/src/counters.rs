@@ -3,24 +3,72 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+/// The width of a bucket of the arrivals timeline.
+pub const ARRIVAL_BUCKET: Duration = Duration::from_millis(10);
+/// Buckets of the timeline: its first 5 minutes (requests after that are not in it).
+const ARRIVAL_BUCKETS: usize = 30_000;
 
 /// Request and connection counts, shared between the server and whoever watches it.
 ///
 /// Every request is counted except `GET /stats`, so that polling the stats does not disturb
 /// them. The benchmark path `/` has its own atomic: it is the path load tests hammer, and a
 /// lock there would make the target, not the load generator, the bottleneck.
-#[derive(Debug, Default)]
+///
+/// The arrivals timeline counts requests per 10 ms since the counters were made, to check the
+/// pace of a load (an open-model rate, stages): atomics, no lock.
+#[derive(Debug)]
 pub struct Counters {
     requests: AtomicU64,
     connections: AtomicU64,
     root: AtomicU64,
     paths: Mutex<HashMap<String, u64>>,
+    born: Instant,
+    arrivals: Box<[AtomicU64]>,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        Counters {
+            requests: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
+            root: AtomicU64::new(0),
+            paths: Mutex::default(),
+            born: Instant::now(),
+            arrivals: (0..ARRIVAL_BUCKETS).map(|_| AtomicU64::new(0)).collect(),
+        }
+    }
 }
 
 impl Counters {
     /// Counters at zero.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Requests per [`ARRIVAL_BUCKET`] since the counters were made, up to the last bucket
+    /// with any.
+    pub fn arrivals(&self) -> Vec<u64> {
+        let mut counts: Vec<u64> = self
+            .arrivals
+            .iter()
+            .map(|c| c.load(Ordering::SeqCst))
+            .collect();
+        while counts.last() == Some(&0) {
+            counts.pop();
+        }
+        counts
+    }
+
+    fn arrive(&self) {
+        let bucket = self.born.elapsed().as_millis() / ARRIVAL_BUCKET.as_millis();
+        if let Some(count) = usize::try_from(bucket)
+            .ok()
+            .and_then(|b| self.arrivals.get(b))
+        {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Requests counted so far, over all paths.
@@ -58,6 +106,7 @@ impl Counters {
 
     /// Counts one request to `/` without touching the lock.
     pub(crate) fn count_root(&self) {
+        self.arrive();
         self.root.fetch_add(1, Ordering::SeqCst);
         self.requests.fetch_add(1, Ordering::SeqCst);
     }
@@ -68,6 +117,7 @@ impl Counters {
             self.count_root();
             return;
         }
+        self.arrive();
         {
             let mut paths = self.paths();
             match paths.get_mut(path) {
@@ -112,5 +162,8 @@ mod tests {
         assert_eq!(counters.connections(), 1);
         let by_path: Vec<_> = counters.by_path().into_iter().collect();
         assert_eq!(by_path, vec![("/".to_owned(), 2), ("/echo".to_owned(), 2)]);
+        let arrivals = counters.arrivals();
+        assert_eq!(arrivals.iter().sum::<u64>(), 4, "{arrivals:?}");
+        assert_ne!(arrivals.last(), Some(&0));
     }
 }

@@ -343,6 +343,7 @@ pub(crate) fn stats(counters: &Counters) -> Response<TargetBody> {
         "requests": counters.requests(),
         "connections": counters.connections(),
         "paths": counters.by_path(),
+        "arrivals_10ms": counters.arrivals(),
     });
     responses::json_value(StatusCode::OK, &stats)
 }

@@ -50,6 +50,6 @@ mod tls;
 
 pub use cli::{cli, cli_status};
 pub use config::TargetConfig;
-pub use counters::Counters;
+pub use counters::{ARRIVAL_BUCKET, Counters};
 pub use server::serve;
 pub use target::Target;

@@ -94,6 +94,11 @@ impl Target {
         self.counters.connections()
     }
 
+    /// Requests per 10 ms ([`crate::ARRIVAL_BUCKET`]) since the server started.
+    pub fn arrivals(&self) -> Vec<u64> {
+        self.counters.arrivals()
+    }
+
     /// Stops the server, like dropping it, but explicit at the call site.
     pub fn stop(self) {
         drop(self);

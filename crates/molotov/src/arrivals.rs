@@ -2,18 +2,19 @@
 //! final summary and the live views.
 
 use std::fmt::Write as _;
-use std::time::Duration;
+use std::time::Instant;
 
-use molotov_core::{ArrivalSummary, Progress};
+use molotov_core::{Progress, Summary};
 
 use crate::render::latency;
 
 /// The summary's lines on the open model: target and achieved rates, the runs scheduled,
-/// started, late and dropped, the largest lag; and, when runs could not start on time, what
-/// to do about it.
-pub(crate) fn summary(a: &ArrivalSummary, elapsed: Duration, max_workers: Option<usize>) -> String {
+/// started, late and dropped, the largest lag, the workers needed; and, when runs could not
+/// start on time, what to do about it.
+pub(crate) fn summary(summary: &Summary, max_workers: Option<usize>) -> Option<String> {
+    let a = summary.arrivals.as_ref()?;
     let mut out = String::new();
-    let seconds = elapsed.as_secs_f64();
+    let seconds = summary.elapsed.as_secs_f64();
     let achieved = if seconds > 0.0 {
         a.started as f64 / seconds
     } else {
@@ -22,7 +23,7 @@ pub(crate) fn summary(a: &ArrivalSummary, elapsed: Duration, max_workers: Option
     let _ = writeln!(
         out,
         "Arrivals: {} runs/s scheduled, {} runs/s started | scheduled {}, started {}, late {}, \
-         dropped {} | largest start lag {}",
+         dropped {} | largest start lag {} | workers needed {}",
         rate(a.target_rate),
         rate(achieved),
         a.scheduled,
@@ -30,6 +31,7 @@ pub(crate) fn summary(a: &ArrivalSummary, elapsed: Duration, max_workers: Option
         a.late,
         a.dropped,
         latency(a.max_lag),
+        summary.max_workers,
     );
     out.push_str(
         "Latencies count from when each run was due (corrected for coordinated omission); \
@@ -44,18 +46,18 @@ pub(crate) fn summary(a: &ArrivalSummary, elapsed: Duration, max_workers: Option
             a.late + a.dropped,
         );
     }
-    out
+    Some(out)
 }
 
 /// The live figures of an open-model run, for the console and the dashboard: `None` in the
-/// closed model.
-pub(crate) fn live(progress: &Progress) -> Option<String> {
+/// closed model. `achieved`: the runs of the last second.
+pub(crate) fn live(progress: &Progress, achieved: f64) -> Option<String> {
     let target = progress.target_rate();
     let (late, dropped) = (progress.late_runs(), progress.dropped_runs());
     if target == 0.0 && late == 0 && dropped == 0 {
         return None;
     }
-    let mut text = format!("RATE: {}/s", rate(target));
+    let mut text = format!("RATE: {}/s of {}/s", rate(achieved), rate(target));
     if late > 0 {
         let _ = write!(text, " | LATE: {late}");
     }
@@ -63,6 +65,30 @@ pub(crate) fn live(progress: &Progress) -> Option<String> {
         let _ = write!(text, " | DROPPED: {dropped}");
     }
     Some(text)
+}
+
+/// Runs per second over the last second or so, from the counts of finished runs.
+#[derive(Debug, Default)]
+pub(crate) struct RateMeter {
+    last: Option<(Instant, u64)>,
+    rate: f64,
+}
+
+impl RateMeter {
+    /// The rate, measured again when a second passed since the last measure.
+    pub(crate) fn update(&mut self, now: Instant, runs: u64) -> f64 {
+        match self.last {
+            None => self.last = Some((now, runs)),
+            Some((then, before)) => {
+                let seconds = now.saturating_duration_since(then).as_secs_f64();
+                if seconds >= 1.0 {
+                    self.rate = runs.saturating_sub(before) as f64 / seconds;
+                    self.last = Some((now, runs));
+                }
+            }
+        }
+        self.rate
+    }
 }
 
 /// `200`, `12.5`, `0.25`.
@@ -78,7 +104,26 @@ fn rate(r: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use molotov_core::ArrivalSummary;
+
     use super::*;
+
+    fn run(a: ArrivalSummary, elapsed: u64, workers: usize) -> Summary {
+        Summary {
+            report: molotov_core::stats::Report::default(),
+            elapsed: Duration::from_secs(elapsed),
+            stop: None,
+            max_workers: workers,
+            cancelled: 0,
+            fixture_failures: Vec::new(),
+            dropped_notices: 0,
+            seed: 0,
+            crashed_processes: 0,
+            arrivals: Some(a),
+        }
+    }
 
     #[test]
     fn a_run_that_kept_its_schedule_says_so_in_one_line_and_a_note() {
@@ -90,12 +135,15 @@ mod tests {
             max_lag: Duration::from_micros(420),
             target_rate: 200.0,
         };
-        let text = summary(&a, Duration::from_secs(5), Some(1000));
+        let text = summary(&run(a, 5, 3), Some(10)).unwrap();
         assert!(text.starts_with(
             "Arrivals: 200 runs/s scheduled, 200 runs/s started | scheduled 1000, started 1000, \
-             late 0, dropped 0 | largest start lag 0.42ms\n"
+             late 0, dropped 0 | largest start lag 0.42ms | workers needed 3\n"
         ));
         assert!(!text.contains("--max-workers"));
+        let mut closed = run(a, 5, 3);
+        closed.arrivals = None;
+        assert!(summary(&closed, None).is_none());
     }
 
     #[test]
@@ -108,13 +156,24 @@ mod tests {
             max_lag: Duration::from_millis(1200),
             target_rate: 100.0,
         };
-        let text = summary(&a, Duration::from_secs(2), Some(2));
+        let text = summary(&run(a, 2, 2), Some(2)).unwrap();
         assert!(text.contains("40 runs/s started"), "{text}");
         assert!(text.contains("when 198 runs fell due"), "{text}");
         assert!(
             text.contains("raise --max-workers (now 2 per process)"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_meter_measures_once_a_second() {
+        let mut meter = RateMeter::default();
+        let t = Instant::now();
+        assert!(meter.update(t, 0).abs() < f64::EPSILON);
+        let early = meter.update(t + Duration::from_millis(500), 100);
+        assert!(early.abs() < f64::EPSILON, "not a second yet");
+        let rate = meter.update(t + Duration::from_secs(2), 400);
+        assert!((rate - 200.0).abs() < 1e-9, "{rate}");
     }
 
     #[test]

@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use molotov_core::{NoticeReceiver, Progress, Shutdown, StopCause};
 
+use crate::arrivals::RateMeter;
 use crate::failing::FailingWatch;
 use crate::lines::Formatter;
 use crate::render;
@@ -134,6 +135,8 @@ struct View {
     told_about_stop: bool,
     footer_shown: bool,
     failing: FailingWatch,
+    /// The open model's achieved rate.
+    meter: RateMeter,
 }
 
 impl View {
@@ -158,6 +161,7 @@ impl View {
             told_about_stop: false,
             footer_shown: false,
             failing: FailingWatch::default(),
+            meter: RateMeter::default(),
         }
     }
 
@@ -209,7 +213,7 @@ impl View {
         );
     }
 
-    fn footer(&self) -> String {
+    fn footer(&mut self) -> String {
         let mut footer = format!(
             "SUCCESS: {} FAILED: {} WORKERS: {} PROCESSES: {} ELAPSED: {}",
             self.progress.successes(),
@@ -218,7 +222,9 @@ impl View {
             self.options.processes,
             render::elapsed(self.started.elapsed()),
         );
-        if let Some(open) = crate::arrivals::live(&self.progress) {
+        let runs = self.progress.successes() + self.progress.failures();
+        let achieved = self.meter.update(Instant::now(), runs);
+        if let Some(open) = crate::arrivals::live(&self.progress, achieved) {
             footer.push(' ');
             footer.push_str(&open);
         }

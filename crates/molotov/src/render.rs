@@ -103,12 +103,8 @@ pub(crate) fn sizing(outcome: &SizingOutcome, stop: Option<StopCause>) -> String
 pub(crate) fn summary(summary: &Summary, style: &SummaryStyle<'_>) -> String {
     let mut out = String::new();
     head(&mut out, summary, style.processes);
-    if let Some(arrivals) = &summary.arrivals {
-        out.push_str(&crate::arrivals::summary(
-            arrivals,
-            summary.elapsed,
-            style.max_workers,
-        ));
+    if let Some(arrivals) = crate::arrivals::summary(summary, style.max_workers) {
+        out.push_str(&arrivals);
     }
     let elapsed = summary.elapsed;
     for (title, entries) in [

@@ -37,8 +37,8 @@ struct Results<'a> {
     fixture_failures: Vec<FixtureFailure<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     sizing: Option<&'a SizingOutcome>,
-    /// The open model's schedule and what became of it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The open model's schedule and what became of it (top-level fields).
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
     arrivals: Option<ArrivalsJson>,
     scenarios: Entries<'a>,
     requests: Entries<'a>,

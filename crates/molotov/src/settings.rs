@@ -182,8 +182,6 @@ impl Settings {
     }
 }
 
-/// The open model's workers per process unless `--max-workers` says otherwise.
-const DEFAULT_MAX_WORKERS: usize = 1000;
 /// The most workers a closed model's stage may ask for (per process).
 const MAX_STAGE_WORKERS: f64 = 1_000_000.0;
 
@@ -222,7 +220,8 @@ fn load(args: &Args, workers: NonZeroUsize) -> Result<Load, UsageError> {
             .ok()
             .and_then(NonZeroUsize::new)
             .ok_or_else(|| UsageError(format!("--max-workers {max} is out of range")))?,
-        None => workers.max(NonZeroUsize::new(DEFAULT_MAX_WORKERS).unwrap_or(NonZeroUsize::MIN)),
+        // Nothing grows unless asked.
+        None => workers,
     };
     if max_workers < workers {
         return Err(UsageError(format!(
@@ -311,7 +310,7 @@ mod tests {
             panic!("open model")
         };
         assert_eq!(arrivals.schedule, Schedule::constant(50.0));
-        assert_eq!(arrivals.max_workers.get(), DEFAULT_MAX_WORKERS);
+        assert_eq!(arrivals.max_workers.get(), 2, "-w unless asked");
         assert!(!arrivals.drop_late);
         let s = settings(&[
             "--rate",
@@ -330,11 +329,6 @@ mod tests {
         assert_eq!(arrivals.schedule, Schedule::ramping(5.0, stages));
         assert_eq!(arrivals.max_workers.get(), 20);
         assert!(arrivals.drop_late);
-        let s = settings(&["-w", "5000", "--rate", "1"]).unwrap();
-        let Load::Open(arrivals) = &s.run.load else {
-            panic!("open model")
-        };
-        assert_eq!(arrivals.max_workers.get(), 5000, "never fewer than -w");
     }
 
     #[test]

@@ -166,7 +166,8 @@ fn follow(
             board.successes = progress.successes();
             board.failures = progress.failures();
             board.workers = progress.workers();
-            board.arrivals = crate::arrivals::live(progress);
+            let achieved = board.rates.back().copied().unwrap_or(0) as f64;
+            board.arrivals = crate::arrivals::live(progress, achieved);
             board.elapsed = started.elapsed();
             board.stopping = shutdown.is_stopping();
             if let Some(line) = failing.check(progress, board.elapsed) {

@@ -12,6 +12,33 @@ fn molotov() -> Molotov {
     Molotov::binary(env!("CARGO_BIN_EXE_molotov"))
 }
 
+/// The open model's top-level fields of `--json` results (short enough to show on failure).
+fn open_fields(results: &serde_json::Value) -> serde_json::Value {
+    let fields = [
+        "target_rate",
+        "scheduled",
+        "started",
+        "late",
+        "dropped",
+        "max_lag_us",
+    ];
+    fields
+        .iter()
+        .map(|f| ((*f).to_owned(), results[*f].clone()))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+/// The requests the server saw per `width` (a multiple of 10 ms), from the first one; the
+/// last, partial bucket left out.
+fn paced(server: &molotov_target::Target, width: Duration) -> Vec<u64> {
+    let per = usize::try_from(width.as_millis() / 10).unwrap();
+    let arrivals = server.arrivals();
+    let first = arrivals.iter().position(|&n| n > 0).unwrap_or(0);
+    let chunks = arrivals[first..].chunks_exact(per);
+    chunks.map(|c| c.iter().sum()).collect()
+}
+
 fn close_to(value: u64, expected: u64, tolerance: f64) -> bool {
     (value as f64 - expected as f64).abs() <= expected as f64 * tolerance
 }
@@ -29,7 +56,7 @@ fn a_rate_is_kept_whatever_the_worker_count() {
         close_to(sent, 1000, 0.01),
         "{sent} requests for 200/s over 5 s\n{run}"
     );
-    let a = &results["arrivals"];
+    let a = &open_fields(&results);
     assert_eq!(a["started"], sent, "{a}");
     assert_eq!(a["scheduled"], a["started"], "{a}");
     assert_eq!(a["dropped"], 0);
@@ -40,6 +67,13 @@ fn a_rate_is_kept_whatever_the_worker_count() {
         "Arrivals: 200 runs/s scheduled",
         "Latencies count from when each run was due",
     ]);
+    // Even arrivals: no 100 ms over twice the mean (20), none under half of it.
+    let buckets = paced(&server, Duration::from_millis(100));
+    assert!(buckets.len() >= 45, "{buckets:?}");
+    assert!(
+        buckets.iter().all(|&n| (10..=40).contains(&n)),
+        "{buckets:?}"
+    );
     let scenario = format!("GET {}", server.url("/"));
     let entry = &results["scenarios"][&scenario];
     assert_eq!(entry["service_latency"]["count"], entry["successes"]);
@@ -58,13 +92,15 @@ fn processes_share_the_rate_and_their_figures_add_up() {
         close_to(sent, 600, 0.01),
         "{sent} requests for 200/s over 3 s\n{run}"
     );
-    assert_eq!(
-        results["arrivals"]["started"], sent,
-        "{}",
-        results["arrivals"]
-    );
+    assert_eq!(results["started"], sent, "{}", results["arrivals"]);
     assert_eq!(results["successes"], sent);
-    assert!((results["arrivals"]["target_rate"].as_f64().unwrap() - 200.0).abs() < 1.0);
+    // Striped, not two bursts: 100 ms hold 20 requests, as from one process.
+    let buckets = paced(&server, Duration::from_millis(100));
+    assert!(
+        buckets.iter().all(|&n| (10..=40).contains(&n)),
+        "{buckets:?}"
+    );
+    assert!((results["target_rate"].as_f64().unwrap() - 200.0).abs() < 1.0);
 }
 
 #[test]
@@ -79,7 +115,7 @@ fn a_server_too_slow_for_the_workers_allowed_makes_late_runs_and_says_what_to_do
         "Every worker was busy when",
         "raise --max-workers (now 1 per process)",
     ]);
-    let a = &results["arrivals"];
+    let a = &open_fields(&results);
     assert!(a["late"].as_u64().unwrap() >= 5, "{a}");
     assert!(a["max_lag_us"].as_u64().unwrap() >= 500_000, "{a}");
     let entry = &results["scenarios"][&format!("GET {}", server.url("/delay/200"))];
@@ -96,7 +132,7 @@ fn a_server_too_slow_for_the_workers_allowed_makes_late_runs_and_says_what_to_do
 fn workers_are_added_up_to_what_the_rate_needs() {
     let server = target();
     let (run, results) = molotov()
-        .args(["--rate", "50", "-d", "2", "-c"])
+        .args(["--rate", "50", "-d", "2", "--max-workers", "20", "-c"])
         .arg(server.url("/delay/100"))
         .run_with_results();
     run.code(0).no_panic();
@@ -104,38 +140,63 @@ fn workers_are_added_up_to_what_the_rate_needs() {
     let workers = results["max_workers"].as_u64().unwrap();
     assert!((5..=9).contains(&workers), "{workers} workers\n{run}");
     assert!(
-        results["arrivals"]["late"].as_u64().unwrap() <= 5,
+        results["late"].as_u64().unwrap() <= 5,
         "{}",
         results["arrivals"]
     );
 }
 
 #[test]
-fn rate_stages_ramp_and_end_the_run() {
+fn rate_stages_follow_their_profile_and_end_the_run() {
     let server = target();
-    // From 0 to 100 per second over 2 s: 100 runs, then the run ends (no -d).
+    // 0 to 200 per second over 2 s, 200 for 2 s, down to 0 over 2 s; no -d: the run ends
+    // with the stages.
     let run = molotov()
-        .args(["--rate-stages", "2s:100", "-c"])
+        .args([
+            "--rate-stages",
+            "2s:200,2s:200,2s:0",
+            "--max-workers",
+            "10",
+            "-c",
+        ])
         .arg(server.url("/"))
         .run();
     run.code(0).no_panic();
-    let sent = server.requests_to("/");
-    assert!(close_to(sent, 100, 0.02), "{sent}\n{run}");
-    assert!(run.elapsed < Duration::from_secs(10), "{run}");
+    assert_eq!(server.requests_to("/"), 800, "{run}");
+    let seconds = paced(&server, Duration::from_secs(1));
+    let profile = [50, 150, 200, 200, 150, 50];
+    for (second, (&got, &want)) in seconds.iter().zip(&profile).enumerate() {
+        assert!(
+            close_to(got, want, 0.05),
+            "second {second}: {seconds:?}, not {profile:?}"
+        );
+    }
+    assert!(run.elapsed < Duration::from_secs(15), "{run}");
 }
 
 #[test]
-fn closed_stages_move_the_worker_count_and_end_the_run() {
+fn closed_stages_follow_their_profile_and_end_the_run() {
     let server = target();
+    // From 1 worker to 4 over 1 s, 4 for 2 s, down to 0 over 1 s; a run takes 50 ms.
     let (run, results) = molotov()
-        .args(["--stages", "0.5s:3,1s:3,0.5s:0", "-c"])
-        .arg(server.url("/delay/10"))
+        .args(["--stages", "1s:4,2s:4,1s:0", "-c"])
+        .arg(server.url("/delay/50"))
         .run_with_results();
     run.code(0).no_panic();
-    assert_eq!(results["max_workers"], 3);
+    assert_eq!(results["max_workers"], 4);
     let elapsed = results["elapsed_seconds"].as_f64().unwrap();
-    assert!((1.9..3.0).contains(&elapsed), "{elapsed}");
-    assert!(results.get("arrivals").is_none(), "closed model");
+    assert!((3.9..5.0).contains(&elapsed), "{elapsed}");
+    assert!(results.get("scheduled").is_none(), "closed model");
+    // 20 runs a second per worker: workers round(1 + 3t) average 2.5 over the first second,
+    // 4 on the plateau, round(4 - 4t) average 2 over the last.
+    let seconds = paced(&server, Duration::from_secs(1));
+    let profile = [50, 80, 80, 40];
+    for (second, (&got, &want)) in seconds.iter().zip(&profile).enumerate() {
+        assert!(
+            close_to(got, want, 0.05),
+            "second {second}: {seconds:?}, not {profile:?}"
+        );
+    }
 }
 
 #[test]
