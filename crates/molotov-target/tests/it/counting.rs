@@ -45,9 +45,16 @@ fn stats_reports_the_counters() {
     let stats = conn.get("/stats");
     assert_eq!(stats.status, 200);
     assert_eq!(stats.header("content-type"), Some("application/json"));
+    let mut body = stats.json();
+    // Requests per 10 ms since the start: three, in the first few buckets.
+    let arrivals = body["arrivals_10ms"].take();
+    let arrivals: Vec<u64> = serde_json::from_value(arrivals).unwrap();
+    assert_eq!(arrivals.iter().sum::<u64>(), 3, "{arrivals:?}");
+    assert_eq!(arrivals, target.arrivals());
     assert_eq!(
-        stats.json(),
-        json!({"requests": 3, "connections": 1, "paths": {"/": 2, "/delay/0": 1}})
+        body,
+        json!({"requests": 3, "connections": 1, "paths": {"/": 2, "/delay/0": 1},
+               "arrivals_10ms": null})
     );
     assert_eq!(target.requests(), 3);
 }
