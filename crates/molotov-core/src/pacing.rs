@@ -13,6 +13,7 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::time::Duration;
 
+use molotov_stats::Latency;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -129,13 +130,14 @@ pub(crate) struct Timetable {
     started: Cell<u64>,
     late: Cell<u64>,
     dropped: Cell<u64>,
-    max_lag: Cell<Duration>,
+    /// The start lags of the runs started.
+    lag: RefCell<Latency>,
     /// When the run was asked to stop, if it was before the schedule ended.
     stopped_at: Cell<Option<Instant>>,
 }
 
 /// What the open model did in one process (or, summed, in a run).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ArrivalSummary {
     /// Runs that were due while the run lasted.
     pub scheduled: u64,
@@ -146,20 +148,25 @@ pub struct ArrivalSummary {
     /// Runs that were due and never started: dropped (`--drop-late`), or still waiting for a
     /// worker when the run ended.
     pub dropped: u64,
-    /// The largest start lag.
-    pub max_lag: Duration,
+    /// How late the runs started after their due times (a histogram: merged exactly).
+    pub lag: Latency,
     /// The schedule's average rate over the run, runs per second (all processes).
     pub target_rate: f64,
 }
 
 impl ArrivalSummary {
+    /// The largest start lag.
+    pub fn max_lag(&self) -> Duration {
+        self.lag.max()
+    }
+
     /// Adds another process's to this one.
     pub fn absorb(&mut self, other: &ArrivalSummary) {
         self.scheduled += other.scheduled;
         self.started += other.started;
         self.late += other.late;
         self.dropped += other.dropped;
-        self.max_lag = self.max_lag.max(other.max_lag);
+        self.lag.merge(&other.lag);
         self.target_rate = self.target_rate.max(other.target_rate);
     }
 }
@@ -199,7 +206,7 @@ impl Timetable {
             started: Cell::new(0),
             late: Cell::new(0),
             dropped: Cell::new(0),
-            max_lag: Cell::new(Duration::ZERO),
+            lag: RefCell::new(Latency::default()),
             stopped_at: Cell::new(None),
         }
     }
@@ -292,7 +299,7 @@ impl Timetable {
                     self.progress.run_late();
                 }
                 self.started.set(self.started.get() + 1);
-                self.max_lag.set(self.max_lag.get().max(lag));
+                self.lag.borrow_mut().record(lag);
                 return Next::Run(Some(lag));
             }
             if self.exhausted.get() {
@@ -379,7 +386,7 @@ impl Timetable {
             started,
             late: self.late.get(),
             dropped: scheduled.saturating_sub(started),
-            max_lag: self.max_lag.get(),
+            lag: self.lag.borrow().clone(),
             target_rate,
         }
     }

@@ -60,7 +60,7 @@ impl Summary {
             .extend(other.fixture_failures.iter().cloned());
         match (&mut self.arrivals, &other.arrivals) {
             (Some(ours), Some(theirs)) => ours.absorb(theirs),
-            (None, Some(theirs)) => self.arrivals = Some(*theirs),
+            (None, Some(theirs)) => self.arrivals = Some(theirs.clone()),
             _ => {}
         }
         if self.stop.is_none() {

@@ -23,14 +23,15 @@ pub(crate) fn summary(summary: &Summary, max_workers: Option<usize>) -> Option<S
     let _ = writeln!(
         out,
         "Arrivals: {} runs/s scheduled, {} runs/s started | scheduled {}, started {}, late {}, \
-         dropped {} | largest start lag {} | workers needed {}",
+         dropped {} | start lag p99 {}, max {} | workers needed {}",
         rate(a.target_rate),
         rate(achieved),
         a.scheduled,
         a.started,
         a.late,
         a.dropped,
-        latency(a.max_lag),
+        latency(a.lag.percentile(99.0)),
+        latency(a.max_lag()),
         summary.max_workers,
     );
     out.push_str(
@@ -110,6 +111,14 @@ mod tests {
 
     use super::*;
 
+    fn lags(us: &[u64]) -> molotov_core::stats::Latency {
+        let mut l = molotov_core::stats::Latency::default();
+        for &u in us {
+            l.record(Duration::from_micros(u));
+        }
+        l
+    }
+
     fn run(a: ArrivalSummary, elapsed: u64, workers: usize) -> Summary {
         Summary {
             report: molotov_core::stats::Report::default(),
@@ -132,13 +141,13 @@ mod tests {
             started: 1000,
             late: 0,
             dropped: 0,
-            max_lag: Duration::from_micros(420),
+            lag: lags(&[100, 420]),
             target_rate: 200.0,
         };
-        let text = summary(&run(a, 5, 3), Some(10)).unwrap();
+        let text = summary(&run(a.clone(), 5, 3), Some(10)).unwrap();
         assert!(text.starts_with(
             "Arrivals: 200 runs/s scheduled, 200 runs/s started | scheduled 1000, started 1000, \
-             late 0, dropped 0 | largest start lag 0.42ms | workers needed 3\n"
+             late 0, dropped 0 | start lag p99 0.42ms, max 0.42ms | workers needed 3\n"
         ));
         assert!(!text.contains("--max-workers"));
         let mut closed = run(a, 5, 3);
@@ -153,7 +162,7 @@ mod tests {
             started: 80,
             late: 78,
             dropped: 120,
-            max_lag: Duration::from_millis(1200),
+            lag: lags(&[1_200_000]),
             target_rate: 100.0,
         };
         let text = summary(&run(a, 2, 2), Some(2)).unwrap();

@@ -39,7 +39,7 @@ struct Results<'a> {
     sizing: Option<&'a SizingOutcome>,
     /// The open model's schedule and what became of it (top-level fields).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
-    arrivals: Option<ArrivalsJson>,
+    arrivals: Option<ArrivalsJson<'a>>,
     scenarios: Entries<'a>,
     requests: Entries<'a>,
 }
@@ -131,7 +131,7 @@ impl Serialize for LatencyJson<'_> {
 }
 
 #[derive(Serialize)]
-struct ArrivalsJson {
+struct ArrivalsJson<'a> {
     /// The schedule's average rate, runs per second.
     target_rate: f64,
     scheduled: u64,
@@ -139,17 +139,23 @@ struct ArrivalsJson {
     late: u64,
     dropped: u64,
     max_lag_us: u64,
+    /// How late the runs started after their due times.
+    start_lag: LatencyJson<'a>,
 }
 
-impl From<&ArrivalSummary> for ArrivalsJson {
-    fn from(a: &ArrivalSummary) -> Self {
+impl<'a> ArrivalsJson<'a> {
+    fn new(a: &'a ArrivalSummary, percentiles: &'a Percentiles) -> Self {
         ArrivalsJson {
             target_rate: a.target_rate,
             scheduled: a.scheduled,
             started: a.started,
             late: a.late,
             dropped: a.dropped,
-            max_lag_us: u64::try_from(a.max_lag.as_micros()).unwrap_or(u64::MAX),
+            max_lag_us: u64::try_from(a.max_lag().as_micros()).unwrap_or(u64::MAX),
+            start_lag: LatencyJson {
+                latency: &a.lag,
+                percentiles,
+            },
         }
     }
 }
@@ -230,7 +236,10 @@ fn render(
             })
             .collect(),
         sizing,
-        arrivals: summary.arrivals.as_ref().map(ArrivalsJson::from),
+        arrivals: summary
+            .arrivals
+            .as_ref()
+            .map(|a| ArrivalsJson::new(a, percentiles)),
         scenarios: Entries {
             map: &summary.report.scenarios,
             percentiles,

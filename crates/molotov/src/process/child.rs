@@ -287,7 +287,7 @@ impl Reporter {
                 }
                 if let Some(Some(summary)) = &last {
                     batch.push(Message::Done {
-                        summary: WireSummary::from(summary),
+                        summary: Box::new(WireSummary::from(summary)),
                     });
                 }
                 sink.send(&batch);

@@ -233,7 +233,10 @@ fn follow(
         // Every process follows the whole schedule's rate; the late and dropped runs add up.
         let (late, dropped, rate) = tracked.iter().fold((0, 0, 0.0_f64), |(l, d, r), c| {
             let (cl, cd, cr) = match &c.summary {
-                Some(s) => s.arrivals.map_or((0, 0, 0.0), |a| (a.late, a.dropped, 0.0)),
+                Some(s) => s
+                    .arrivals
+                    .as_ref()
+                    .map_or((0, 0, 0.0), |a| (a.late, a.dropped, 0.0)),
                 None => (
                     c.arrivals.0,
                     c.arrivals.1,
@@ -287,7 +290,7 @@ fn handle(event: Event, tracked: &mut [Child], shutdown: &Shutdown, notices: &No
                     }
                 }
                 Message::Done { summary } => {
-                    child.summary = Some(summary.into());
+                    child.summary = Some((*summary).into());
                     child.workers = 0;
                 }
             }

@@ -35,7 +35,7 @@ pub(crate) enum Message {
     /// The process stopped by itself (`-x`, a fixture failed): the others must stop too.
     Stop { cause: String },
     /// The process's whole outcome; the last message.
-    Done { summary: WireSummary },
+    Done { summary: Box<WireSummary> },
 }
 
 /// A console line as it travels: `[text, error, printed]` (see `lines::Line`).
@@ -70,7 +70,7 @@ struct WireArrivals {
     started: u64,
     late: u64,
     dropped: u64,
-    max_lag_us: u64,
+    lag: molotov_core::stats::Latency,
     target_rate: f64,
 }
 
@@ -81,7 +81,7 @@ impl From<&ArrivalSummary> for WireArrivals {
             started: a.started,
             late: a.late,
             dropped: a.dropped,
-            max_lag_us: u64::try_from(a.max_lag.as_micros()).unwrap_or(u64::MAX),
+            lag: a.lag.clone(),
             target_rate: a.target_rate,
         }
     }
@@ -94,7 +94,7 @@ impl From<WireArrivals> for ArrivalSummary {
             started: w.started,
             late: w.late,
             dropped: w.dropped,
-            max_lag: Duration::from_micros(w.max_lag_us),
+            lag: w.lag,
             target_rate: w.target_rate,
         }
     }
@@ -237,7 +237,11 @@ mod tests {
                 started: 9,
                 late: 2,
                 dropped: 1,
-                max_lag: Duration::from_micros(1500),
+                lag: {
+                    let mut lag = molotov_core::stats::Latency::default();
+                    lag.record(Duration::from_micros(1500));
+                    lag
+                },
                 target_rate: 5.0,
             }),
         };
@@ -245,14 +249,14 @@ mod tests {
         send(
             &mut wire,
             &Message::Done {
-                summary: WireSummary::from(&summary),
+                summary: Box::new(WireSummary::from(&summary)),
             },
         )
         .unwrap();
         let Some(Message::Done { summary: back }) = receive(&mut wire.as_slice()).unwrap() else {
             panic!("a Done message")
         };
-        let back = Summary::from(back);
+        let back = Summary::from(*back);
         assert_eq!(back.elapsed, summary.elapsed);
         assert_eq!(back.stop, Some(StopCause::FailFast));
         assert_eq!(back.fixture_failures, summary.fixture_failures);

@@ -62,6 +62,9 @@ fn a_rate_is_kept_whatever_the_worker_count() {
     assert_eq!(a["dropped"], 0);
     // Runs start on time: a timer that fired late would make them late by a millisecond.
     assert!(a["late"].as_u64().unwrap() <= 20, "{a}");
+    let lag = &results["start_lag"];
+    assert_eq!(lag["count"], sent);
+    assert!(lag["p99_us"].as_u64().unwrap() < 5_000, "{}", lag["p99_us"]);
     assert!((a["target_rate"].as_f64().unwrap() - 200.0).abs() < 1.0);
     run.stdout_has(&[
         "Arrivals: 200 runs/s scheduled",
