@@ -8,6 +8,9 @@ What it measures (2-core machine: the target on core 0, the load generator on co
 - the ratio hello/wrk;
 - the same `hello` with the line console (`-c`, stdout to /dev/null): what the console and the
   capture of the load test's prints (read before every console line) add to `-q`;
+- the open model: `hello --rate R` with R at 90 % of the rate the closed `hello -w 10` reached
+  in the same run (10 workers, --max-workers 10): the achieved rate against the target, the
+  start lag p99 (from --json), and the CPU per request against the closed model's;
 - peak RSS of one process running 10,000 workers with keep-alive connections.
 
 Usage: python3 bench/engine.py [--rounds 5] [--duration 5] [--skip-memory]
@@ -15,8 +18,11 @@ Installs wrk from Debian if it is missing; needs taskset (util-linux).
 """
 
 import argparse
+import json
 import os
+import statistics
 import subprocess
+import tempfile
 
 from measure import measure, median_table, peak_rss_mb, require, start_target
 
@@ -61,12 +67,37 @@ def main():
         print(f"ratio hello/wrk CPU per request: {ratio:.2f}x")
         shown = medians[console] / medians["hello -w 10 (Rust engine)"]
         print(f"ratio console/quiet CPU per request: {shown:.3f}x")
+        open_model(hello, url, env, opts, statistics.median(rates["hello -w 10 (Rust engine)"]),
+                   medians["hello -w 10 (Rust engine)"])
         if not opts.skip_memory:
             rss = peak_rss_mb([hello, "-w", "10000", "-d", "5", "-q"], env)
             print(f"memory: 10000 workers, keep-alive, one process: peak RSS {rss:.1f} MB")
     finally:
         target.terminate()
         target.wait()
+
+
+def open_model(hello, url, env, opts, closed_rate, closed_cpu):
+    """`--rate` at 90 % of the closed model's rate: achieved rate, start lag, CPU per request."""
+    rate = round(closed_rate * 0.9)
+    cpus, achieved, lags = [], [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        results = os.path.join(tmp, "results.json")
+        for _ in range(opts.rounds):
+            cmd = [hello, "--rate", str(rate), "-w", "10", "--max-workers", "10",
+                   "-d", str(opts.duration), "-q", "--json", results]
+            cpu, _ = measure(cmd, url, env)
+            with open(results) as f:
+                r = json.load(f)
+            cpus.append(round(cpu, 2))
+            # The schedule starts once the workers are set up: its span is -d less that.
+            achieved.append(r["started"] / r["scheduled"] * 100)
+            lags.append(r["start_lag"]["p99_us"])
+    cpu = statistics.median(cpus)
+    print(f"open model --rate {rate} (90 % of the closed {closed_rate:.0f}/s): "
+          f"started/scheduled {statistics.median(achieved):.2f} % {[round(a, 2) for a in achieved]}, "
+          f"start lag p99 {statistics.median(lags)} us {lags}, "
+          f"CPU {cpu:.2f} us/req {cpus} = {cpu / closed_cpu:.3f}x the closed model's")
 
 
 if __name__ == "__main__":

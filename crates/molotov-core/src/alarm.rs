@@ -15,14 +15,18 @@ use crate::config::Timer;
 /// How early the runtime's timer is asked to wake: its ticks are a millisecond apart, so a run
 /// released this early starts closer to its due time on average.
 const RUNTIME_EARLY: Duration = Duration::from_micros(500);
+/// The precise timer wakes at most once in this long: at high rates the runs due meanwhile are
+/// released together, up to this late, instead of costing a wake (two system calls and a
+/// park of the runtime) each.
+const QUANTUM: Duration = Duration::from_micros(250);
 
 /// The dispatcher's timer.
 pub(crate) enum Alarm {
     /// tokio's timer.
     Runtime,
-    /// A `timerfd`, set again for each due time.
+    /// A `timerfd`, set again for each due time; when it last fired.
     #[cfg(target_os = "linux")]
-    Precise(tokio_timerfd::Delay),
+    Precise(tokio_timerfd::Delay, Option<Instant>),
 }
 
 impl Alarm {
@@ -32,7 +36,7 @@ impl Alarm {
             Timer::Runtime => Alarm::Runtime,
             #[cfg(target_os = "linux")]
             Timer::Precise => tokio_timerfd::Delay::new(std::time::Instant::now())
-                .map_or(Alarm::Runtime, Alarm::Precise),
+                .map_or(Alarm::Runtime, |delay| Alarm::Precise(delay, None)),
             #[cfg(not(target_os = "linux"))]
             Timer::Precise => Alarm::Runtime,
         }
@@ -43,26 +47,29 @@ impl Alarm {
         match self {
             Alarm::Runtime => RUNTIME_EARLY,
             #[cfg(target_os = "linux")]
-            Alarm::Precise(_) => Duration::ZERO,
+            Alarm::Precise(..) => Duration::ZERO,
         }
     }
 
-    /// Returns at `due` (less [`Alarm::early`]), or a little after.
+    /// Returns at `due` (less [`Alarm::early`]), or a little after: with the precise timer, at
+    /// most [`QUANTUM`] after, when the last wake was less than that before `due`.
     pub(crate) async fn until(&mut self, due: Instant) {
         let at = due.checked_sub(self.early()).unwrap_or(due);
         match self {
             Alarm::Runtime => tokio::time::sleep_until(at).await,
             #[cfg(target_os = "linux")]
-            Alarm::Precise(delay) => {
-                if at <= Instant::now() {
-                    return;
+            Alarm::Precise(delay, last) => {
+                let at = last.map_or(at, |last| at.max(last + QUANTUM));
+                if at > Instant::now() {
+                    delay.reset(at.into_std());
+                    if (&mut *delay).await.is_err() {
+                        // A timerfd that fails to read: the runtime's timer from now on.
+                        *self = Alarm::Runtime;
+                        tokio::time::sleep_until(at).await;
+                        return;
+                    }
                 }
-                delay.reset(at.into_std());
-                if (&mut *delay).await.is_err() {
-                    // A timerfd that fails to read: the runtime's timer from now on.
-                    *self = Alarm::Runtime;
-                    tokio::time::sleep_until(at).await;
-                }
+                *last = Some(Instant::now());
             }
         }
     }

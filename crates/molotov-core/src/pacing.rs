@@ -28,9 +28,17 @@ pub(crate) const LATE: Duration = Duration::from_millis(1);
 /// What the worker loop does next.
 pub(crate) enum Next {
     /// Run a scenario; in the open model, with how late it starts after its due time.
-    Run(Option<Duration>),
+    Run(Option<Late>),
     /// Stop: the worker runs its teardowns and ends.
     Stop,
+}
+
+/// An open-model run's start: how late after its due time, and the clock's reading then (the
+/// run's start, read once).
+#[derive(Clone, Copy)]
+pub(crate) struct Late {
+    pub(crate) lag: Duration,
+    pub(crate) now: Instant,
 }
 
 /// How the runs of a process's workers are paced.
@@ -226,6 +234,9 @@ impl Timetable {
         if self.stopped_at.get().is_none() {
             self.stopped_at.set(Some(Instant::now()));
         }
+        // Workers waiting for a run stop (they wait on this, not on the shutdown, whose
+        // future costs a lock to make).
+        self.release.notify_waiters();
     }
 
     /// When run `j` of this partition is due, if the schedule has it.
@@ -277,9 +288,6 @@ impl Timetable {
             }
         };
         loop {
-            if shutdown.is_stopping() {
-                return Next::Stop;
-            }
             let j = self.next.get();
             if j < self.released.get() {
                 let now = Instant::now();
@@ -300,19 +308,16 @@ impl Timetable {
                 }
                 self.started.set(self.started.get() + 1);
                 self.lag.borrow_mut().record(lag);
-                return Next::Run(Some(lag));
+                return Next::Run(Some(Late { lag, now }));
             }
-            if self.exhausted.get() {
+            if self.exhausted.get() || self.stopped_at.get().is_some() {
                 return Next::Stop;
             }
             self.idle.set(self.idle.get() + 1);
-            let woke = tokio::select! {
-                () = self.release.notified() => true,
-                () = shutdown.stopped() => false,
-            };
+            self.release.notified().await;
             self.idle.set(self.idle.get() - 1);
             self.woken.set(self.woken.get().saturating_sub(1));
-            if !woke {
+            if shutdown.is_stopping() {
                 return Next::Stop;
             }
         }

@@ -216,10 +216,11 @@ async fn scenario_loop(
     let env = &*shared.env;
     let mut step = 0u64;
     while step < max_runs && !shared.shutdown.is_stopping() {
-        let lag = match shared.pacing.next(slot, &shared.shutdown).await {
-            Next::Run(lag) => lag,
+        let late = match shared.pacing.next(slot, &shared.shutdown).await {
+            Next::Run(late) => late,
             Next::Stop => break,
         };
+        let lag = late.map(|l| l.lag);
         step += 1;
         session.context().set_step(step);
         session.context().set_lag(lag);
@@ -241,7 +242,7 @@ async fn scenario_loop(
             env.listeners.emit(&event, &env.notices).await;
         }
         in_flight.set(true);
-        let start = Instant::now();
+        let start = late.map_or_else(Instant::now, |l| l.now);
         let result = guarded(|| scenario.run(session.clone())).await;
         let timing = Timing {
             service: start.elapsed(),
