@@ -5,6 +5,10 @@
 //! run would start that late, its latency counted that much too long. A `timerfd` wakes the
 //! runtime within tens of microseconds. The runtime's timer is kept for tests on tokio's paused
 //! clock (a `timerfd` follows the real one), and where there is no `timerfd`.
+//!
+//! Each wake releases the runs due within a short window ahead ([`Alarm::window`]): at high
+//! rates the runs due close together start together, a little early, instead of costing a wake
+//! (two system calls and a park of the runtime) each, and never late because of the batching.
 
 use std::time::Duration;
 
@@ -12,21 +16,20 @@ use tokio::time::Instant;
 
 use crate::config::Timer;
 
-/// How early the runtime's timer is asked to wake: its ticks are a millisecond apart, so a run
-/// released this early starts closer to its due time on average.
-const RUNTIME_EARLY: Duration = Duration::from_micros(500);
-/// The precise timer wakes at most once in this long: at high rates the runs due meanwhile are
-/// released together, up to this late, instead of costing a wake (two system calls and a
-/// park of the runtime) each.
-const QUANTUM: Duration = Duration::from_micros(250);
+/// The runtime's timer: its ticks are a millisecond apart; it is asked to wake this early, and
+/// runs due this far ahead are released with the one it woke for.
+const RUNTIME_WINDOW: Duration = Duration::from_micros(500);
+/// The precise timer: runs due this far ahead are released with the one it woke for (at most
+/// one wake per window: 8000 a second).
+const PRECISE_WINDOW: Duration = Duration::from_micros(125);
 
 /// The dispatcher's timer.
 pub(crate) enum Alarm {
     /// tokio's timer.
     Runtime,
-    /// A `timerfd`, set again for each due time; when it last fired.
+    /// A `timerfd`, set again for each due time.
     #[cfg(target_os = "linux")]
-    Precise(tokio_timerfd::Delay, Option<Instant>),
+    Precise(tokio_timerfd::Delay),
 }
 
 impl Alarm {
@@ -36,40 +39,39 @@ impl Alarm {
             Timer::Runtime => Alarm::Runtime,
             #[cfg(target_os = "linux")]
             Timer::Precise => tokio_timerfd::Delay::new(std::time::Instant::now())
-                .map_or(Alarm::Runtime, |delay| Alarm::Precise(delay, None)),
+                .map_or(Alarm::Runtime, Alarm::Precise),
             #[cfg(not(target_os = "linux"))]
             Timer::Precise => Alarm::Runtime,
         }
     }
 
-    /// How far ahead of a due time a run may be released.
-    pub(crate) fn early(&self) -> Duration {
+    /// How far ahead of a wake the runs due are released with it.
+    pub(crate) fn window(&self) -> Duration {
         match self {
-            Alarm::Runtime => RUNTIME_EARLY,
+            Alarm::Runtime => RUNTIME_WINDOW,
             #[cfg(target_os = "linux")]
-            Alarm::Precise(..) => Duration::ZERO,
+            Alarm::Precise(_) => PRECISE_WINDOW,
         }
     }
 
-    /// Returns at `due` (less [`Alarm::early`]), or a little after: with the precise timer, at
-    /// most [`QUANTUM`] after, when the last wake was less than that before `due`.
+    /// Returns at `due` (the runtime's timer: a window before it), or a little after.
     pub(crate) async fn until(&mut self, due: Instant) {
-        let at = due.checked_sub(self.early()).unwrap_or(due);
         match self {
-            Alarm::Runtime => tokio::time::sleep_until(at).await,
+            Alarm::Runtime => {
+                let at = due.checked_sub(RUNTIME_WINDOW).unwrap_or(due);
+                tokio::time::sleep_until(at).await;
+            }
             #[cfg(target_os = "linux")]
-            Alarm::Precise(delay, last) => {
-                let at = last.map_or(at, |last| at.max(last + QUANTUM));
-                if at > Instant::now() {
-                    delay.reset(at.into_std());
-                    if (&mut *delay).await.is_err() {
-                        // A timerfd that fails to read: the runtime's timer from now on.
-                        *self = Alarm::Runtime;
-                        tokio::time::sleep_until(at).await;
-                        return;
-                    }
+            Alarm::Precise(delay) => {
+                if due <= Instant::now() {
+                    return;
                 }
-                *last = Some(Instant::now());
+                delay.reset(due.into_std());
+                if (&mut *delay).await.is_err() {
+                    // A timerfd that fails to read: the runtime's timer from now on.
+                    *self = Alarm::Runtime;
+                    tokio::time::sleep_until(due).await;
+                }
             }
         }
     }

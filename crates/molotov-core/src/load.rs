@@ -87,7 +87,7 @@ async fn dispatch(
             () = shared.shutdown.stopped() => return,
         }
         // Every run due by now (at high rates, several per wake).
-        let now = Instant::now() + alarm.early();
+        let now = Instant::now() + alarm.window();
         let mut j = j;
         loop {
             if let Released::NoWorker = timetable.release(j) {

@@ -6,7 +6,8 @@ use crate::support::{target, testbed};
 
 /// A latency in µs as the summary writes it (`0.42ms`, `12.3ms`, `250ms`, `1.20s`).
 fn shown(us: u64) -> String {
-    let ms = us as f64 / 1000.0;
+    // As the summary computes it (from a Duration): the same float, the same rounding.
+    let ms = std::time::Duration::from_micros(us).as_secs_f64() * 1000.0;
     if ms < 10.0 {
         format!("{ms:.2}ms")
     } else if ms < 100.0 {
