@@ -340,6 +340,15 @@ mod tests {
     }
 
     #[test]
+    fn the_open_model_shows_its_rate_in_the_footer() {
+        let mut board = board();
+        assert!(!screen(&board, 160, 40).contains("RATE:"), "closed model");
+        board.arrivals = Some("RATE: 198/s of 200/s | LATE: 12".into());
+        let text = screen(&board, 160, 40);
+        assert!(text.contains("RATE: 198/s of 200/s | LATE: 12"), "{text}");
+    }
+
+    #[test]
     fn errors_are_text_whatever_characters_they_hold() {
         let text = screen(&board(), 160, 30);
         assert!(text.contains("status <500> & co"), "{text}");

@@ -132,6 +132,28 @@ fn a_server_too_slow_for_the_workers_allowed_makes_late_runs_and_says_what_to_do
 }
 
 #[test]
+fn the_line_console_shows_the_rate_and_the_late_runs() {
+    let server = target();
+    // 50 runs a second of 100 ms need 5 workers; with 2, runs are late. Without a terminal the
+    // footer is a line every 5 s.
+    let run = molotov()
+        .args(["--rate", "50", "-d", "6", "--max-workers", "2", "-c"])
+        .arg(server.url("/delay/100"))
+        .run();
+    run.code(0).no_panic();
+    let footer = run
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("SUCCESS: "))
+        .unwrap_or_else(|| panic!("no footer line\n{run}"));
+    assert!(
+        footer.contains("RATE: ") && footer.contains("/s of 50/s"),
+        "{footer}"
+    );
+    assert!(footer.contains("LATE: "), "{footer}");
+}
+
+#[test]
 fn workers_are_added_up_to_what_the_rate_needs() {
     let server = target();
     let (run, results) = molotov()
