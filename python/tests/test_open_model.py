@@ -88,28 +88,31 @@ def test_with_drop_late_the_runs_due_during_a_stall_are_dropped(fresh_molotov):
     assert result.scenario("hit")["latency"]["p90_us"] < 100_000
 
 
+# Each worker's setup and teardown logged; a scenario requesting /delay/MS.
+LOGGED_FIXTURES = """
+import molotov
+
+def log(line):
+    with open("{log}", "a") as f:
+        f.write(line + "\\n")
+
+@molotov.setup()
+async def init_worker(worker_id, args):
+    log(f"setup {worker_id}")
+
+@molotov.scenario()
+async def hit(session):
+    async with session.get("{url}/delay/MS") as resp:
+        assert resp.status == 200
+
+@molotov.teardown()
+def end_worker(worker_id):
+    log(f"teardown {worker_id}")
+"""
+
+
 def test_workers_added_for_the_rate_run_their_fixtures(fresh_molotov):
-    source = """
-    import asyncio
-    import molotov
-
-    def log(line):
-        with open("{log}", "a") as f:
-            f.write(line + "\\n")
-
-    @molotov.setup()
-    async def init_worker(worker_id, args):
-        log(f"setup {worker_id}")
-
-    @molotov.scenario()
-    async def slow(session):
-        async with session.get("{url}/delay/100") as resp:
-            assert resp.status == 200
-
-    @molotov.teardown()
-    def end_worker(worker_id):
-        log(f"teardown {worker_id}")
-    """
+    source = LOGGED_FIXTURES.replace("MS", "100")
     result = fresh_molotov.run("--rate", "30", "-d", "2", "--max-workers", "10", "-c", source=source)
     assert result.code == 0, result
     workers = result.results["max_workers"]
@@ -120,26 +123,7 @@ def test_workers_added_for_the_rate_run_their_fixtures(fresh_molotov):
 
 
 def test_closed_stages_retire_workers_with_their_teardown(fresh_molotov):
-    source = """
-    import molotov
-
-    def log(line):
-        with open("{log}", "a") as f:
-            f.write(line + "\\n")
-
-    @molotov.setup()
-    async def init_worker(worker_id, args):
-        log(f"setup {worker_id}")
-
-    @molotov.scenario()
-    async def hit(session):
-        async with session.get("{url}/delay/20") as resp:
-            assert resp.status == 200
-
-    @molotov.teardown()
-    def end_worker(worker_id):
-        log(f"teardown {worker_id}")
-    """
+    source = LOGGED_FIXTURES.replace("MS", "20")
     result = fresh_molotov.run("--stages", "0.5s:3,0.5s:3,0.5s:0", "-c", source=source)
     assert result.code == 0, result
     assert result.results["max_workers"] == 3

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use molotov_stats::Latency;
+use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -144,8 +145,9 @@ pub(crate) struct Timetable {
     stopped_at: Cell<Option<Instant>>,
 }
 
-/// What the open model did in one process (or, summed, in a run).
-#[derive(Debug, Clone, Default, PartialEq)]
+/// What the open model did in one process (or, summed, in a run). Serde: it travels from a
+/// `-p` process to its parent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ArrivalSummary {
     /// Runs that were due while the run lasted.
     pub scheduled: u64,

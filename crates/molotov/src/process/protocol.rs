@@ -60,44 +60,7 @@ pub(crate) struct WireSummary {
     dropped_notices: u64,
     seed: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    arrivals: Option<WireArrivals>,
-}
-
-/// An [`ArrivalSummary`] as it travels.
-#[derive(Debug, Serialize, Deserialize)]
-struct WireArrivals {
-    scheduled: u64,
-    started: u64,
-    late: u64,
-    dropped: u64,
-    lag: molotov_core::stats::Latency,
-    target_rate: f64,
-}
-
-impl From<&ArrivalSummary> for WireArrivals {
-    fn from(a: &ArrivalSummary) -> Self {
-        WireArrivals {
-            scheduled: a.scheduled,
-            started: a.started,
-            late: a.late,
-            dropped: a.dropped,
-            lag: a.lag.clone(),
-            target_rate: a.target_rate,
-        }
-    }
-}
-
-impl From<WireArrivals> for ArrivalSummary {
-    fn from(w: WireArrivals) -> Self {
-        ArrivalSummary {
-            scheduled: w.scheduled,
-            started: w.started,
-            late: w.late,
-            dropped: w.dropped,
-            lag: w.lag,
-            target_rate: w.target_rate,
-        }
-    }
+    arrivals: Option<ArrivalSummary>,
 }
 
 impl From<&Summary> for WireSummary {
@@ -115,7 +78,7 @@ impl From<&Summary> for WireSummary {
                 .collect(),
             dropped_notices: s.dropped_notices,
             seed: s.seed,
-            arrivals: s.arrivals.as_ref().map(WireArrivals::from),
+            arrivals: s.arrivals.clone(),
         }
     }
 }
@@ -142,7 +105,7 @@ impl From<WireSummary> for Summary {
             dropped_notices: w.dropped_notices,
             seed: w.seed,
             crashed_processes: 0,
-            arrivals: w.arrivals.map(ArrivalSummary::from),
+            arrivals: w.arrivals,
         }
     }
 }
