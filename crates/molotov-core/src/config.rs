@@ -154,6 +154,10 @@ pub struct RunConfig {
     pub partition: Partition,
     /// The open model's timer.
     pub timer: Timer,
+    /// Keep the run's timeline (`Report::timeline`: what happened each second). On by
+    /// default; its ticker wakes the runtime once a second, which a test on paused time that
+    /// skips years of pauses may not want.
+    pub timeline: bool,
 }
 
 impl Default for RunConfig {
@@ -177,6 +181,7 @@ impl Default for RunConfig {
             load: Load::default(),
             partition: Partition::default(),
             timer: Timer::default(),
+            timeline: true,
         }
     }
 }

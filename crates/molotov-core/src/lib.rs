@@ -19,6 +19,8 @@
 //!   and the stages' staffing); [`schedule`](Schedule): the arithmetic of rates and
 //!   [`Stages`] over time; `alarm`: the dispatcher's precise timer; [`Partition`]: a
 //!   process's share of the schedule.
+//! - `timeline`: the clock that closes the statistics' current interval once a second (the
+//!   run's `molotov_stats::Timeline`: runs, statuses, workers, the schedule, per second).
 //! - `exchange`: one request's recording (status, latency, bytes) whenever it completes.
 //! - [`session`](Session): what scenario code receives; [`RequestBuilder`] and [`Response`];
 //!   every request goes through [`Session::send`], which fires events and records statistics.
@@ -86,6 +88,7 @@ mod schedule;
 mod session;
 mod shutdown;
 mod summary;
+mod timeline;
 mod vars;
 mod worker;
 

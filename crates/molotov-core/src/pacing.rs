@@ -13,7 +13,7 @@ use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 use std::time::Duration;
 
-use molotov_stats::Latency;
+use molotov_stats::{IntervalArrivals, Latency};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tokio::time::Instant;
@@ -64,6 +64,14 @@ impl Pacing {
     }
 
     /// The open model: runs are not followed by a pause (the schedule sets the pace).
+    /// What the open model did, once the run ended (`None` in the closed model).
+    pub(crate) fn arrival_summary(&self) -> Option<ArrivalSummary> {
+        match self {
+            Pacing::Open(timetable) => Some(timetable.summary()),
+            _ => None,
+        }
+    }
+
     pub(crate) fn is_open(&self) -> bool {
         matches!(self, Pacing::Open(_))
     }
@@ -368,6 +376,21 @@ impl Timetable {
         self.start
             .get()
             .map_or(0.0, |s| self.schedule.rate_at(s.elapsed().as_secs_f64()))
+    }
+
+    /// The counts so far, for the timeline (which takes differences between seconds):
+    /// runs due since the schedule started, started, late and dropped.
+    pub(crate) fn counts_so_far(&self) -> IntervalArrivals {
+        let scheduled = self
+            .start
+            .get()
+            .map_or(0, |start| self.due_before(start, Instant::now()));
+        IntervalArrivals {
+            scheduled,
+            started: self.started.get(),
+            late: self.late.get(),
+            dropped: self.dropped.get(),
+        }
     }
 
     /// The counts, once the run ended.

@@ -30,6 +30,7 @@ use crate::scenario::Scenario;
 use crate::session::SessionEnv;
 use crate::shutdown::{Shutdown, StopCause};
 use crate::summary::{FixtureFailure, Summary};
+use crate::timeline::Clock;
 use crate::vars::Vars;
 use crate::worker::{self, Shared};
 
@@ -227,6 +228,7 @@ impl Runner {
 
         notices.send(Notice::Preparing { workers });
         let mut helpers = spawn_helpers(&shared, &listeners, &notices, start);
+        let clock = Clock::start(&shared, start, &mut helpers);
         helpers.extend(spawn_background(background, &shutdown));
         let (spawn, spawns) = mpsc::unbounded_channel::<usize>();
         helpers.extend(load::spawn_helpers(&shared, &spawn));
@@ -235,6 +237,8 @@ impl Runner {
         run_workers(&shared, workers, spawns).await;
         let elapsed = start.elapsed();
         end_helpers(helpers, &shared);
+        // The last, partial second; teardowns are not in the timeline.
+        clock.close(&shared);
 
         if global_fixtures {
             run_global_teardown(global_teardown, &info, &shared, &notices);
@@ -251,10 +255,7 @@ impl Runner {
             dropped_notices: progress.dropped_notices(),
             seed,
             crashed_processes: 0,
-            arrivals: match &shared.pacing {
-                Pacing::Open(timetable) => Some(timetable.summary()),
-                _ => None,
-            },
+            arrivals: shared.pacing.arrival_summary(),
         })
     }
 }

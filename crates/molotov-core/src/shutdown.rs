@@ -27,11 +27,13 @@ pub enum StopCause {
     FixtureFailed = 4,
     /// `--sizing`: the failure ratio went over the tolerance.
     Sizing = 5,
+    /// A threshold marked `abort` failed.
+    Threshold = 6,
 }
 
 impl StopCause {
     /// The stable name (`"deadline"`, `"interrupted"`, `"fail-fast"`, `"fixture-failed"`,
-    /// `"sizing"`).
+    /// `"sizing"`, `"threshold"`).
     pub const fn name(self) -> &'static str {
         match self {
             StopCause::Deadline => "deadline",
@@ -39,6 +41,7 @@ impl StopCause {
             StopCause::FailFast => "fail-fast",
             StopCause::FixtureFailed => "fixture-failed",
             StopCause::Sizing => "sizing",
+            StopCause::Threshold => "threshold",
         }
     }
 
@@ -50,6 +53,7 @@ impl StopCause {
             StopCause::FailFast,
             StopCause::FixtureFailed,
             StopCause::Sizing,
+            StopCause::Threshold,
         ]
         .into_iter()
         .find(|c| c.name() == name)
@@ -62,6 +66,7 @@ impl StopCause {
             3 => Some(StopCause::FailFast),
             4 => Some(StopCause::FixtureFailed),
             5 => Some(StopCause::Sizing),
+            6 => Some(StopCause::Threshold),
             _ => None,
         }
     }

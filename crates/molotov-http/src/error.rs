@@ -60,6 +60,22 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind.
+    pub const ALL: [Kind; 12] = [
+        Kind::Url,
+        Kind::Request,
+        Kind::Dns,
+        Kind::Connect,
+        Kind::Tls,
+        Kind::Timeout,
+        Kind::Closed,
+        Kind::Protocol,
+        Kind::Redirects,
+        Kind::Files,
+        Kind::TooLarge,
+        Kind::Io,
+    ];
+
     /// The stable, lower-case name used in statistics and reports.
     pub const fn name(self) -> &'static str {
         match self {

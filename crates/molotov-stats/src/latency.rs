@@ -64,7 +64,13 @@ impl Latency {
 
     /// An empty histogram covering 16 ms; it grows when a slower sample arrives.
     pub fn new() -> Self {
-        match Histogram::new_with_bounds(LOWEST_US, INITIAL_HIGH_US, SIGNIFICANT_DIGITS) {
+        Self::with_digits(SIGNIFICANT_DIGITS)
+    }
+
+    /// An empty histogram keeping `digits` significant digits (1 to 3; the timeline's
+    /// per-interval histograms keep 2, a hundredth of the memory of 3).
+    pub(crate) fn with_digits(digits: u8) -> Self {
+        match Histogram::new_with_bounds(LOWEST_US, INITIAL_HIGH_US, digits.clamp(1, 3)) {
             Ok(mut hist) => {
                 hist.auto(true);
                 Self { hist }

@@ -13,6 +13,10 @@
 //! - `counts`: [`Counts`], successes, failures, HTTP statuses and error kinds in small vectors.
 //! - `latency`: [`Latency`], an HDR histogram in microseconds whose merge is exact and whose
 //!   JSON form keeps every bucket.
+//! - `timeline`: [`Timeline`], the run interval by interval ([`Interval`]: runs, requests by
+//!   status class and error kind, workers, the open model's schedule, a 2-digit latency
+//!   [`Spread`]), at most [`MAX_INTERVALS`] kept (the interval doubles past that), merged by
+//!   wall-clock second.
 //! - `report`: [`Report`] and [`EntryReport`], the versioned ([`REPORT_FORMAT`]), serde-ready,
 //!   mergeable results document, and [`MergeError`].
 //!
@@ -30,9 +34,11 @@ mod latency;
 mod report;
 mod requests;
 mod stats;
+mod timeline;
 
 pub use counts::Counts;
 pub use entry::{Entry, Timing, Transfer};
 pub use latency::Latency;
 pub use report::{EntryReport, MergeError, REPORT_FORMAT, Report, TransferReport};
 pub use stats::Stats;
+pub use timeline::{Gauges, Interval, IntervalArrivals, MAX_INTERVALS, Spread, Timeline};

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::entry::Transfer;
 use crate::latency::Latency;
+use crate::timeline::Timeline;
 
 /// Version of the [`Report`] layout. Bumped whenever a field changes meaning, so that reports
 /// written by different molotov versions are refused at merge time instead of mis-added.
@@ -62,6 +63,9 @@ pub struct Report {
     /// `"METHOD key"` (method, a space, the URL path or request name) -> its results.
     #[serde(default)]
     pub requests: BTreeMap<String, EntryReport>,
+    /// The run interval by interval, when the recorder kept one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeline: Option<Timeline>,
 }
 
 impl Default for Report {
@@ -70,6 +74,7 @@ impl Default for Report {
             format: REPORT_FORMAT,
             scenarios: BTreeMap::new(),
             requests: BTreeMap::new(),
+            timeline: None,
         }
     }
 }
@@ -87,6 +92,11 @@ impl Report {
         }
         merge_maps(&mut self.scenarios, &other.scenarios);
         merge_maps(&mut self.requests, &other.requests);
+        match (&mut self.timeline, &other.timeline) {
+            (Some(ours), Some(theirs)) => ours.merge(theirs),
+            (None, Some(theirs)) => self.timeline = Some(theirs.clone()),
+            _ => {}
+        }
         Ok(())
     }
 
@@ -333,6 +343,7 @@ mod tests {
             format: REPORT_FORMAT,
             scenarios: own(scenarios),
             requests: own(requests),
+            timeline: None,
         }
     }
 

@@ -3,6 +3,7 @@
 use crate::entry::{Entry, Timing, Transfer};
 use crate::report::{EntryReport, Report};
 use crate::requests::Requests;
+use crate::timeline::{Gauges, IntervalRecorder, Timeline};
 
 /// The per-process (per-thread) recorder.
 ///
@@ -40,6 +41,11 @@ pub struct Stats {
     names: Vec<Box<str>>,
     scenarios: Vec<Entry>,
     requests: Requests,
+    /// The current interval of the timeline, filled whether or not a timeline was started
+    /// (a branch less on the hot path).
+    interval: IntervalRecorder,
+    /// The closed intervals and the label of the current one, once started.
+    timeline: Option<(Timeline, u64)>,
 }
 
 impl Stats {
@@ -49,6 +55,27 @@ impl Stats {
             names: scenarios.iter().map(|&name| Box::from(name)).collect(),
             scenarios: vec![Entry::default(); scenarios.len()],
             requests: Requests::new(),
+            interval: IntervalRecorder::default(),
+            timeline: None,
+        }
+    }
+
+    /// Starts keeping a [`Timeline`]: the current interval is labelled `unix_second` (the
+    /// wall-clock second the run started in). The owner then calls
+    /// [`close_interval`](Stats::close_interval) once a second, and once more at the end.
+    pub fn start_timeline(&mut self, unix_second: u64) {
+        self.interval.clear();
+        self.timeline = Some((Timeline::default(), unix_second));
+    }
+
+    /// Closes the current interval of the timeline (it covered `seconds` of the run; the
+    /// gauges are those of its end) and starts the next, labelled one second later. Nothing
+    /// happens unless [`start_timeline`](Stats::start_timeline) was called.
+    pub fn close_interval(&mut self, seconds: f64, gauges: Gauges) {
+        if let Some((timeline, t)) = &mut self.timeline {
+            timeline.push(self.interval.snapshot(*t, seconds, gauges));
+            *t += 1;
+            self.interval.clear();
         }
     }
 
@@ -60,7 +87,9 @@ impl Stats {
     /// bug, and counting it elsewhere would hide it.
     #[inline]
     pub fn scenario_success(&mut self, index: usize, timing: impl Into<Timing>) {
-        self.scenarios[index].success(timing.into());
+        let timing = timing.into();
+        self.scenarios[index].success(timing);
+        self.interval.success(timing.latency());
     }
 
     /// One scenario run that failed with error `kind` after `elapsed`; `describe` gives the
@@ -79,6 +108,7 @@ impl Stats {
         describe: impl FnOnce() -> String,
     ) {
         self.scenarios[index].failure(kind, timing.into(), describe);
+        self.interval.failure();
     }
 
     /// One request that got a response with `status` after `elapsed`. Any status is a request
@@ -95,6 +125,7 @@ impl Stats {
         transfer: Transfer,
     ) {
         let timing = timing.into();
+        self.interval.status(status);
         self.requests.with_entry(method, key, |entry| {
             entry.counts.add_status(status);
             entry.success(timing);
@@ -115,6 +146,7 @@ impl Stats {
         describe: impl FnOnce() -> String,
     ) {
         let timing = timing.into();
+        self.interval.error(kind);
         self.requests.with_entry(method, key, |entry| {
             entry.failure(kind, timing, describe);
             entry.transfer.add(transfer);
@@ -151,6 +183,7 @@ impl Stats {
                 .merge(&entry);
         }
         self.requests.report_into(&mut report.requests);
+        report.timeline = self.timeline.as_ref().map(|(timeline, _)| timeline.clone());
         report
     }
 
@@ -160,6 +193,10 @@ impl Stats {
     pub fn reset(&mut self) {
         self.scenarios.iter_mut().for_each(Entry::zero);
         self.requests.zero();
+        self.interval.clear();
+        if let Some((timeline, _)) = &mut self.timeline {
+            timeline.intervals.clear();
+        }
     }
 }
 

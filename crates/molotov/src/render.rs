@@ -90,6 +90,7 @@ pub(crate) fn sizing(outcome: &SizingOutcome, stop: Option<StopCause>) -> String
         Some(StopCause::Interrupted) => "interrupted",
         Some(StopCause::FailFast) => "stopped at the first failure (-x)",
         Some(StopCause::FixtureFailed) => "a fixture failed",
+        Some(StopCause::Threshold) => "a threshold marked abort failed",
         Some(StopCause::Sizing) | None => "the workers ran out of work",
     };
     format!(
@@ -146,6 +147,7 @@ fn head(out: &mut String, summary: &Summary, processes: usize) {
             StopCause::FailFast => "stopped at the first failure (-x)",
             StopCause::FixtureFailed => "a fixture failed",
             StopCause::Sizing => "the sizing tolerance was reached",
+            StopCause::Threshold => "a threshold marked abort failed",
         };
         let _ = writeln!(out, "Stopped: {why}");
     }

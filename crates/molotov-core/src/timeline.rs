@@ -1,0 +1,93 @@
+//! The timeline's clock: once a second the run's [`Stats`](molotov_stats::Stats) closes its
+//! current interval, with the workers running and, in the open model, what the schedule did
+//! in that second; the run's end closes the last, partial one.
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use molotov_stats::{Gauges, IntervalArrivals};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::pacing::Pacing;
+use crate::worker::Shared;
+
+/// When the current interval opened, and the open model's cumulative counts then.
+pub(crate) struct Clock {
+    /// Off when the run keeps no timeline (`RunConfig::timeline`).
+    on: bool,
+    opened: Cell<Instant>,
+    counts: Cell<IntervalArrivals>,
+}
+
+impl Clock {
+    /// Starts the timeline (labelled with the wall-clock second the run starts in) and the
+    /// task that closes an interval each second after `start` (added to `helpers`), unless
+    /// the run keeps no timeline.
+    pub(crate) fn start(
+        shared: &Rc<Shared>,
+        start: Instant,
+        helpers: &mut Vec<JoinHandle<()>>,
+    ) -> Rc<Clock> {
+        let on = shared.env.info.config.timeline;
+        let clock = Rc::new(Clock {
+            on,
+            opened: Cell::new(start),
+            counts: Cell::new(IntervalArrivals::default()),
+        });
+        if on {
+            helpers.push(Clock::tick(shared, start, clock.clone()));
+        }
+        clock
+    }
+
+    fn tick(shared: &Rc<Shared>, start: Instant, ticking: Rc<Clock>) -> JoinHandle<()> {
+        let unix = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        shared.env.stats.borrow_mut().start_timeline(unix);
+        let shared = shared.clone();
+        tokio::task::spawn_local(async move {
+            let second = Duration::from_secs(1);
+            let mut ticker = tokio::time::interval_at(start + second, second);
+            // A stalled thread closes the late second when it wakes, not a burst of empty ones.
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticker.tick().await;
+                ticking.close(&shared);
+            }
+        })
+    }
+
+    /// Closes the current interval: it covered the time since it opened.
+    pub(crate) fn close(&self, shared: &Shared) {
+        if !self.on {
+            return;
+        }
+        let now = Instant::now();
+        let covered = now.duration_since(self.opened.replace(now));
+        let arrivals = match &shared.pacing {
+            Pacing::Open(timetable) => {
+                let counts = timetable.counts_so_far();
+                let before = self.counts.replace(counts);
+                Some(IntervalArrivals {
+                    scheduled: counts.scheduled.saturating_sub(before.scheduled),
+                    started: counts.started.saturating_sub(before.started),
+                    late: counts.late.saturating_sub(before.late),
+                    dropped: counts.dropped.saturating_sub(before.dropped),
+                })
+            }
+            _ => None,
+        };
+        let gauges = Gauges {
+            workers: shared.progress.workers() as u64,
+            arrivals,
+        };
+        shared
+            .env
+            .stats
+            .borrow_mut()
+            .close_interval(covered.as_secs_f64(), gauges);
+    }
+}

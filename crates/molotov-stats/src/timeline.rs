@@ -1,0 +1,446 @@
+//! [`Timeline`]: what happened in each interval of a run (by default each second), bounded in
+//! memory and mergeable by wall-clock time.
+//!
+//! The recorder ([`Stats`](crate::Stats)) accumulates the current interval in an
+//! `IntervalRecorder` on the hot path (a few counters and a 2-digit HDR histogram); the owner
+//! closes it once a second with [`Stats::close_interval`](crate::Stats::close_interval), which
+//! compacts it into an [`Interval`] (its histogram kept as the sparse [`Spread`]). A timeline
+//! holds at most [`MAX_INTERVALS`]: past that, neighbouring intervals merge pairwise and the
+//! interval doubles (1 s, 2 s, 4 s...), so a 24 h run keeps 1350 intervals of 64 s.
+
+use std::collections::BTreeMap;
+
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::latency::Latency;
+
+/// The most intervals a timeline keeps; beyond, the interval doubles. At one second each,
+/// half an hour.
+pub const MAX_INTERVALS: usize = 1800;
+/// Distinct error kinds kept per interval; later kinds are counted under `"(other)"`.
+const MAX_ERROR_KINDS: usize = 32;
+/// Significant digits of the per-interval histograms: within 1 %, enough for a chart, and a
+/// hundredth of the buckets of the run-wide histograms (which keep 3).
+const INTERVAL_DIGITS: u8 = 2;
+
+/// The run, interval by interval. Intervals are labelled with the Unix second they start at,
+/// a multiple of `interval_seconds`, so timelines of processes and machines line up.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Timeline {
+    /// The length of each interval in seconds: 1, or a power of two for long runs.
+    pub interval_seconds: u64,
+    /// The intervals, in time order, at most one per label. Intervals without any activity
+    /// between others may be missing.
+    pub intervals: Vec<Interval>,
+}
+
+impl Default for Timeline {
+    fn default() -> Self {
+        Timeline {
+            interval_seconds: 1,
+            intervals: Vec::new(),
+        }
+    }
+}
+
+/// One interval of a [`Timeline`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Interval {
+    /// The Unix second the interval starts at (a multiple of the timeline's interval).
+    pub t: u64,
+    /// How many seconds of the run it covers: the interval's length, less for the run's first
+    /// and last (rates are counts over this).
+    pub seconds: f64,
+    /// Scenario runs that succeeded.
+    pub successes: u64,
+    /// Scenario runs that failed.
+    pub failures: u64,
+    /// Requests (with a response or not).
+    pub requests: u64,
+    /// Responses by status class: `"2xx"` -> count.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub statuses: BTreeMap<String, u64>,
+    /// Requests without a response, by error kind.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub errors: BTreeMap<String, u64>,
+    /// Workers running when it closed (summed over processes; the most, over merged time).
+    pub workers: u64,
+    /// In the open model, what the schedule did in the interval.
+    #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
+    pub arrivals: Option<IntervalArrivals>,
+    /// How long the successful scenario runs took (2 significant digits).
+    pub latency: Spread,
+}
+
+/// The open model's schedule over one interval.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntervalArrivals {
+    /// Runs that fell due (the target rate times the interval).
+    pub scheduled: u64,
+    /// Runs that started.
+    pub started: u64,
+    /// Runs that started late.
+    pub late: u64,
+    /// Runs dropped.
+    pub dropped: u64,
+}
+
+impl IntervalArrivals {
+    fn add(&mut self, other: &IntervalArrivals) {
+        self.scheduled += other.scheduled;
+        self.started += other.started;
+        self.late += other.late;
+        self.dropped += other.dropped;
+    }
+}
+
+/// What the owner of the recorder knows when it closes an interval.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Gauges {
+    /// Workers running now.
+    pub workers: u64,
+    /// The open model's counts over the interval.
+    pub arrivals: Option<IntervalArrivals>,
+}
+
+impl Timeline {
+    /// Adds the timeline of another process or machine over the same time: intervals with the
+    /// same label add up (workers too), the coarser interval wins.
+    pub fn merge(&mut self, other: &Timeline) {
+        let width = self.interval_seconds.max(other.interval_seconds);
+        self.coarsen_to(width);
+        let mut theirs = other.clone();
+        theirs.coarsen_to(width);
+        let mut merged = Vec::with_capacity(self.intervals.len().max(theirs.intervals.len()));
+        let mut ours = std::mem::take(&mut self.intervals).into_iter().peekable();
+        let mut theirs = theirs.intervals.into_iter().peekable();
+        loop {
+            let next = match (ours.peek(), theirs.peek()) {
+                (Some(a), Some(b)) if a.t == b.t => {
+                    let (mut a, b) = (ours.next(), theirs.next());
+                    if let (Some(a), Some(b)) = (a.as_mut(), b.as_ref()) {
+                        a.add(b, Along::Processes);
+                    }
+                    a
+                }
+                (Some(a), Some(b)) if a.t < b.t => ours.next(),
+                (Some(_) | None, Some(_)) => theirs.next(),
+                (Some(_), None) => ours.next(),
+                (None, None) => break,
+            };
+            merged.extend(next);
+        }
+        self.intervals = merged;
+        self.bound();
+    }
+
+    /// Appends a closed interval of one second (or less); folds it into the last interval
+    /// when the timeline has grown coarser than a second.
+    pub(crate) fn push(&mut self, mut interval: Interval) {
+        interval.t -= interval.t % self.interval_seconds;
+        match self.intervals.last_mut() {
+            Some(last) if last.t == interval.t => last.add(&interval, Along::Time),
+            _ => self.intervals.push(interval),
+        }
+        self.bound();
+    }
+
+    /// Doubles the interval until at most [`MAX_INTERVALS`] are kept.
+    fn bound(&mut self) {
+        while self.intervals.len() > MAX_INTERVALS {
+            self.coarsen_to(self.interval_seconds.saturating_mul(2));
+        }
+    }
+
+    /// Merges neighbouring intervals into intervals of `width` seconds.
+    fn coarsen_to(&mut self, width: u64) {
+        if width <= self.interval_seconds {
+            return;
+        }
+        self.interval_seconds = width;
+        let mut coarse: Vec<Interval> = Vec::with_capacity(self.intervals.len() / 2 + 1);
+        for mut interval in std::mem::take(&mut self.intervals) {
+            interval.t -= interval.t % width;
+            match coarse.last_mut() {
+                Some(last) if last.t == interval.t => last.add(&interval, Along::Time),
+                _ => coarse.push(interval),
+            }
+        }
+        self.intervals = coarse;
+    }
+}
+
+/// Whether two intervals being added cover the same time (two processes) or follow each other.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Along {
+    Processes,
+    Time,
+}
+
+impl Interval {
+    fn add(&mut self, other: &Interval, along: Along) {
+        match along {
+            Along::Processes => {
+                self.seconds = self.seconds.max(other.seconds);
+                self.workers += other.workers;
+            }
+            Along::Time => {
+                self.seconds += other.seconds;
+                self.workers = self.workers.max(other.workers);
+            }
+        }
+        self.successes += other.successes;
+        self.failures += other.failures;
+        self.requests += other.requests;
+        for (key, n) in &other.statuses {
+            *self.statuses.entry(key.clone()).or_default() += n;
+        }
+        for (key, n) in &other.errors {
+            *self.errors.entry(key.clone()).or_default() += n;
+        }
+        match (&mut self.arrivals, &other.arrivals) {
+            (Some(ours), Some(theirs)) => ours.add(theirs),
+            (None, Some(theirs)) => self.arrivals = Some(*theirs),
+            _ => {}
+        }
+        self.latency.merge(&other.latency);
+    }
+}
+
+/// The current interval, as the hot path fills it.
+#[derive(Debug)]
+pub(crate) struct IntervalRecorder {
+    successes: u64,
+    failures: u64,
+    requests: u64,
+    /// Responses by class: index 1..=5 for 1xx..5xx, 0 for anything else.
+    classes: [u64; 6],
+    errors: Vec<(Box<str>, u64)>,
+    latency: Latency,
+}
+
+impl Default for IntervalRecorder {
+    fn default() -> Self {
+        IntervalRecorder {
+            successes: 0,
+            failures: 0,
+            requests: 0,
+            classes: [0; 6],
+            errors: Vec::new(),
+            latency: Latency::with_digits(INTERVAL_DIGITS),
+        }
+    }
+}
+
+impl IntervalRecorder {
+    #[inline]
+    pub(crate) fn success(&mut self, latency: std::time::Duration) {
+        self.successes += 1;
+        self.latency.record(latency);
+    }
+
+    #[inline]
+    pub(crate) fn failure(&mut self) {
+        self.failures += 1;
+    }
+
+    #[inline]
+    pub(crate) fn status(&mut self, status: u16) {
+        self.requests += 1;
+        let class = usize::from(status / 100);
+        self.classes[if (1..=5).contains(&class) { class } else { 0 }] += 1;
+    }
+
+    #[inline]
+    pub(crate) fn error(&mut self, kind: &str) {
+        self.requests += 1;
+        if let Some((_, n)) = self.errors.iter_mut().find(|(k, _)| &**k == kind) {
+            *n += 1;
+        } else if self.errors.len() < MAX_ERROR_KINDS {
+            self.errors.push((kind.into(), 1));
+        } else if let Some((_, n)) = self.errors.iter_mut().find(|(k, _)| &**k == "(other)") {
+            *n += 1;
+        } else {
+            self.errors.push(("(other)".into(), 1));
+        }
+    }
+
+    /// The interval so far, labelled `t`, covering `seconds`; the recorder is left as is.
+    pub(crate) fn snapshot(&self, t: u64, seconds: f64, gauges: Gauges) -> Interval {
+        let mut statuses = BTreeMap::new();
+        for (class, &n) in self.classes.iter().enumerate() {
+            if n > 0 {
+                let key = if class == 0 {
+                    "other".to_owned()
+                } else {
+                    format!("{class}xx")
+                };
+                statuses.insert(key, n);
+            }
+        }
+        Interval {
+            t,
+            seconds,
+            successes: self.successes,
+            failures: self.failures,
+            requests: self.requests,
+            statuses,
+            errors: self
+                .errors
+                .iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(k, n)| (k.to_string(), *n))
+                .collect(),
+            workers: gauges.workers,
+            arrivals: gauges.arrivals,
+            latency: Spread {
+                buckets: self.latency.buckets().collect(),
+            },
+        }
+    }
+
+    /// Zeroes it for the next interval (keeping what was allocated).
+    pub(crate) fn clear(&mut self) {
+        self.successes = 0;
+        self.failures = 0;
+        self.requests = 0;
+        self.classes = [0; 6];
+        self.errors.iter_mut().for_each(|(_, n)| *n = 0);
+        self.latency.reset();
+    }
+}
+
+/// A latency histogram kept as its non-empty buckets only: `(highest value of the bucket in
+/// µs, count)`, in increasing order. What a closed interval keeps: a few hundred bytes
+/// instead of a whole HDR counts array. Merging adds counts bucket by bucket (exact, since
+/// every interval histogram has the same buckets).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Spread {
+    buckets: Vec<(u64, u64)>,
+}
+
+impl Spread {
+    /// The non-empty buckets kept (what the spread costs in memory: 16 bytes each).
+    pub fn buckets(&self) -> usize {
+        self.buckets.len()
+    }
+
+    /// The samples.
+    pub fn count(&self) -> u64 {
+        self.buckets.iter().map(|&(_, n)| n).sum()
+    }
+
+    /// The value `p` percent of the samples are at or below (as HDR computes it), in µs;
+    /// `None` when empty.
+    pub fn percentile_us(&self, p: f64) -> Option<u64> {
+        let total = self.count();
+        if total == 0 {
+            return None;
+        }
+        let p = if p.is_nan() { 0.0 } else { p.clamp(0.0, 100.0) };
+        // As hdrhistogram: the rank rounded up, at least the first sample.
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss
+        )]
+        let rank = ((p / 100.0 * total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for &(value, n) in &self.buckets {
+            seen += n;
+            if seen >= rank {
+                return Some(value);
+            }
+        }
+        self.buckets.last().map(|&(value, _)| value)
+    }
+
+    /// The largest sample's bucket, in µs; `None` when empty.
+    pub fn max_us(&self) -> Option<u64> {
+        self.buckets
+            .iter()
+            .rev()
+            .find(|(_, n)| *n > 0)
+            .map(|&(v, _)| v)
+    }
+
+    fn merge(&mut self, other: &Spread) {
+        if other.buckets.is_empty() {
+            return;
+        }
+        let mut merged = Vec::with_capacity(self.buckets.len() + other.buckets.len());
+        let (mut a, mut b) = (
+            self.buckets.iter().peekable(),
+            other.buckets.iter().peekable(),
+        );
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(&&(va, na)), Some(&&(vb, nb))) if va == vb => {
+                    a.next();
+                    b.next();
+                    (va, na + nb)
+                }
+                (Some(&&x), Some(&&y)) => {
+                    if x.0 < y.0 {
+                        a.next();
+                        x
+                    } else {
+                        b.next();
+                        y
+                    }
+                }
+                (Some(&&x), None) => {
+                    a.next();
+                    x
+                }
+                (None, Some(&&y)) => {
+                    b.next();
+                    y
+                }
+                (None, None) => break,
+            };
+            merged.push(next);
+        }
+        self.buckets = merged;
+    }
+}
+
+/// Serialises as `{"count", "p50_us", "p90_us", "p99_us", "max_us", "buckets"}` (the
+/// percentiles `null` when empty); only `buckets` is read back.
+impl Serialize for Spread {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut s = serializer.serialize_struct("Spread", 6)?;
+        s.serialize_field("count", &self.count())?;
+        s.serialize_field("p50_us", &self.percentile_us(50.0))?;
+        s.serialize_field("p90_us", &self.percentile_us(90.0))?;
+        s.serialize_field("p99_us", &self.percentile_us(99.0))?;
+        s.serialize_field("max_us", &self.max_us())?;
+        s.serialize_field("buckets", &self.buckets)?;
+        s.end()
+    }
+}
+
+#[derive(Deserialize)]
+struct SpreadWire {
+    #[serde(default)]
+    buckets: Vec<(u64, u64)>,
+}
+
+impl<'de> Deserialize<'de> for Spread {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut buckets = SpreadWire::deserialize(deserializer)?.buckets;
+        // A file may have been edited by hand: keep the invariant (sorted, one per value).
+        buckets.sort_unstable_by_key(|&(v, _)| v);
+        buckets.dedup_by(|later, kept| {
+            if later.0 == kept.0 {
+                kept.1 = kept.1.saturating_add(later.1);
+                true
+            } else {
+                false
+            }
+        });
+        buckets.retain(|&(_, n)| n > 0);
+        Ok(Spread { buckets })
+    }
+}
