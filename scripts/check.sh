@@ -12,13 +12,18 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     cargo install --locked cargo-nextest
 fi
 
-# The dashboard tests run molotov in a real terminal: a tmux pane.
-if ! command -v tmux >/dev/null 2>&1; then
-    step "installing tmux"
+# The dashboard tests run molotov in a real terminal (a tmux pane); the report tests open the
+# HTML report and the live page in a real headless browser (Debian's Chromium).
+missing=()
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+    || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+    step "installing ${missing[*]}"
     sudo=""
     if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
     $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq tmux
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 fi
 
 step "cargo fmt --check"
@@ -41,10 +46,11 @@ venv="$PWD/target/check-venv"
 rm -rf "$venv"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet . pytest uvloop mypy
+"$venv/bin/python" -m pip install --quiet . pytest uvloop mypy junitparser
 
 step "python tests (pytest python/tests)"
-"$venv/bin/python" -m pytest python/tests -q
+# A missing browser fails the report tests here instead of skipping them.
+MOLOTOV_REQUIRE_BROWSER=1 "$venv/bin/python" -m pytest python/tests -q
 
 step "type stubs match the extension (mypy stubtest)"
 "$venv/bin/python" -m mypy.stubtest molotov._molotov --allowlist python/stubtest-allowlist.txt

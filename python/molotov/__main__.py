@@ -44,5 +44,11 @@ def target() -> None:
     sys.exit(_molotov.target_main(["molotov-target", *sys.argv[1:]]))
 
 
+def report() -> None:
+    """The ``molotov-report`` command: merges results files, writes reports, checks thresholds."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    sys.exit(_molotov.report_main(["molotov-report", *sys.argv[1:]]))
+
+
 if __name__ == "__main__":
     main()

@@ -1,5 +1,5 @@
-//! The console scripts: `molotov` (Molotov's command line, scripts loaded by Python) and
-//! `molotov-target` (the bundled server).
+//! The console scripts: `molotov` (Molotov's command line, scripts loaded by Python),
+//! `molotov-target` (the bundled server) and `molotov-report` (results files merged).
 
 use molotov::{Host, OptionKind, Settings};
 use pyo3::prelude::*;
@@ -36,6 +36,12 @@ fn describe(py: Python<'_>, error: &PyErr) -> String {
     } else {
         format!("{class}: {message}")
     }
+}
+
+/// `molotov-report ARGS...`: merges results files; returns the exit code.
+#[pyfunction]
+pub(crate) fn report_main(py: Python<'_>, argv: Vec<String>) -> u8 {
+    py.detach(|| molotov::report_main(argv).code())
 }
 
 /// The options of the command line, as `(id, long option, kind)` with kind one of `"flag"`,

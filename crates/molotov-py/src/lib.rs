@@ -56,6 +56,7 @@ fn _molotov(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
     module.add_function(wrap_pyfunction!(cli::main, module)?)?;
     module.add_function(wrap_pyfunction!(cli::target_main, module)?)?;
+    module.add_function(wrap_pyfunction!(cli::report_main, module)?)?;
     module.add_function(wrap_pyfunction!(cli::option_table, module)?)?;
     module.add_function(wrap_pyfunction!(blocking::request, module)?)?;
     module.add_class::<session::PySession>()?;

@@ -18,6 +18,8 @@ use crate::latency::Latency;
 /// The most intervals a timeline keeps; beyond, the interval doubles. At one second each,
 /// half an hour.
 pub const MAX_INTERVALS: usize = 1800;
+/// An interval shorter than this (the end of a run) is added to the one before.
+const SLIVER: f64 = 0.25;
 /// Distinct error kinds kept per interval; later kinds are counted under `"(other)"`.
 const MAX_ERROR_KINDS: usize = 32;
 /// Significant digits of the per-interval histograms: within 1 %, enough for a chart, and a
@@ -136,11 +138,18 @@ impl Timeline {
     }
 
     /// Appends a closed interval of one second (or less); folds it into the last interval
-    /// when the timeline has grown coarser than a second.
+    /// when the timeline has grown coarser than a second, or when it is the sliver a run
+    /// ends with (under [`SLIVER`] seconds: its rates would mean nothing on their own).
     pub(crate) fn push(&mut self, mut interval: Interval) {
         interval.t -= interval.t % self.interval_seconds;
         match self.intervals.last_mut() {
             Some(last) if last.t == interval.t => last.add(&interval, Along::Time),
+            Some(last)
+                if interval.seconds < SLIVER
+                    && interval.t <= last.t.saturating_add(self.interval_seconds) =>
+            {
+                last.add(&interval, Along::Time);
+            }
             _ => self.intervals.push(interval),
         }
         self.bound();

@@ -67,7 +67,7 @@ fn each_second_counts_what_happened_in_it() {
     stats.close_interval(1.0, gauges(7));
     stats.scenario_success(0, ms(5));
     stats.close_interval(
-        0.25,
+        0.5,
         Gauges {
             workers: 3,
             arrivals: Some(IntervalArrivals {
@@ -102,12 +102,24 @@ fn each_second_counts_what_happened_in_it() {
     assert!((100_000..=101_000).contains(&max), "{max}");
     assert_eq!(first.arrivals, None);
 
-    assert_eq!((last.t, last.seconds, last.successes), (1_001, 0.25, 1));
+    assert_eq!((last.t, last.seconds, last.successes), (1_001, 0.5, 1));
     assert_eq!(last.arrivals.unwrap().late, 2);
     assert!(
         last.errors.is_empty(),
         "kinds of earlier intervals are not carried"
     );
+}
+
+#[test]
+fn the_sliver_a_run_ends_with_joins_the_second_before() {
+    let mut stats = run(50, 2, 10, 3);
+    stats.scenario_success(0, ms(1));
+    stats.close_interval(0.1, gauges(0));
+    let timeline = stats.report().timeline.unwrap();
+    assert_eq!(timeline.intervals.len(), 2);
+    let last = &timeline.intervals[1];
+    assert_eq!((last.t, last.successes, last.workers), (51, 11, 3));
+    assert!((last.seconds - 1.1).abs() < 1e-9);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! and exit code 2 before any load is sent.
 
 use std::ffi::OsString;
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -16,15 +17,16 @@ use crate::config_file;
 use crate::display::{Display, Seized, eprint_line};
 use crate::exit::ExitStatus;
 use crate::limits;
+use crate::outputs::{self, Outputs};
 use crate::panics::QuietPanics;
 use crate::process::{self, Forked};
 use crate::render;
-use crate::results;
 use crate::runtime;
 use crate::settings::{Output, Settings};
 use crate::signal;
 use crate::sizing::{SizingOutcome, SizingWatch};
 use crate::statsd::{STATSD_VAR, Statsd, StatsdObserver};
+use crate::threshold::ThresholdWatch;
 
 /// The script Molotov runs when none is named.
 const DEFAULT_SCRIPT: &str = "loadtest.py";
@@ -159,23 +161,24 @@ where
     // Before the load test is loaded: what it opens counts against the raised limit.
     let open_files = limits::raise_open_files();
     let prepared = prepare(&settings, host, load).and_then(|runner| {
-        // A results file that cannot be written is found out now, not after the run.
-        let json = match &settings.json {
-            Some(path) => Some(
-                results::create(path)
-                    .with_context(|| format!("cannot write the results to {}", path.display()))?,
-            ),
-            None => None,
-        };
-        Ok((runner, json))
+        let names = runner.scenario_names();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        settings.thresholds.check_scenarios(&names)?;
+        // Files that cannot be written, a port in use, are found out now, not after the run.
+        Ok((runner, Outputs::open(&settings)?))
     });
     match prepared {
-        Ok((runner, json)) => {
+        Ok((runner, outputs)) => {
             warn_open_files(&settings, open_files);
+            if let Some(address) = outputs.web_address() {
+                if settings.output != Output::Quiet {
+                    eprint_line(&format!("Live report: http://{address}/"));
+                }
+            }
             if settings.processes > 1 {
-                process::run(runner, &settings, json, hooks)
+                process::run(runner, &settings, outputs, hooks)
             } else {
-                run(runner, &settings, json, hooks)
+                run(runner, &settings, outputs, hooks)
             }
         }
         Err(e) => {
@@ -279,7 +282,7 @@ where
 fn run(
     mut runner: Runner,
     settings: &Settings,
-    json: Option<results::ResultsFile>,
+    mut outputs: Outputs,
     hooks: &HostHooks,
 ) -> ExitStatus {
     let runtime = match runtime::build(hooks) {
@@ -291,7 +294,9 @@ fn run(
     };
     let shutdown = Shutdown::new();
     let seized = Seized::take(settings);
-    let display = Display::start(seized, &mut runner, settings, &shutdown);
+    let live = outputs.watch(settings, &runner.progress(), &shutdown);
+    let verdicts = live.as_ref().map(ThresholdWatch::verdicts);
+    let display = Display::start(seized, &mut runner, settings, &shutdown, verdicts);
     // Without the watcher a signal ends the process at once, as it would without molotov.
     let watcher = signal::watch(shutdown.clone()).ok();
     let sizing = settings.sizing.and_then(|tolerance| {
@@ -302,6 +307,7 @@ fn run(
     drop(watcher);
     drop(hook);
     let sizing = sizing.map(SizingWatch::finish);
+    let aborted_by = live.and_then(ThresholdWatch::finish);
     let summary = match result {
         Ok(summary) => summary,
         Err(e) => {
@@ -311,7 +317,15 @@ fn run(
         }
     };
     hooks.flush_output();
-    conclude(&summary, 1, sizing.as_ref(), json, display, settings)
+    let outcome = Watched { sizing, aborted_by };
+    conclude(&summary, 1, &outcome, outputs, display, settings)
+}
+
+/// What the watches beside the run found.
+pub(crate) struct Watched {
+    pub(crate) sizing: Option<SizingOutcome>,
+    /// The `abort` threshold that stopped the run, if one did.
+    pub(crate) aborted_by: Option<String>,
 }
 
 /// The end of a run in `processes` processes (one, many, or none when `-p` was interrupted
@@ -320,19 +334,23 @@ fn run(
 pub(crate) fn conclude(
     summary: &Summary,
     processes: usize,
-    sizing: Option<&SizingOutcome>,
-    json: Option<results::ResultsFile>,
+    watched: &Watched,
+    outputs: Outputs,
     display: Display,
     settings: &Settings,
 ) -> ExitStatus {
-    let written = json.map_or(Ok(()), |file| {
-        let shown = file.path().display().to_string();
-        file.write(summary, processes, sizing, &settings.percentiles)
-            .map_err(|e| format!("error: cannot write the results to {shown}: {e}"))
-    });
-    let sized = sizing
+    let verdicts = outputs::verdicts(summary, settings);
+    let sizing = watched.sizing.as_ref();
+    let written = outputs.write(summary, processes, sizing, &verdicts, settings);
+    let mut sized = sizing
         .map(|outcome| render::sizing(outcome, summary.stop))
         .unwrap_or_default();
+    if let Some(expression) = &watched.aborted_by {
+        let _ = writeln!(
+            sized,
+            "Stopped by the threshold {expression:?}, which failed."
+        );
+    }
     let style = render::SummaryStyle {
         processes,
         percentiles: &settings.percentiles,
@@ -343,10 +361,12 @@ pub(crate) fn conclude(
             molotov_core::Load::Closed(_) => None,
         },
     };
-    display.finish(sized + &render::summary(summary, &style));
+    display
+        .finish(sized + &render::summary(summary, &style) + &crate::threshold::summary(&verdicts));
     if let Err(line) = written {
         eprint_line(&line);
         return ExitStatus::Usage;
     }
-    ExitStatus::of(summary, settings.fail)
+    let thresholds_failed = verdicts.iter().any(|v| !v.passed);
+    ExitStatus::of(summary, settings.fail, thresholds_failed)
 }

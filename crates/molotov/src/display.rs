@@ -11,6 +11,7 @@ use crate::console::{Console, ConsoleOptions, Outputs};
 use crate::dashboard::{Dashboard, DashboardOptions, Screen};
 use crate::render;
 use crate::settings::{Output, Settings};
+use crate::threshold::LiveVerdicts;
 
 /// Where the run's progress and summary go.
 pub(crate) enum Display {
@@ -60,13 +61,14 @@ impl Display {
         runner: &mut Runner,
         settings: &Settings,
         shutdown: &Shutdown,
+        thresholds: Option<LiveVerdicts>,
     ) -> Display {
         if settings.output == Output::Quiet {
             return Display::Quiet;
         }
         if let Seized::Screen(mut screen) = seized {
             screen.install(&runner.notices());
-            return Display::dashboard(screen, runner, settings, shutdown);
+            return Display::dashboard(screen, runner, settings, shutdown, thresholds);
         }
         let capture = Capture::start().ok().map(|mut capture| {
             capture.install(&runner.notices());
@@ -81,6 +83,7 @@ impl Display {
         runner: &mut Runner,
         settings: &Settings,
         shutdown: &Shutdown,
+        thresholds: Option<LiveVerdicts>,
     ) -> Display {
         let notices = runner.take_notices();
         let options = DashboardOptions {
@@ -88,6 +91,7 @@ impl Display {
             verbose: settings.run.verbose,
             processes: settings.processes,
             percentiles: settings.percentiles.clone(),
+            thresholds: thresholds.filter(|_| !settings.thresholds.is_empty()),
         };
         let started = Dashboard::start(
             screen,

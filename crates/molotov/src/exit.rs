@@ -19,14 +19,16 @@ pub enum ExitStatus {
     FailFast,
     /// 5: a worker process of a `-p` run crashed; the totals are the other processes'.
     Crashed,
+    /// 99: a `--threshold` failed (k6's code).
+    ThresholdFailed,
     /// 130: interrupted (Ctrl-C, SIGTERM).
     Interrupted,
 }
 
 impl ExitStatus {
     /// The exit status of a finished run: a fixture failure first, then a crashed process,
-    /// `-x`, an interruption, then the `-f` threshold.
-    pub fn of(summary: &Summary, fail: Option<u64>) -> ExitStatus {
+    /// `-x`, an interruption, a failed `--threshold`, then `-f`.
+    pub fn of(summary: &Summary, fail: Option<u64>, thresholds_failed: bool) -> ExitStatus {
         if !summary.fixture_failures.is_empty() {
             return ExitStatus::FixtureFailed;
         }
@@ -37,6 +39,9 @@ impl ExitStatus {
             Some(StopCause::FailFast) => return ExitStatus::FailFast,
             Some(StopCause::Interrupted) => return ExitStatus::Interrupted,
             _ => {}
+        }
+        if thresholds_failed {
+            return ExitStatus::ThresholdFailed;
         }
         match fail {
             Some(threshold) if summary.failures() >= threshold => ExitStatus::Failures,
@@ -53,6 +58,7 @@ impl ExitStatus {
             ExitStatus::FixtureFailed => 3,
             ExitStatus::FailFast => 4,
             ExitStatus::Crashed => 5,
+            ExitStatus::ThresholdFailed => 99,
             ExitStatus::Interrupted => 130,
         }
     }

@@ -16,6 +16,13 @@
 //!   and SIGTERM; `panics`: scenario panics shown briefly while a run lasts; `statsd`
 //!   ([`Statsd`]): `--statsd` metrics and the client load tests use; `sizing`: `--sizing`'s
 //!   watch of the failure ratio.
+//! - `threshold`: `--threshold` (the grammar in `threshold::parse`, verdicts on a report, the
+//!   live watch that evaluates them every 2 s, stops the run on a failed `abort` one and feeds
+//!   the live page); `outputs`: what a run writes and serves besides the console (`--json`,
+//!   `--junit`, `--html`, `--web`), opened before the run; `junit`: the `JUnit` XML;
+//!   `report`: the HTML report (`page.html`, our own page and charts, with the data embedded)
+//!   and `report::live`, the page served during the run; `merge` ([`report_main`]):
+//!   `molotov-report`, results files merged.
 //! - `capture`: the process's own stdout and stderr through pipes, so prints and the console's
 //!   lines come out in order; `failing`: the "every run is failing" line; `percentiles`:
 //!   `--percentiles`; `arrivals`: the open model (`--rate`) in words; `limits`: the open-file
@@ -57,23 +64,29 @@ mod dashboard;
 mod display;
 mod exit;
 mod failing;
+mod junit;
 mod limits;
 mod lines;
+mod merge;
+mod outputs;
 mod panics;
 mod percentiles;
 mod process;
 mod render;
+mod report;
 mod results;
 mod runtime;
 mod settings;
 mod signal;
 mod sizing;
 mod statsd;
+mod threshold;
 mod url_test;
 
 pub use app::{Host, HostHooks, SetEnv, main, run_with_hooks, run_with_loader};
 pub use args::{Args, OptionKind, OptionSpec, Parsed, option_table};
 pub use exit::ExitStatus;
+pub use merge::report_main;
 pub use percentiles::Percentiles;
 pub use process::Forked;
 pub use settings::{Output, Settings, UsageError};

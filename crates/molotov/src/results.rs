@@ -10,13 +10,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use std::collections::BTreeMap;
 
-use molotov_core::stats::{EntryReport, Latency, REPORT_FORMAT};
+use molotov_core::stats::{EntryReport, Latency, REPORT_FORMAT, Timeline};
 use molotov_core::{ArrivalSummary, StopCause, Summary};
 use serde::Serialize;
 use serde::ser::{SerializeMap as _, Serializer};
 
 use crate::percentiles::Percentiles;
 use crate::sizing::SizingOutcome;
+use crate::threshold::Verdict;
 
 #[derive(Serialize)]
 struct Results<'a> {
@@ -42,6 +43,12 @@ struct Results<'a> {
     arrivals: Option<ArrivalsJson<'a>>,
     scenarios: Entries<'a>,
     requests: Entries<'a>,
+    /// The run second by second (or per longer interval for long runs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    timeline: Option<&'a Timeline>,
+    /// The `--threshold`s' verdicts.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    thresholds: &'a [Verdict],
 }
 
 /// Entries written with the run's percentiles as derived latency fields.
@@ -196,18 +203,20 @@ impl ResultsFile {
         processes: usize,
         sizing: Option<&SizingOutcome>,
         percentiles: &Percentiles,
+        verdicts: &[Verdict],
     ) -> std::io::Result<()> {
-        let text = render(summary, processes, sizing, percentiles)?;
+        let text = render(summary, processes, sizing, percentiles, verdicts)?;
         self.file.write_all(text.as_bytes())
     }
 }
 
 /// The results of `summary` as a JSON document.
-fn render(
+pub(crate) fn render(
     summary: &Summary,
     processes: usize,
     sizing: Option<&SizingOutcome>,
     percentiles: &Percentiles,
+    verdicts: &[Verdict],
 ) -> std::io::Result<String> {
     let finished_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -250,6 +259,8 @@ fn render(
             percentiles,
             requests: true,
         },
+        timeline: summary.report.timeline.as_ref(),
+        thresholds: verdicts,
     };
     let mut text = serde_json::to_string_pretty(&results).map_err(std::io::Error::other)?;
     text.push('\n');

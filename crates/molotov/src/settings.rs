@@ -13,6 +13,7 @@ use molotov_core::{Arrivals, Load, Mode, RunConfig, Schedule};
 use crate::args::{Args, Parsed};
 use crate::percentiles::Percentiles;
 use crate::statsd::StatsdAddress;
+use crate::threshold::Thresholds;
 use crate::url_test::UrlTest;
 
 /// How progress is shown.
@@ -57,6 +58,16 @@ pub struct Settings {
     pub statsd: Option<StatsdAddress>,
     /// `--sizing`: the failure tolerance in percent.
     pub sizing: Option<f64>,
+    /// `--threshold`s, parsed.
+    pub(crate) thresholds: Thresholds,
+    /// `--junit FILE`.
+    pub junit: Option<PathBuf>,
+    /// `--html FILE`.
+    pub html: Option<PathBuf>,
+    /// `--web [HOST:]PORT`.
+    pub web: Option<std::net::SocketAddr>,
+    /// The command line as given, for reports.
+    pub command: String,
     /// Environment variables to set before the load test is loaded (`--config`'s `"env"`).
     pub env: Vec<(String, String)>,
     /// The options as given, for adapters that hand them to user code (Molotov's `args`).
@@ -83,23 +94,12 @@ impl Settings {
             explicit,
             env,
             configured,
-            argv: _,
+            argv,
         } = parsed;
+        let command = command_line(&argv);
         if args.sizing {
-            // Sizing ramps up to many workers slowly, unless told otherwise.
             let given = |id: &str| explicit.iter().chain(&configured).any(|e| e == id);
-            if !given("workers") {
-                args.workers = SIZING_WORKERS;
-            }
-            if !given("ramp_up") {
-                args.ramp_up = SIZING_RAMP_UP;
-            }
-            if !(args.sizing_tolerance > 0.0 && args.sizing_tolerance < 100.0) {
-                return Err(UsageError(format!(
-                    "--sizing-tolerance {} is not a percentage between 0 and 100",
-                    args.sizing_tolerance
-                )));
-            }
+            sizing_defaults(&mut args, given)?;
         }
         if args.quiet && args.verbose > 0 {
             return Err(UsageError("-q and -v cannot be used together".into()));
@@ -150,8 +150,12 @@ impl Settings {
             verbose: args.verbose,
             seed: args.seed,
             connect_to: args.connect_to.clone(),
-            // The dashboard shows latencies and status codes as the run goes.
-            live_report: (output == Output::Dashboard).then_some(Duration::from_secs(1)),
+            // The dashboard shows latencies and status codes as the run goes; thresholds are
+            // evaluated and the live page drawn on the same snapshots.
+            live_report: (output == Output::Dashboard
+                || !args.thresholds.is_empty()
+                || args.web.is_some())
+            .then_some(Duration::from_secs(1)),
             load,
             ..RunConfig::default()
         };
@@ -170,6 +174,12 @@ impl Settings {
             debug: args.debug,
             statsd,
             sizing: args.sizing.then_some(args.sizing_tolerance),
+            thresholds: Thresholds::parse(&args.thresholds)
+                .map_err(|e| UsageError(e.to_string()))?,
+            junit: args.junit.clone(),
+            html: args.html.clone(),
+            web: args.web,
+            command,
             env,
             args,
             explicit,
@@ -180,6 +190,40 @@ impl Settings {
     pub fn is_explicit(&self, id: &str) -> bool {
         self.explicit.iter().any(|e| e == id)
     }
+}
+
+/// The command line as one line a shell would read back, for reports.
+fn command_line(argv: &[std::ffi::OsString]) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:=,@%+".contains(c);
+    argv.iter()
+        .map(|a| {
+            let a = a.to_string_lossy();
+            if !a.is_empty() && a.chars().all(plain) {
+                a.into_owned()
+            } else {
+                format!("'{}'", a.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Sizing ramps up to many workers slowly, unless told otherwise (`given` says whether an
+/// option was); its tolerance is a percentage.
+fn sizing_defaults(args: &mut Args, given: impl Fn(&str) -> bool) -> Result<(), UsageError> {
+    if !given("workers") {
+        args.workers = SIZING_WORKERS;
+    }
+    if !given("ramp_up") {
+        args.ramp_up = SIZING_RAMP_UP;
+    }
+    if !(args.sizing_tolerance > 0.0 && args.sizing_tolerance < 100.0) {
+        return Err(UsageError(format!(
+            "--sizing-tolerance {} is not a percentage between 0 and 100",
+            args.sizing_tolerance
+        )));
+    }
+    Ok(())
 }
 
 /// The most workers a closed model's stage may ask for (per process).
@@ -251,6 +295,26 @@ mod tests {
         let parsed =
             Args::parse_from_argv(std::iter::once("molotov").chain(argv.iter().copied())).unwrap();
         Settings::from_parsed(parsed)
+    }
+
+    #[test]
+    fn the_command_line_is_quoted_as_a_shell_reads_it() {
+        let argv: Vec<std::ffi::OsString> = [
+            "molotov",
+            "-w",
+            "2",
+            "--threshold",
+            "status[5xx] < 1%",
+            "it's",
+            "",
+        ]
+        .iter()
+        .map(Into::into)
+        .collect();
+        assert_eq!(
+            command_line(&argv),
+            r"molotov -w 2 --threshold 'status[5xx] < 1%' 'it'\''s' ''"
+        );
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub(crate) struct Board {
     pub(crate) percentiles: Percentiles,
     /// "every run is failing: ..." while it is so.
     pub(crate) failing: Option<String>,
+    /// The thresholds' latest verdicts in one line, and whether they all pass.
+    pub(crate) thresholds: Option<(String, bool)>,
     /// Runs counted at the last rate sample.
     last_total: u64,
     /// Activity lines dropped from the front so far, so positions can be absolute.

@@ -24,11 +24,21 @@ pub(crate) fn draw(frame: &mut Frame<'_>, board: &Board) {
         .map_or(0, |(report, _)| report.scenarios.len());
     let table_height = u16::try_from(scenarios.min(8)).unwrap_or(8) + 3;
     let failing = u16::from(board.failing.is_some());
-    let [title, failing_line, panes, middle, table, footer] = Layout::default()
+    let thresholds = u16::from(board.thresholds.is_some());
+    let [
+        title,
+        failing_line,
+        thresholds_line,
+        panes,
+        middle,
+        table,
+        footer,
+    ] = Layout::default()
         .direction(Direction::Vertical)
         .constraints([
             Constraint::Length(1),
             Constraint::Length(failing),
+            Constraint::Length(thresholds),
             Constraint::Min(6),
             Constraint::Length(7),
             Constraint::Length(table_height),
@@ -41,6 +51,14 @@ pub(crate) fn draw(frame: &mut Frame<'_>, board: &Board) {
         frame.render_widget(
             Paragraph::new(Span::styled(text.clone(), style)),
             failing_line,
+        );
+    }
+    if let Some((text, ok)) = &board.thresholds {
+        let color = if *ok { Color::Green } else { Color::LightRed };
+        let style = Style::default().fg(color);
+        frame.render_widget(
+            Paragraph::new(Span::styled(text.clone(), style)),
+            thresholds_line,
         );
     }
     let [activity, errors] = halves(panes);
@@ -337,6 +355,27 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected:?} missing from\n{text}");
         }
+    }
+
+    #[test]
+    fn thresholds_show_on_a_line_of_their_own() {
+        let mut board = board();
+        let (line, ok) = super::super::thresholds_line(&[crate::threshold::Verdict {
+            expression: "failures < 1%".into(),
+            value: Some(0.02),
+            shown: "2 %".into(),
+            limit: "< 1 %".into(),
+            passed: false,
+            no_data: false,
+            abort: false,
+        }]);
+        assert!(!ok);
+        board.thresholds = Some((line, ok));
+        let text = screen(&board, 100, 40);
+        assert!(text.contains("THRESHOLDS  ✗ failures < 1% (2 %)"), "{text}");
+        board.thresholds = Some(super::super::thresholds_line(&[]));
+        let text = screen(&board, 100, 40);
+        assert!(text.contains("THRESHOLDS: evaluated every 2 s"), "{text}");
     }
 
     #[test]

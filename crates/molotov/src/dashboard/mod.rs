@@ -17,6 +17,7 @@ mod board;
 mod draw;
 mod screen;
 
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Write};
 use std::sync::{Arc, mpsc};
@@ -33,6 +34,7 @@ pub(crate) use self::screen::Screen;
 use crate::failing::FailingWatch;
 use crate::lines::Formatter;
 use crate::percentiles::Percentiles;
+use crate::threshold::{LiveVerdicts, Verdict};
 
 /// What the dashboard shows, and how often.
 pub(crate) struct DashboardOptions {
@@ -44,6 +46,8 @@ pub(crate) struct DashboardOptions {
     pub(crate) processes: usize,
     /// The latency columns.
     pub(crate) percentiles: Percentiles,
+    /// The thresholds' live verdicts, when there are thresholds.
+    pub(crate) thresholds: Option<LiveVerdicts>,
 }
 
 /// The running dashboard thread.
@@ -170,6 +174,9 @@ fn follow(
             board.arrivals = crate::arrivals::live(progress, achieved);
             board.elapsed = started.elapsed();
             board.stopping = shutdown.is_stopping();
+            if let Some(verdicts) = &options.thresholds {
+                board.thresholds = verdicts.lock().ok().map(|v| thresholds_line(&v));
+            }
             if let Some(line) = failing.check(progress, board.elapsed) {
                 board.failing = Some(line);
             } else if !failing.is_failing() {
@@ -238,4 +245,18 @@ fn keys(shutdown: &Shutdown) -> Keys {
         }
     }
     keys
+}
+
+/// `THRESHOLDS ✓ scenario.p95 < 200ms (12.3 ms)  ✗ failures < 1% (2.1 %)`, and whether all
+/// pass; before the first evaluation, that they are pending.
+pub(crate) fn thresholds_line(verdicts: &[Verdict]) -> (String, bool) {
+    if verdicts.is_empty() {
+        return ("THRESHOLDS: evaluated every 2 s".to_owned(), true);
+    }
+    let mut line = String::from("THRESHOLDS");
+    for v in verdicts {
+        let mark = if v.passed { '✓' } else { '✗' };
+        let _ = write!(line, "  {mark} {} ({})", v.expression, v.shown);
+    }
+    (line, verdicts.iter().all(|v| v.passed))
 }

@@ -113,9 +113,9 @@ pub(crate) fn run(
     };
     drop(hook);
     drop(watcher);
-    let status = summary
-        .as_ref()
-        .map_or(ExitStatus::Usage, |s| ExitStatus::of(s, settings.fail));
+    let status = summary.as_ref().map_or(ExitStatus::Usage, |s| {
+        ExitStatus::of(s, settings.fail, false)
+    });
     hooks.flush_output();
     if let Some(capture) = &capture {
         capture.flush();

@@ -20,14 +20,15 @@ use nix::unistd::Pid;
 use super::child;
 use super::fork::Forked;
 use super::protocol::{self, Command, Message, WireLine};
-use crate::app::{HostHooks, conclude};
+use crate::app::{HostHooks, Watched, conclude};
 use crate::display::{Display, Seized, eprint_line};
 use crate::exit::ExitStatus;
-use crate::results::ResultsFile;
+use crate::outputs::Outputs;
 use crate::settings::Settings;
 use crate::signal;
 use crate::sizing::SizingWatch;
 use crate::statsd::{STATSD_VAR, Statsd};
+use crate::threshold::ThresholdWatch;
 
 /// What happened to a child, as its reader thread saw it.
 enum Event {
@@ -72,7 +73,7 @@ impl Child {
 pub(crate) fn run(
     mut runner: Runner,
     settings: &Settings,
-    json: Option<ResultsFile>,
+    mut outputs: Outputs,
     hooks: &HostHooks,
 ) -> ExitStatus {
     let early = signal::EarlySignals::listen();
@@ -135,7 +136,9 @@ pub(crate) fn run(
 
     let shutdown = Shutdown::new();
     let seized = seized.unwrap_or(Seized::Nothing);
-    let display = Display::start(seized, &mut runner, settings, &shutdown);
+    let live = outputs.watch(settings, &runner.progress(), &shutdown);
+    let verdicts = live.as_ref().map(ThresholdWatch::verdicts);
+    let display = Display::start(seized, &mut runner, settings, &shutdown, verdicts);
     let notices = runner.notices();
     if interrupted {
         shutdown.stop(StopCause::Interrupted);
@@ -164,20 +167,15 @@ pub(crate) fn run(
     );
     drop(watcher);
     let sizing = sizing.map(SizingWatch::finish);
+    let aborted_by = live.and_then(ThresholdWatch::finish);
 
     let mut summary = outcome(&mut tracked, &shutdown, runner.config_mut().seed);
     if let Some(failure) = runner.global_teardown() {
         summary.fixture_failures.push(failure);
     }
     hooks.flush_output();
-    conclude(
-        &summary,
-        processes,
-        sizing.as_ref(),
-        json,
-        display,
-        settings,
-    )
+    let outcome = Watched { sizing, aborted_by };
+    conclude(&summary, processes, &outcome, outputs, display, settings)
 }
 
 /// `global_setup`, in the parent, before the processes are forked.

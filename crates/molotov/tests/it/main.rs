@@ -29,4 +29,5 @@ mod sizing;
 mod statsd;
 mod stopping;
 mod support;
+mod thresholds;
 mod url;

@@ -169,6 +169,24 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
+    /// Pass/fail condition over the results, e.g. "scenario.p95 < 200ms", "failures < 1%", "status[5xx] < 0.1%"; a trailing "abort" (or "abort after 10s") stops the run when it fails; exit code 99 when one failed; repeatable
+    #[arg(long = "threshold", value_name = "EXPR", action = ArgAction::Append,
+          value_parser = parse_threshold)]
+    pub thresholds: Vec<String>,
+
+    /// Write the thresholds and scenarios as `JUnit` XML to this file (one test case each)
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+
+    /// Write a self-contained HTML report (tables, charts over time) to this file
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+
+    /// Serve the HTML report live on [HOST:]PORT while the run lasts (host 127.0.0.1 unless given)
+    #[arg(long, value_name = "[HOST:]PORT", value_parser = parse_listen)]
+    #[serde(serialize_with = "displayed_some")]
+    pub web: Option<std::net::SocketAddr>,
+
     /// Seed of the scenario picking, to repeat a run's choices
     #[arg(long)]
     pub seed: Option<u64>,
@@ -358,6 +376,27 @@ fn parse_positive_seconds(text: &str) -> Result<f64, String> {
 }
 
 /// Runs per second: more than 0, finite.
+fn parse_threshold(text: &str) -> Result<String, String> {
+    text.parse::<crate::threshold::Threshold>()
+        .map(|_| text.to_owned())
+        .map_err(|e| e.to_string())
+}
+
+/// `PORT` (on 127.0.0.1), `HOST:PORT` or `[IPv6]:PORT`.
+fn parse_listen(text: &str) -> Result<std::net::SocketAddr, String> {
+    use std::net::ToSocketAddrs as _;
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+    }
+    if let Ok(address) = text.parse() {
+        return Ok(address);
+    }
+    text.to_socket_addrs()
+        .ok()
+        .and_then(|mut found| found.next())
+        .ok_or_else(|| format!("{text:?} is not PORT or HOST:PORT"))
+}
+
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
@@ -378,111 +417,4 @@ fn parse_percent(text: &str) -> Result<f64, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn parse(args: &[&str]) -> Result<Parsed, clap::Error> {
-        Args::parse_from_argv(std::iter::once("molotov").chain(args.iter().copied()))
-    }
-
-    #[test]
-    fn defaults_match_molotov() {
-        let p = parse(&[]).unwrap();
-        let a = p.args;
-        assert_eq!(a.scenario, "loadtest.py");
-        assert_eq!((a.workers, a.processes), (1, 1));
-        assert!((a.duration - 86400.0).abs() < f64::EPSILON);
-        assert!((a.console_update - 0.2).abs() < f64::EPSILON);
-        let grace = molotov_core::DEFAULT_GRACEFUL_STOP.as_secs_f64();
-        assert!((a.graceful_stop - grace).abs() < f64::EPSILON);
-        assert!((a.sizing_tolerance - 5.0).abs() < f64::EPSILON);
-        assert_eq!(a.statsd_address, "udp://localhost:8125");
-        assert!(p.explicit.is_empty());
-    }
-
-    #[test]
-    fn short_and_long_names_and_explicit_options() {
-        let p = parse(&[
-            "-w",
-            "3",
-            "--duration",
-            "2.5",
-            "-vv",
-            "-r",
-            "4",
-            "-x",
-            "s.py",
-        ])
-        .unwrap();
-        assert_eq!(p.args.workers, 3);
-        assert_eq!(p.args.verbose, 2);
-        assert_eq!(p.args.max_runs, Some(4));
-        assert!(p.args.exception);
-        assert_eq!(p.args.scenario, "s.py");
-        for id in [
-            "workers",
-            "duration",
-            "verbose",
-            "max_runs",
-            "exception",
-            "scenario",
-        ] {
-            assert!(
-                p.explicit.iter().any(|e| e == id),
-                "{id} in {:?}",
-                p.explicit
-            );
-        }
-    }
-
-    #[test]
-    fn durations_too_large_to_hold_are_the_largest_number() {
-        for huge in ["1e400", "inf"] {
-            let p = parse(&["-d", huge, "--ramp-up", huge, "--graceful-stop", huge]).unwrap();
-            assert!(p.args.duration.is_finite() && p.args.duration > 1e300);
-            assert!(p.args.ramp_up.is_finite() && p.args.graceful_stop.is_finite());
-        }
-    }
-
-    #[test]
-    fn the_grace_is_in_the_option_table_and_the_serde_form() {
-        // What --config files, moloslave and the Python `args` accept derives from `Args`.
-        let table = option_table();
-        let grace = table.iter().find(|o| o.id == "graceful_stop").unwrap();
-        assert_eq!(
-            (grace.long.as_str(), grace.kind),
-            ("--graceful-stop", OptionKind::Value)
-        );
-        let args = parse(&["--graceful-stop", "2.5"]).unwrap().args;
-        let form = serde_json::to_value(&args).unwrap();
-        assert_eq!(form["graceful_stop"], 2.5);
-        assert_eq!(form["force_shutdown"], false);
-    }
-
-    #[test]
-    fn extensions_do_not_swallow_the_scenario() {
-        let p = parse(&["--use-extension", "ext.py", "script.py"]).unwrap();
-        assert_eq!(p.args.use_extension, ["ext.py"]);
-        assert_eq!(p.args.scenario, "script.py");
-    }
-
-    #[test]
-    fn bad_values_are_refused() {
-        for bad in [
-            &["-w", "0"][..],
-            &["-d", "-1"],
-            &["-d", "0"],
-            &["--ramp-up", "soon"],
-            &["-q", "-v"],
-            &["-s", "a", "--single-run"],
-            &["--sizing-tolerance", "150"],
-            &["-f", "0"],
-            &["-r", "-1"],
-            &["-p", "0"],
-            &["-d", "nan"],
-            &["--graceful-stop", "-1"],
-        ] {
-            assert!(parse(bad).is_err(), "{bad:?} should be refused");
-        }
-    }
-}
+mod tests;

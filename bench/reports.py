@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""What the timeline, thresholds and the live page cost the load generator.
+
+What it measures (2-core machine: the target on core 0, the load generator on core 1), as
+client CPU time per request, median over interleaved rounds:
+- the timeline: `hello -w 10 -q` built from this tree against the same example built from a
+  baseline revision without a timeline (`--baseline REV`, built once into
+  target/bench-baseline from a git worktree), and `wrk -t1 -c10` as the yardstick;
+- thresholds: the same `hello` with three `--threshold`s (statistics snapshots every second,
+  evaluated every 2 s) against without;
+- the live page: `hello --web PORT` with a headless Chromium showing the page (it polls
+  data.json every second), against the same run without `--web`. Chromium runs on core 0
+  with the target, so only the load generator's own CPU is compared.
+
+Usage: python3 bench/reports.py [--rounds 5] [--duration 5] [--baseline REV]
+Needs wrk, taskset, git, and chromium for the live page (scripts/browser_check.py finds it).
+"""
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+
+from measure import measure, median_table, require, start_target
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RELEASE = os.path.join(ROOT, "target", "release")
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+
+
+def build(directory, target_dir=None):
+    cmd = ["cargo", "build", "--release", "-p", "molotov-target", "-p", "molotov", "--examples", "--bins"]
+    if target_dir:
+        cmd += ["--target-dir", target_dir]
+    subprocess.run(cmd, cwd=directory, check=True)
+
+
+def baseline_hello(rev):
+    """The `hello` example built from `rev` (a git worktree under target/)."""
+    tree = os.path.join(ROOT, "target", "bench-baseline-tree")
+    target_dir = os.path.join(ROOT, "target", "bench-baseline")
+    if not os.path.exists(tree):
+        subprocess.run(["git", "worktree", "add", "--detach", tree, rev], cwd=ROOT, check=True)
+    else:
+        subprocess.run(["git", "checkout", "--detach", rev], cwd=tree, check=True)
+    build(tree, target_dir)
+    return os.path.join(target_dir, "release", "examples", "hello")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pin_browser_to_core_0():
+    """Has browser_check start Chromium on core 0 (with the target), through $CHROMIUM."""
+    import browser_check
+
+    real = browser_check.find_browser()
+    wrapper = os.path.join(ROOT, "target", "chromium-on-core-0")
+    with open(wrapper, "w") as f:
+        f.write(f'#!/bin/sh\nexec taskset -c 0 "{real}" "$@"\n')
+    os.chmod(wrapper, 0o755)
+    os.environ["CHROMIUM"] = wrapper
+
+
+def with_browser(cmd, url, env, port, seconds):
+    """`measure(cmd)` while a headless Chromium on core 0 shows the live page on `port`."""
+    import browser_check
+
+    seen = {}
+
+    def watch():
+        # The page exists once molotov listens; check_live waits for it.
+        for _ in range(100):
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                threading.Event().wait(0.05)
+        seen.update(browser_check.check_live(f"http://127.0.0.1:{port}/", seconds=seconds + 5))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    result = measure(cmd, url, env)
+    watcher.join()
+    return result, seen
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--baseline", default=None,
+                        help="a revision without the timeline, to measure its cost")
+    opts = parser.parse_args()
+    require("taskset", "cargo")
+    pin_browser_to_core_0()
+    build(ROOT)
+    old = baseline_hello(opts.baseline) if opts.baseline else None
+    target, url = start_target(os.path.join(RELEASE, "molotov-target"))
+    env = dict(os.environ, MOLOTOV_TARGET=url + "/")
+    hello = os.path.join(RELEASE, "examples", "hello")
+    d = str(opts.duration)
+    base = [hello, "-w", "10", "-d", d, "-q"]
+    thresholds = ["--threshold", "request.p99 < 1s", "--threshold", "failures < 1%",
+                  "--threshold", "status[5xx] == 0"]
+    names = ["wrk -t1 -c10", "hello -q", "hello -q --threshold x3", "hello -q --web (browser)"]
+    if old:
+        names.insert(1, f"hello -q ({opts.baseline})")
+    cpu = {name: [] for name in names}
+    rates = {name: [] for name in names}
+    renders = []
+    try:
+        for _ in range(opts.rounds):
+            runs = [("wrk -t1 -c10", ["wrk", "-t1", "-c10", f"-d{d}s", url + "/"])]
+            if old:
+                runs.append((f"hello -q ({opts.baseline})", [old, *base[1:]]))
+            runs += [("hello -q", base), ("hello -q --threshold x3", base + thresholds)]
+            for name, cmd in runs:
+                used, rate = measure(cmd, url, env)
+                cpu[name].append(round(used, 2))
+                rates[name].append(rate)
+            port = free_port()
+            (used, rate), seen = with_browser(base + ["--web", str(port)], url, env, port,
+                                              opts.duration)
+            cpu["hello -q --web (browser)"].append(round(used, 2))
+            rates["hello -q --web (browser)"].append(rate)
+            renders.append(int(seen.get("rendered") or 0))
+        medians = median_table("load generator", cpu, rates)
+        now = medians["hello -q"]
+        if old:
+            print(f"timeline: hello now / {opts.baseline}: {now / medians[f'hello -q ({opts.baseline})']:.3f}x")
+        print(f"thresholds: with 3 / without: {medians['hello -q --threshold x3'] / now:.3f}x")
+        print(f"live page with a browser polling it: {medians['hello -q --web (browser)'] / now:.3f}x "
+              f"(renders seen per round: {renders})")
+        print(f"hello/wrk: {now / medians['wrk -t1 -c10']:.2f}x")
+    finally:
+        target.terminate()
+        target.wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,305 @@
+//! `molotov-report FILE...`: merges `--json` results files (of processes, machines, shards)
+//! exactly, prints the summary, writes the reports and evaluates thresholds, with the exit
+//! codes of a run. A file is a path, or `-` for standard input (one or more JSON documents).
+//!
+//! Results of different formats or of different tests (other scenario names) are refused
+//! with one line, exit 2.
+
+use std::ffi::OsString;
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+use molotov_core::stats::{Latency, REPORT_FORMAT, Report};
+use molotov_core::{ArrivalSummary, Fixture, FixtureFailure, StopCause, Summary};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::display::{eprint_line, print_stdout};
+use crate::exit::ExitStatus;
+use crate::percentiles::Percentiles;
+use crate::render;
+use crate::threshold::{self, Observed, Thresholds};
+
+/// `molotov-report`'s command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "molotov-report",
+    version,
+    about = "Merges molotov --json results files exactly, prints the summary, writes reports and evaluates thresholds"
+)]
+struct ReportArgs {
+    /// Results files written by `molotov --json` (`-` reads JSON documents from standard input)
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<String>,
+
+    /// Write the merged results as JSON to this file
+    #[arg(long, value_name = "OUT")]
+    json: Option<PathBuf>,
+
+    /// Write a self-contained HTML report to this file
+    #[arg(long, value_name = "OUT")]
+    html: Option<PathBuf>,
+
+    /// Write the thresholds and scenarios as `JUnit` XML to this file
+    #[arg(long, value_name = "OUT")]
+    junit: Option<PathBuf>,
+
+    /// Pass/fail condition over the merged results (as molotov's --threshold); exit code 99 when one failed; repeatable
+    #[arg(long = "threshold", value_name = "EXPR")]
+    thresholds: Vec<String>,
+
+    /// Latency percentiles of the summary and --json
+    #[arg(long, value_name = "LIST", default_value = "50,90,95,99,99.9")]
+    percentiles: Percentiles,
+}
+
+/// One results document, as `molotov --json` writes it (the fields a merge needs).
+#[derive(Deserialize)]
+struct Document {
+    format: u32,
+    #[serde(default)]
+    elapsed_seconds: f64,
+    #[serde(default)]
+    processes: usize,
+    #[serde(default)]
+    max_workers: usize,
+    #[serde(default)]
+    stop: Option<String>,
+    #[serde(default)]
+    cancelled: u64,
+    #[serde(default)]
+    crashed_processes: usize,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    fixture_failures: Vec<FixtureDocument>,
+    target_rate: Option<f64>,
+    #[serde(default)]
+    scheduled: u64,
+    #[serde(default)]
+    started: u64,
+    #[serde(default)]
+    late: u64,
+    #[serde(default)]
+    dropped: u64,
+    start_lag: Option<Latency>,
+}
+
+#[derive(Deserialize)]
+struct FixtureDocument {
+    fixture: String,
+    worker: Option<usize>,
+    #[serde(default)]
+    message: String,
+}
+
+/// A results document read, with where it came from.
+pub(crate) struct Loaded {
+    pub(crate) source: String,
+    pub(crate) summary: Summary,
+    pub(crate) processes: usize,
+}
+
+/// Runs `molotov-report` with `argv` (program name first); the exit status.
+pub fn report_main<I, T>(argv: I) -> ExitStatus
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let options = match ReportArgs::try_parse_from(argv) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitStatus::Success;
+            }
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .next()
+                .unwrap_or("error: invalid arguments");
+            eprint_line(&format!("{first} (see --help)"));
+            return ExitStatus::Usage;
+        }
+    };
+    match merge_and_report(&options) {
+        Ok(status) => status,
+        Err(e) => {
+            eprint_line(&format!("error: {e:#}"));
+            ExitStatus::Usage
+        }
+    }
+}
+
+fn merge_and_report(args: &ReportArgs) -> anyhow::Result<ExitStatus> {
+    let thresholds = Thresholds::parse(&args.thresholds)?;
+    let mut loaded = Vec::new();
+    for file in &args.files {
+        loaded.extend(load(file)?);
+    }
+    let (summary, processes) = merge(&loaded)?;
+    let names: Vec<&str> = summary
+        .report
+        .scenarios
+        .keys()
+        .map(String::as_str)
+        .collect();
+    thresholds.check_scenarios(&names)?;
+    let verdicts = thresholds.evaluate(&Observed {
+        report: &summary.report,
+        elapsed: summary.elapsed,
+    });
+    crate::outputs::write_files(
+        &summary,
+        processes,
+        &verdicts,
+        &args.percentiles,
+        &crate::outputs::Files {
+            json: args.json.as_deref(),
+            junit: args.junit.as_deref(),
+            html: args.html.as_deref(),
+        },
+        &crate::outputs::Meta {
+            title: &format!("{} results merged", loaded.len()),
+            command: &std::env::args().collect::<Vec<_>>().join(" "),
+        },
+    )
+    .map_err(anyhow::Error::msg)?;
+    let style = render::SummaryStyle {
+        processes,
+        percentiles: &args.percentiles,
+        chart: false,
+        fail_given: false,
+        max_workers: None,
+    };
+    print_stdout(&format!(
+        "Merged {} results ({} processes)\n{}{}",
+        loaded.len(),
+        processes,
+        render::summary(&summary, &style),
+        threshold::summary(&verdicts)
+    ));
+    let failed = verdicts.iter().any(|v| !v.passed);
+    Ok(ExitStatus::of(&summary, None, failed))
+}
+
+/// The documents of `file` (`-`: standard input, which may hold several).
+pub(crate) fn load(file: &str) -> anyhow::Result<Vec<Loaded>> {
+    let (text, source) = if file == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
+        (text, "standard input".to_owned())
+    } else {
+        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?;
+        (text, file.to_owned())
+    };
+    let mut loaded = Vec::new();
+    for (n, value) in serde_json::Deserializer::from_str(&text)
+        .into_iter::<Value>()
+        .enumerate()
+    {
+        let place = if n == 0 {
+            source.clone()
+        } else {
+            format!("{source} (document {})", n + 1)
+        };
+        let value = value.with_context(|| format!("{place} is not JSON results"))?;
+        loaded.push(document(value, place)?);
+    }
+    if loaded.is_empty() {
+        bail!("{source} holds no results");
+    }
+    Ok(loaded)
+}
+
+fn document(value: Value, source: String) -> anyhow::Result<Loaded> {
+    if value.get("tool").and_then(Value::as_str) != Some("molotov") {
+        bail!("{source} is not a molotov results file (no \"tool\": \"molotov\")");
+    }
+    let meta: Document = serde_json::from_value(value.clone())
+        .with_context(|| format!("{source} is not molotov results"))?;
+    if meta.format != REPORT_FORMAT {
+        bail!(
+            "{source} is in results format {}, this molotov reads format {REPORT_FORMAT} \
+             (written by another version)",
+            meta.format
+        );
+    }
+    let report: Report = serde_json::from_value(value)
+        .with_context(|| format!("{source} has unreadable scenarios or requests"))?;
+    let arrivals = meta.target_rate.map(|target_rate| ArrivalSummary {
+        scheduled: meta.scheduled,
+        started: meta.started,
+        late: meta.late,
+        dropped: meta.dropped,
+        lag: meta.start_lag.clone().unwrap_or_default(),
+        target_rate,
+    });
+    let elapsed = Duration::try_from_secs_f64(meta.elapsed_seconds).unwrap_or_default();
+    let summary = Summary {
+        report,
+        elapsed,
+        stop: meta.stop.as_deref().and_then(StopCause::from_name),
+        max_workers: meta.max_workers,
+        cancelled: meta.cancelled,
+        fixture_failures: meta
+            .fixture_failures
+            .iter()
+            .filter_map(|f| {
+                Some(FixtureFailure {
+                    fixture: Fixture::from_name(&f.fixture)?,
+                    worker: f.worker,
+                    message: f.message.clone(),
+                })
+            })
+            .collect(),
+        dropped_notices: 0,
+        seed: meta.seed,
+        crashed_processes: meta.crashed_processes,
+        arrivals,
+    };
+    Ok(Loaded {
+        source,
+        summary,
+        processes: meta.processes.max(1),
+    })
+}
+
+/// The loaded results added up; refused when they are not of one test.
+pub(crate) fn merge(loaded: &[Loaded]) -> anyhow::Result<(Summary, usize)> {
+    let Some((first, rest)) = loaded.split_first() else {
+        bail!("no results to merge");
+    };
+    let names = |l: &Loaded| {
+        l.summary
+            .report
+            .scenarios
+            .keys()
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let expected = names(first);
+    let mut summary = first.summary.clone();
+    let mut processes = first.processes;
+    for other in rest {
+        let theirs = names(other);
+        if theirs != expected {
+            bail!(
+                "{} and {} are results of different tests (scenarios {} / {})",
+                first.source,
+                other.source,
+                expected.join(", "),
+                theirs.join(", ")
+            );
+        }
+        summary.absorb(&other.summary);
+        processes += other.processes;
+    }
+    Ok((summary, processes))
+}
