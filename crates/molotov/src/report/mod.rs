@@ -69,7 +69,8 @@ pub(crate) fn data(input: &PageInput<'_>) -> Value {
             "workers": input.workers,
             "max_workers": input.max_workers,
             "stop": input.stop,
-            "seed": input.seed,
+            // A string: JavaScript numbers hold 53 bits.
+            "seed": input.seed.map(|s| s.to_string()),
             "command": input.command,
             "open_model": input.arrivals.map(|a| json!({
                 "target_rate": a.target_rate,
