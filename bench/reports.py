@@ -133,10 +133,17 @@ def main():
             renders.append(int(seen.get("rendered") or 0))
         medians = median_table("load generator", cpu, rates)
         now = medians["hello -q"]
+
+        def paired(name, base="hello -q"):
+            """The median of the per-round ratios (rounds interleave, so each ratio compares
+            runs made moments apart), and the ratios."""
+            ratios = [a / b for a, b in zip(cpu[name], cpu[base])]
+            return f"{statistics.median(ratios):.3f}x (rounds: {', '.join(f'{r:.3f}' for r in ratios)})"
+
         if old:
-            print(f"timeline: hello now / {opts.baseline}: {now / medians[f'hello -q ({opts.baseline})']:.3f}x")
-        print(f"thresholds: with 3 / without: {medians['hello -q --threshold x3'] / now:.3f}x")
-        print(f"live page with a browser polling it: {medians['hello -q --web (browser)'] / now:.3f}x "
+            print(f"timeline: hello now / {opts.baseline}: {paired('hello -q', f'hello -q ({opts.baseline})')}")
+        print(f"thresholds: with 3 / without: {paired('hello -q --threshold x3')}")
+        print(f"live page with a browser polling it: {paired('hello -q --web (browser)')} "
               f"(renders seen per round: {renders})")
         print(f"hello/wrk: {now / medians['wrk -t1 -c10']:.2f}x")
     finally:

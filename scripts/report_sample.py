@@ -19,7 +19,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "crates" / "molotov" / "src" / "report" / "page.html"
+REPORT = ROOT / "crates" / "molotov" / "src" / "report"
+TEMPLATE = REPORT / "page.html"
 PLACEHOLDER = "/*MOLOTOV-DATA*/null"
 
 HOSTILE_SCRIPT = "</script><script>document.body.dataset.error='xss'</script>"
@@ -218,8 +219,18 @@ def sample(points=30, open_model=False, hostile=False, live=False, seed=7):
     }
 
 
+def template(template_path=TEMPLATE) -> str:
+    """The page as molotov assembles it: page.html with page.css and the script's three parts
+    (page.js, charts.js, main.js) in their places."""
+    here = Path(template_path).parent
+    html = Path(template_path).read_text(encoding="utf-8")
+    style = (here / "page.css").read_text(encoding="utf-8")
+    script = "".join((here / name).read_text(encoding="utf-8") for name in ("page.js", "charts.js", "main.js"))
+    return html.replace("/*MOLOTOV-STYLE*/", style, 1).replace("/*MOLOTOV-SCRIPT*/", script, 1)
+
+
 def page(data, template_path=TEMPLATE) -> str:
-    return fill(Path(template_path).read_text(encoding="utf-8"), data)
+    return fill(template(template_path), data)
 
 
 def main(argv=None):

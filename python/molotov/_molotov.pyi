@@ -16,6 +16,7 @@ __all__ = [
     "__version__",
     "main",
     "option_table",
+    "report_main",
     "request",
     "target_main",
 ]

@@ -158,10 +158,12 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_the_live_page_updates_during_the_run_and_ends_as_the_report(molotov, tmp_path):
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_the_live_page_updates_during_the_run_and_ends_as_the_report(molotov, tmp_path, processes):
     chromium_or_skip()
     port = free_port()
-    proc, json_path = molotov.start("-w", "2", "-d", "6", "-c", "--web", str(port), source=FINE)
+    proc, json_path = molotov.start("-w", "2", "-d", "6", "-c", "-p", processes, "--web", str(port),
+                                    source=FINE)
     try:
         url = f"http://127.0.0.1:{port}/"
         deadline = time.monotonic() + 20

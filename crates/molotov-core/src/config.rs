@@ -78,6 +78,16 @@ pub enum Timer {
     Runtime,
 }
 
+/// How live views get the run's statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiveReport {
+    /// A snapshot this often.
+    pub period: Duration,
+    /// Whether snapshots carry the timeline (a view that draws it over time asks for it; the
+    /// others spare the copy, which grows with the run).
+    pub timeline: bool,
+}
+
 /// Which share of the run's load this process makes: of the open model's runs, those whose
 /// index `k` has `k % count == index` (striped, so the processes together keep the schedule
 /// without bursts).
@@ -145,9 +155,9 @@ pub struct RunConfig {
     pub request_key_limit: usize,
     /// Connections to these origins go elsewhere (`--connect-to`).
     pub connect_to: Vec<molotov_http::ConnectTo>,
-    /// Publish a snapshot of the statistics this often, for live views
+    /// Publish snapshots of the statistics, for live views
     /// ([`Progress::latest_report`](crate::Progress::latest_report)).
-    pub live_report: Option<Duration>,
+    pub live_report: Option<LiveReport>,
     /// The closed model (default) or the open model.
     pub load: Load,
     /// This process's share of an open-model run's schedule.

@@ -94,7 +94,7 @@ mod worker;
 
 pub use blocking::{BLOCKING_TIMEOUT, SyncResponse, blocking_request};
 pub use config::{
-    Arrivals, DEFAULT_GRACEFUL_STOP, Load, Mode, Partition, RunConfig, RunInfo, Timer,
+    Arrivals, DEFAULT_GRACEFUL_STOP, LiveReport, Load, Mode, Partition, RunConfig, RunInfo, Timer,
 };
 pub use error::{BoxError, Error, Failure, Fixture, ScenarioResult, error_message, failure_kind};
 pub use event::{Event, Listener, Listeners, Reaction};

@@ -248,8 +248,9 @@ pub struct Progress {
     workers: AtomicUsize,
     max_workers: AtomicUsize,
     dropped: AtomicU64,
-    /// The latest statistics snapshot (`RunConfig::live_report`), replaced each period.
-    report: Mutex<Option<Report>>,
+    /// The latest statistics snapshot (`RunConfig::live_report`), replaced each period, with
+    /// how long the run had lasted when it was taken.
+    report: Mutex<Option<(Arc<Report>, Duration)>>,
     /// Open model: runs that started late, runs dropped, and the schedule's rate now (the
     /// bits of an `f64`, runs per second).
     late: AtomicU64,
@@ -352,13 +353,16 @@ impl Progress {
         self.max_workers.fetch_max(workers, Ordering::Relaxed);
     }
 
-    /// Replaces the statistics snapshot.
-    pub fn publish_report(&self, report: Report) {
-        *self.report.lock().unwrap_or_else(PoisonError::into_inner) = Some(report);
+    /// Replaces the statistics snapshot; `elapsed` is how long the run had lasted when it was
+    /// taken (what its rates are over).
+    pub fn publish_report(&self, report: Report, elapsed: Duration) {
+        *self.report.lock().unwrap_or_else(PoisonError::into_inner) =
+            Some((Arc::new(report), elapsed));
     }
 
-    /// The latest statistics snapshot, if one was published.
-    pub fn latest_report(&self) -> Option<Report> {
+    /// The latest statistics snapshot and the run's length when it was taken, if one was
+    /// published. Shared, not copied: a long run's snapshot is large.
+    pub fn latest_report(&self) -> Option<(Arc<Report>, Duration)> {
         self.report
             .lock()
             .unwrap_or_else(PoisonError::into_inner)

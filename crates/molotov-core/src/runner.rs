@@ -358,15 +358,18 @@ fn spawn_helpers(
             }
         }));
     }
-    let live_report = config.live_report.filter(|p| !p.is_zero());
-    if let Some((period, first)) = live_report.and_then(|p| Some((p, start.checked_add(p)?))) {
+    let live_report = config.live_report.filter(|l| !l.period.is_zero());
+    if let Some((live_report, first)) =
+        live_report.and_then(|l| Some((l, start.checked_add(l.period)?)))
+    {
+        let (period, timeline) = (live_report.period, live_report.timeline);
         let live = shared.clone();
         helpers.push(tokio::task::spawn_local(async move {
             let mut ticker = tokio::time::interval_at(first, period);
             loop {
                 ticker.tick().await;
-                let report = live.env.stats.borrow().report();
-                live.progress.publish_report(report);
+                let report = live.env.stats.borrow().snapshot(timeline);
+                live.progress.publish_report(report, start.elapsed());
             }
         }));
     }

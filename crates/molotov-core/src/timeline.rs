@@ -17,6 +17,10 @@ use crate::worker::Shared;
 pub(crate) struct Clock {
     /// Off when the run keeps no timeline (`RunConfig::timeline`).
     on: bool,
+    /// The run's start, on the monotonic clock and in Unix seconds: an interval is labelled
+    /// with the wall-clock second it opened in, however late the ticks came.
+    start: Instant,
+    unix_start: f64,
     opened: Cell<Instant>,
     counts: Cell<IntervalArrivals>,
 }
@@ -31,8 +35,13 @@ impl Clock {
         helpers: &mut Vec<JoinHandle<()>>,
     ) -> Rc<Clock> {
         let on = shared.env.info.config.timeline;
+        let unix_start = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0.0, |d| d.as_secs_f64());
         let clock = Rc::new(Clock {
             on,
+            start,
+            unix_start,
             opened: Cell::new(start),
             counts: Cell::new(IntervalArrivals::default()),
         });
@@ -43,10 +52,7 @@ impl Clock {
     }
 
     fn tick(shared: &Rc<Shared>, start: Instant, ticking: Rc<Clock>) -> JoinHandle<()> {
-        let unix = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        shared.env.stats.borrow_mut().start_timeline(unix);
+        shared.env.stats.borrow_mut().start_timeline();
         let shared = shared.clone();
         tokio::task::spawn_local(async move {
             let second = Duration::from_secs(1);
@@ -66,7 +72,15 @@ impl Clock {
             return;
         }
         let now = Instant::now();
-        let covered = now.duration_since(self.opened.replace(now));
+        let opened = self.opened.replace(now);
+        let covered = now.duration_since(opened);
+        let at = self.unix_start + opened.duration_since(self.start).as_secs_f64();
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a Unix time in seconds, positive and far below 2^63"
+        )]
+        let t = at.floor().max(0.0) as u64;
         let arrivals = match &shared.pacing {
             Pacing::Open(timetable) => {
                 let counts = timetable.counts_so_far();
@@ -88,6 +102,6 @@ impl Clock {
             .env
             .stats
             .borrow_mut()
-            .close_interval(covered.as_secs_f64(), gauges);
+            .close_interval(t, covered.as_secs_f64(), gauges);
     }
 }

@@ -44,8 +44,8 @@ pub struct Stats {
     /// The current interval of the timeline, filled whether or not a timeline was started
     /// (a branch less on the hot path).
     interval: IntervalRecorder,
-    /// The closed intervals and the label of the current one, once started.
-    timeline: Option<(Timeline, u64)>,
+    /// The closed intervals, once started.
+    timeline: Option<Timeline>,
 }
 
 impl Stats {
@@ -60,21 +60,20 @@ impl Stats {
         }
     }
 
-    /// Starts keeping a [`Timeline`]: the current interval is labelled `unix_second` (the
-    /// wall-clock second the run started in). The owner then calls
+    /// Starts keeping a [`Timeline`]: the owner then calls
     /// [`close_interval`](Stats::close_interval) once a second, and once more at the end.
-    pub fn start_timeline(&mut self, unix_second: u64) {
+    pub fn start_timeline(&mut self) {
         self.interval.clear();
-        self.timeline = Some((Timeline::default(), unix_second));
+        self.timeline = Some(Timeline::default());
     }
 
-    /// Closes the current interval of the timeline (it covered `seconds` of the run; the
-    /// gauges are those of its end) and starts the next, labelled one second later. Nothing
-    /// happens unless [`start_timeline`](Stats::start_timeline) was called.
-    pub fn close_interval(&mut self, seconds: f64, gauges: Gauges) {
-        if let Some((timeline, t)) = &mut self.timeline {
-            timeline.push(self.interval.snapshot(*t, seconds, gauges));
-            *t += 1;
+    /// Closes the current interval of the timeline and starts the next: it is labelled `t`
+    /// (the wall-clock Unix second it started in), it covered `seconds` of the run, and the
+    /// gauges are those of its end. Nothing happens unless
+    /// [`start_timeline`](Stats::start_timeline) was called.
+    pub fn close_interval(&mut self, t: u64, seconds: f64, gauges: Gauges) {
+        if let Some(timeline) = &mut self.timeline {
+            timeline.push(self.interval.snapshot(t, seconds, gauges));
             self.interval.clear();
         }
     }
@@ -172,6 +171,12 @@ impl Stats {
     /// Every scenario appears, run or not, so a report always lists the whole test; request
     /// keys with nothing recorded since the last reset are left out.
     pub fn report(&self) -> Report {
+        self.snapshot(true)
+    }
+
+    /// [`report`](Stats::report), with the timeline or without it (a live view that does not
+    /// draw it spares the copy, which grows with the run).
+    pub fn snapshot(&self, timeline: bool) -> Report {
         let mut report = Report::default();
         for (name, entry) in self.names.iter().zip(&self.scenarios) {
             let entry = EntryReport::from(entry);
@@ -183,7 +188,9 @@ impl Stats {
                 .merge(&entry);
         }
         self.requests.report_into(&mut report.requests);
-        report.timeline = self.timeline.as_ref().map(|(timeline, _)| timeline.clone());
+        if timeline {
+            report.timeline.clone_from(&self.timeline);
+        }
         report
     }
 
@@ -194,7 +201,7 @@ impl Stats {
         self.scenarios.iter_mut().for_each(Entry::zero);
         self.requests.zero();
         self.interval.clear();
-        if let Some((timeline, _)) = &mut self.timeline {
+        if let Some(timeline) = &mut self.timeline {
             timeline.intervals.clear();
         }
     }

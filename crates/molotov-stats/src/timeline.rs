@@ -28,13 +28,48 @@ const INTERVAL_DIGITS: u8 = 2;
 
 /// The run, interval by interval. Intervals are labelled with the Unix second they start at,
 /// a multiple of `interval_seconds`, so timelines of processes and machines line up.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+///
+/// Read back from JSON (a file may come from anywhere), it is put back in shape: an interval
+/// of at least a second and a power of two, intervals in order, one per label, at most
+/// [`MAX_INTERVALS`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Timeline {
     /// The length of each interval in seconds: 1, or a power of two for long runs.
     pub interval_seconds: u64,
     /// The intervals, in time order, at most one per label. Intervals without any activity
     /// between others may be missing.
     pub intervals: Vec<Interval>,
+}
+
+/// What deserialisation reads, before [`Timeline`]'s invariants are restored.
+#[derive(Deserialize)]
+struct TimelineWire {
+    #[serde(default)]
+    interval_seconds: u64,
+    #[serde(default)]
+    intervals: Vec<Interval>,
+}
+
+impl<'de> Deserialize<'de> for Timeline {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let wire = TimelineWire::deserialize(deserializer)?;
+        let width = wire.interval_seconds.clamp(1, 1 << 40).next_power_of_two();
+        let mut intervals = wire.intervals;
+        intervals.sort_by_key(|i| i.t);
+        let mut timeline = Timeline {
+            interval_seconds: width,
+            intervals: Vec::with_capacity(intervals.len()),
+        };
+        for mut interval in intervals {
+            interval.t -= interval.t % width;
+            match timeline.intervals.last_mut() {
+                Some(last) if last.t == interval.t => last.add(&interval, Along::Processes),
+                _ => timeline.intervals.push(interval),
+            }
+        }
+        timeline.bound();
+        Ok(timeline)
+    }
 }
 
 impl Default for Timeline {
@@ -112,11 +147,18 @@ impl Timeline {
     pub fn merge(&mut self, other: &Timeline) {
         let width = self.interval_seconds.max(other.interval_seconds);
         self.coarsen_to(width);
-        let mut theirs = other.clone();
-        theirs.coarsen_to(width);
-        let mut merged = Vec::with_capacity(self.intervals.len().max(theirs.intervals.len()));
+        let coarsened;
+        let theirs = if other.interval_seconds == width {
+            &other.intervals
+        } else {
+            let mut copy = other.clone();
+            copy.coarsen_to(width);
+            coarsened = copy.intervals;
+            &coarsened
+        };
+        let mut merged = Vec::with_capacity(self.intervals.len().max(theirs.len()));
         let mut ours = std::mem::take(&mut self.intervals).into_iter().peekable();
-        let mut theirs = theirs.intervals.into_iter().peekable();
+        let mut theirs = theirs.iter().cloned().peekable();
         loop {
             let next = match (ours.peek(), theirs.peek()) {
                 (Some(a), Some(b)) if a.t == b.t => {

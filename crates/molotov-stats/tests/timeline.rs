@@ -24,13 +24,13 @@ fn gauges(workers: u64) -> Gauges {
 /// (latencies 1..=runs ms), with `workers` workers.
 fn run(t0: u64, seconds: u64, runs: u64, workers: u64) -> Stats {
     let mut stats = Stats::new(&["s"]);
-    stats.start_timeline(t0);
-    for _ in 0..seconds {
+    stats.start_timeline();
+    for second in 0..seconds {
         for n in 1..=runs {
             stats.scenario_success(0, ms(n));
             stats.request_status("GET", "/", 200, ms(n), Transfer::default());
         }
-        stats.close_interval(1.0, gauges(workers));
+        stats.close_interval(t0 + second, 1.0, gauges(workers));
     }
     stats
 }
@@ -39,7 +39,7 @@ fn run(t0: u64, seconds: u64, runs: u64, workers: u64) -> Stats {
 fn no_timeline_unless_started() {
     let mut stats = Stats::new(&["s"]);
     stats.scenario_success(0, ms(1));
-    stats.close_interval(1.0, gauges(1));
+    stats.close_interval(0, 1.0, gauges(1));
     assert!(stats.report().timeline.is_none());
     let json = serde_json::to_value(stats.report()).unwrap();
     assert!(json.get("timeline").is_none());
@@ -48,7 +48,7 @@ fn no_timeline_unless_started() {
 #[test]
 fn each_second_counts_what_happened_in_it() {
     let mut stats = Stats::new(&["s"]);
-    stats.start_timeline(1_000);
+    stats.start_timeline();
     for n in 1..=100 {
         stats.scenario_success(0, ms(n));
     }
@@ -64,9 +64,10 @@ fn each_second_counts_what_happened_in_it() {
         Transfer::default(),
         String::new,
     );
-    stats.close_interval(1.0, gauges(7));
+    stats.close_interval(1_000, 1.0, gauges(7));
     stats.scenario_success(0, ms(5));
     stats.close_interval(
+        1_001,
         0.5,
         Gauges {
             workers: 3,
@@ -114,7 +115,7 @@ fn each_second_counts_what_happened_in_it() {
 fn the_sliver_a_run_ends_with_joins_the_second_before() {
     let mut stats = run(50, 2, 10, 3);
     stats.scenario_success(0, ms(1));
-    stats.close_interval(0.1, gauges(0));
+    stats.close_interval(52, 0.1, gauges(0));
     let timeline = stats.report().timeline.unwrap();
     assert_eq!(timeline.intervals.len(), 2);
     let last = &timeline.intervals[1];
@@ -141,11 +142,11 @@ fn processes_merge_by_wall_clock_second() {
     // The merged interval's histogram is the one of both processes' samples.
     assert_eq!(timeline.intervals[1].latency.count(), 30);
     let mut one = Stats::new(&["s"]);
-    one.start_timeline(101);
+    one.start_timeline();
     for n in (1..=10).chain(1..=20) {
         one.scenario_success(0, ms(n));
     }
-    one.close_interval(1.0, gauges(5));
+    one.close_interval(101, 1.0, gauges(5));
     let single = &one.report().timeline.unwrap().intervals[0];
     for p in [0.0, 10.0, 50.0, 90.0, 99.0, 100.0] {
         assert_eq!(
@@ -225,7 +226,7 @@ fn json_round_trip_and_shape() {
 #[test]
 fn error_kinds_per_interval_are_capped() {
     let mut stats = Stats::new(&[]);
-    stats.start_timeline(0);
+    stats.start_timeline();
     for n in 0..100 {
         stats.request_error(
             "GET",
@@ -236,7 +237,7 @@ fn error_kinds_per_interval_are_capped() {
             String::new,
         );
     }
-    stats.close_interval(1.0, gauges(1));
+    stats.close_interval(0, 1.0, gauges(1));
     let interval = &stats.report().timeline.unwrap().intervals[0];
     assert_eq!(interval.errors.len(), 33);
     assert_eq!(interval.errors["(other)"], 68);
@@ -249,9 +250,9 @@ fn a_day_of_wide_latencies_fits_in_a_few_tens_of_megabytes() {
     // 1500 distinct buckets per 64 s interval at 2 digits, worse than a real server shows; 200
     // runs a second make 39 MB).
     let mut stats = Stats::new(&["s"]);
-    stats.start_timeline(0);
+    stats.start_timeline();
     let mut x: u64 = 1;
-    for _ in 0..86_400 {
+    for second in 0..86_400 {
         for _ in 0..60 {
             // A small LCG: deterministic, spread over the whole range.
             x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
@@ -259,7 +260,7 @@ fn a_day_of_wide_latencies_fits_in_a_few_tens_of_megabytes() {
             let us = 100.0 * 10f64.powf(exponent);
             stats.scenario_success(0, Duration::from_secs_f64(us / 1e6));
         }
-        stats.close_interval(1.0, gauges(10));
+        stats.close_interval(second, 1.0, gauges(10));
     }
     let timeline = stats.report().timeline.unwrap();
     assert_eq!(timeline.interval_seconds, 64);
@@ -271,4 +272,38 @@ fn a_day_of_wide_latencies_fits_in_a_few_tens_of_megabytes() {
     assert!(bytes < 40 << 20, "{bytes} bytes");
     let runs: u64 = timeline.intervals.iter().map(|i| i.successes).sum();
     assert_eq!(runs, 86_400 * 60);
+}
+
+#[test]
+fn a_timeline_read_back_is_put_in_shape() {
+    // An interval of 0 (or not a power of two), intervals out of order and repeated, and more
+    // of them than are kept: read back sorted, coarsened, bounded; merging it terminates.
+    let intervals: Vec<String> = (0..4000)
+        .rev()
+        .chain([7, 7])
+        .map(|t| {
+            format!(
+                r#"{{"t": {t}, "seconds": 1, "successes": 1, "failures": 0, "requests": 0,
+                    "workers": 1, "latency": {{"buckets": []}}}}"#
+            )
+        })
+        .collect();
+    for width in [0, 3] {
+        let json = format!(
+            r#"{{"interval_seconds": {width}, "intervals": [{}]}}"#,
+            intervals.join(",")
+        );
+        let timeline: Timeline = serde_json::from_str(&json).unwrap();
+        assert!(timeline.interval_seconds.is_power_of_two());
+        assert!(timeline.intervals.len() <= MAX_INTERVALS);
+        assert!(timeline.intervals.windows(2).all(|w| w[0].t < w[1].t));
+        let runs: u64 = timeline.intervals.iter().map(|i| i.successes).sum();
+        assert_eq!(runs, 4002);
+        let mut twice = timeline.clone();
+        twice.merge(&timeline);
+        assert_eq!(
+            twice.intervals.iter().map(|i| i.successes).sum::<u64>(),
+            8004
+        );
+    }
 }

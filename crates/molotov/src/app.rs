@@ -26,7 +26,7 @@ use crate::settings::{Output, Settings};
 use crate::signal;
 use crate::sizing::{SizingOutcome, SizingWatch};
 use crate::statsd::{STATSD_VAR, Statsd, StatsdObserver};
-use crate::threshold::ThresholdWatch;
+use crate::threshold::{ThresholdWatch, Verdict};
 
 /// The script Molotov runs when none is named.
 const DEFAULT_SCRIPT: &str = "loadtest.py";
@@ -325,7 +325,7 @@ fn run(
 pub(crate) struct Watched {
     pub(crate) sizing: Option<SizingOutcome>,
     /// The `abort` threshold that stopped the run, if one did.
-    pub(crate) aborted_by: Option<String>,
+    pub(crate) aborted_by: Option<Verdict>,
 }
 
 /// The end of a run in `processes` processes (one, many, or none when `-p` was interrupted
@@ -339,16 +339,27 @@ pub(crate) fn conclude(
     display: Display,
     settings: &Settings,
 ) -> ExitStatus {
-    let verdicts = outputs::verdicts(summary, settings);
+    let mut verdicts = outputs::verdicts(summary, settings);
+    if let Some(failed) = &watched.aborted_by {
+        // It failed while the run lasted, and stopped it: that is its verdict, whatever the
+        // final figures say.
+        if let Some(v) = verdicts
+            .iter_mut()
+            .find(|v| v.expression == failed.expression)
+        {
+            v.clone_from(failed);
+        }
+    }
     let sizing = watched.sizing.as_ref();
     let written = outputs.write(summary, processes, sizing, &verdicts, settings);
     let mut sized = sizing
         .map(|outcome| render::sizing(outcome, summary.stop))
         .unwrap_or_default();
-    if let Some(expression) = &watched.aborted_by {
+    if let Some(v) = &watched.aborted_by {
         let _ = writeln!(
             sized,
-            "Stopped by the threshold {expression:?}, which failed."
+            "Stopped by the threshold {:?}, which failed: {} (limit {}).",
+            v.expression, v.shown, v.limit
         );
     }
     let style = render::SummaryStyle {

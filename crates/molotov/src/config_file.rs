@@ -244,7 +244,7 @@ mod tests {
         );
         let mut p = parsed(&["-H", "X: y"]);
         apply(&mut p, file.path()).unwrap();
-        assert_eq!(p.args.percentiles.to_string(), "50,99.9");
+        assert_eq!(p.args.results.percentiles.to_string(), "50,99.9");
         assert_eq!(
             p.args.header,
             ["X: y"],

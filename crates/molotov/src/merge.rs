@@ -7,7 +7,6 @@
 
 use std::ffi::OsString;
 use std::io::Read as _;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
@@ -17,9 +16,9 @@ use molotov_core::{ArrivalSummary, Fixture, FixtureFailure, StopCause, Summary};
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::args::ResultsOptions;
 use crate::display::{eprint_line, print_stdout};
 use crate::exit::ExitStatus;
-use crate::percentiles::Percentiles;
 use crate::render;
 use crate::threshold::{self, Observed, Thresholds};
 
@@ -35,25 +34,8 @@ struct ReportArgs {
     #[arg(value_name = "FILE", required = true)]
     files: Vec<String>,
 
-    /// Write the merged results as JSON to this file
-    #[arg(long, value_name = "OUT")]
-    json: Option<PathBuf>,
-
-    /// Write a self-contained HTML report to this file
-    #[arg(long, value_name = "OUT")]
-    html: Option<PathBuf>,
-
-    /// Write the thresholds and scenarios as `JUnit` XML to this file
-    #[arg(long, value_name = "OUT")]
-    junit: Option<PathBuf>,
-
-    /// Pass/fail condition over the merged results (as molotov's --threshold); exit code 99 when one failed; repeatable
-    #[arg(long = "threshold", value_name = "EXPR")]
-    thresholds: Vec<String>,
-
-    /// Latency percentiles of the summary and --json
-    #[arg(long, value_name = "LIST", default_value = "50,90,95,99,99.9")]
-    percentiles: Percentiles,
+    #[command(flatten)]
+    results: ResultsOptions,
 }
 
 /// One results document, as `molotov --json` writes it (the fields a merge needs).
@@ -109,7 +91,8 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let options = match ReportArgs::try_parse_from(argv) {
+    let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+    let options = match ReportArgs::try_parse_from(&argv) {
         Ok(parsed) => parsed,
         Err(e) => {
             use clap::error::ErrorKind;
@@ -126,7 +109,7 @@ where
             return ExitStatus::Usage;
         }
     };
-    match merge_and_report(&options) {
+    match merge_and_report(&options, &crate::settings::command_line(&argv)) {
         Ok(status) => status,
         Err(e) => {
             eprint_line(&format!("error: {e:#}"));
@@ -135,8 +118,8 @@ where
     }
 }
 
-fn merge_and_report(args: &ReportArgs) -> anyhow::Result<ExitStatus> {
-    let thresholds = Thresholds::parse(&args.thresholds)?;
+fn merge_and_report(args: &ReportArgs, command: &str) -> anyhow::Result<ExitStatus> {
+    let thresholds = Thresholds::parse(&args.results.thresholds)?;
     let mut loaded = Vec::new();
     for file in &args.files {
         loaded.extend(load(file)?);
@@ -157,21 +140,21 @@ fn merge_and_report(args: &ReportArgs) -> anyhow::Result<ExitStatus> {
         &summary,
         processes,
         &verdicts,
-        &args.percentiles,
+        &args.results.percentiles,
         &crate::outputs::Files {
-            json: args.json.as_deref(),
-            junit: args.junit.as_deref(),
-            html: args.html.as_deref(),
+            json: args.results.json.as_deref(),
+            junit: args.results.junit.as_deref(),
+            html: args.results.html.as_deref(),
         },
         &crate::outputs::Meta {
             title: &format!("{} results merged", loaded.len()),
-            command: &std::env::args().collect::<Vec<_>>().join(" "),
+            command,
         },
     )
     .map_err(anyhow::Error::msg)?;
     let style = render::SummaryStyle {
         processes,
-        percentiles: &args.percentiles,
+        percentiles: &args.results.percentiles,
         chart: false,
         fail_given: false,
         max_workers: None,
@@ -289,6 +272,14 @@ pub(crate) fn merge(loaded: &[Loaded]) -> anyhow::Result<(Summary, usize)> {
     let mut processes = first.processes;
     for other in rest {
         let theirs = names(other);
+        if first.summary.arrivals.is_some() != other.summary.arrivals.is_some() {
+            bail!(
+                "{} and {} are results of different tests (one ran the open model, --rate, the \
+                 other not)",
+                first.source,
+                other.source
+            );
+        }
         if theirs != expected {
             bail!(
                 "{} and {} are results of different tests (scenarios {} / {})",

@@ -99,13 +99,11 @@ impl Outputs {
             let progress = progress.clone();
             Box::new(
                 move |report: &Report, elapsed: Duration, verdicts: &[Verdict]| {
-                    page.publish(&live_data(
-                        &settings,
-                        report,
-                        elapsed,
-                        verdicts,
-                        Some(&progress),
-                    ));
+                    // Nobody looking, nothing to make.
+                    if page.is_watched() {
+                        let data = live_data(&settings, report, elapsed, verdicts, Some(&progress));
+                        page.publish(&data);
+                    }
                 },
             ) as crate::threshold::Publish
         });

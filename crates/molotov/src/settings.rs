@@ -8,7 +8,7 @@ use std::num::{NonZeroU64, NonZeroUsize};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use molotov_core::{Arrivals, Load, Mode, RunConfig, Schedule};
+use molotov_core::{Arrivals, LiveReport, Load, Mode, RunConfig, Schedule};
 
 use crate::args::{Args, Parsed};
 use crate::percentiles::Percentiles;
@@ -151,11 +151,15 @@ impl Settings {
             seed: args.seed,
             connect_to: args.connect_to.clone(),
             // The dashboard shows latencies and status codes as the run goes; thresholds are
-            // evaluated and the live page drawn on the same snapshots.
+            // evaluated and the live page drawn on the same snapshots; only the page draws the
+            // timeline.
             live_report: (output == Output::Dashboard
-                || !args.thresholds.is_empty()
+                || !args.results.thresholds.is_empty()
                 || args.web.is_some())
-            .then_some(Duration::from_secs(1)),
+            .then_some(LiveReport {
+                period: Duration::from_secs(1),
+                timeline: args.web.is_some(),
+            }),
             load,
             ..RunConfig::default()
         };
@@ -163,21 +167,21 @@ impl Settings {
             run,
             script: args.scenario.clone(),
             url,
-            percentiles: args.percentiles.clone(),
+            percentiles: args.results.percentiles.clone(),
             extensions: args.use_extension.clone(),
             output,
             console_update: seconds(args.console_update),
             fail: args.fail,
-            json: args.json.clone(),
+            json: args.results.json.clone(),
             processes,
             uvloop: args.uvloop,
             debug: args.debug,
             statsd,
             sizing: args.sizing.then_some(args.sizing_tolerance),
-            thresholds: Thresholds::parse(&args.thresholds)
+            thresholds: Thresholds::parse(&args.results.thresholds)
                 .map_err(|e| UsageError(e.to_string()))?,
-            junit: args.junit.clone(),
-            html: args.html.clone(),
+            junit: args.results.junit.clone(),
+            html: args.results.html.clone(),
             web: args.web,
             command,
             env,
@@ -192,20 +196,76 @@ impl Settings {
     }
 }
 
-/// The command line as one line a shell would read back, for reports.
-fn command_line(argv: &[std::ffi::OsString]) -> String {
-    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:=,@%+".contains(c);
+/// The command line as one line a shell would read back, for reports, without its secrets:
+/// header values (`-H`), bodies (`--body`) and passwords in URLs are replaced by `***` (a
+/// report is often published as a CI artifact).
+pub(crate) fn command_line(argv: &[std::ffi::OsString]) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:=,@%+*".contains(c);
+    let mut hide_next = None;
     argv.iter()
         .map(|a| {
             let a = a.to_string_lossy();
-            if !a.is_empty() && a.chars().all(plain) {
-                a.into_owned()
+            let shown = match hide_next.take() {
+                Some(Hide::Header) => hidden_header(&a),
+                Some(Hide::Body) => "***".to_owned(),
+                None => {
+                    hide_next = match &*a {
+                        "-H" | "--header" => Some(Hide::Header),
+                        "--body" => Some(Hide::Body),
+                        _ => None,
+                    };
+                    if let Some(header) = a.strip_prefix("--header=") {
+                        format!("--header={}", hidden_header(header))
+                    } else if let Some(header) = a.strip_prefix("-H").filter(|h| !h.is_empty()) {
+                        format!("-H{}", hidden_header(header))
+                    } else if a.starts_with("--body=") {
+                        "--body=***".to_owned()
+                    } else {
+                        hidden_password(&a)
+                    }
+                }
+            };
+            if !shown.is_empty() && shown.chars().all(plain) {
+                shown
             } else {
-                format!("'{}'", a.replace('\'', r"'\''"))
+                format!("'{}'", shown.replace('\'', r"'\''"))
             }
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// What the next argument of the command line is, when it is a secret.
+#[derive(Clone, Copy)]
+enum Hide {
+    Header,
+    Body,
+}
+
+/// `Name: value` as `Name: ***`.
+fn hidden_header(header: &str) -> String {
+    match header.split_once(':') {
+        Some((name, _)) => format!("{name}: ***"),
+        None => "***".to_owned(),
+    }
+}
+
+/// A URL's password (`scheme://user:password@host`) as `***`; anything else as it is.
+fn hidden_password(text: &str) -> String {
+    let Some((scheme, rest)) = text.split_once("://") else {
+        return text.to_owned();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => {
+            let user = user_info
+                .split_once(':')
+                .map_or(user_info, |(user, _)| user);
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        None => text.to_owned(),
+    }
 }
 
 /// Sizing ramps up to many workers slowly, unless told otherwise (`given` says whether an
@@ -295,6 +355,34 @@ mod tests {
         let parsed =
             Args::parse_from_argv(std::iter::once("molotov").chain(argv.iter().copied())).unwrap();
         Settings::from_parsed(parsed)
+    }
+
+    #[test]
+    fn the_command_line_hides_its_secrets() {
+        let argv: Vec<std::ffi::OsString> = [
+            "molotov",
+            "-H",
+            "Authorization: Bearer abc",
+            "--header=X-Key: k",
+            "-HCookie: c=1",
+            "--body",
+            "{\"password\": 1}",
+            "--body=x",
+            "https://me:secret@example.com/a?b",
+            "https://example.com/@x",
+        ]
+        .iter()
+        .map(Into::into)
+        .collect();
+        let line = command_line(&argv);
+        for secret in ["abc", "X-Key: k", "c=1", "password", "=x", "secret"] {
+            assert!(!line.contains(secret), "{secret} in {line}");
+        }
+        assert_eq!(
+            line,
+            "molotov -H 'Authorization: ***' '--header=X-Key: ***' '-HCookie: ***' --body *** \
+             --body=*** 'https://me:***@example.com/a?b' https://example.com/@x"
+        );
     }
 
     #[test]

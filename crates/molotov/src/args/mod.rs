@@ -165,6 +165,46 @@ pub struct Args {
     #[serde(serialize_with = "displayed_some")]
     pub stages: Option<molotov_core::Stages>,
 
+    /// What the results become: `--json`, `--threshold`, `--junit`, `--html`, `--percentiles`
+    /// (shared with `molotov-report`).
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub results: ResultsOptions,
+
+    /// Serve the HTML report live on [HOST:]PORT while the run lasts (host 127.0.0.1 unless given)
+    #[arg(long, value_name = "[HOST:]PORT", value_parser = parse_listen)]
+    #[serde(serialize_with = "displayed_some")]
+    pub web: Option<std::net::SocketAddr>,
+
+    /// Seed of the scenario picking, to repeat a run's choices
+    #[arg(long)]
+    pub seed: Option<u64>,
+
+    /// Send connections for the URLs of one host and port to another (as curl's --connect-to); repeatable
+    #[arg(long, value_name = "HOST:PORT:TO_HOST:TO_PORT", action = ArgAction::Append)]
+    #[serde(serialize_with = "displayed")]
+    pub connect_to: Vec<molotov_core::http::ConnectTo>,
+
+    /// URL mode: the request method
+    #[arg(short = 'm', long, default_value = "GET")]
+    pub method: String,
+
+    /// URL mode: a request header, "Name: value"; repeatable
+    #[arg(short = 'H', long, value_name = "NAME: VALUE", action = ArgAction::Append)]
+    pub header: Vec<String>,
+
+    /// URL mode: the request body, as text, or @FILE to send a file's content
+    #[arg(long, value_name = "TEXT|@FILE")]
+    pub body: Option<String>,
+
+    /// URL mode: the body's Content-Type (default: none, or application/json for a body that is JSON)
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+}
+
+/// What a run's results become, options `molotov` and `molotov-report` share.
+#[derive(Debug, Clone, clap::Args, Serialize)]
+pub struct ResultsOptions {
     /// Write the results (counts, latency histograms) as JSON to this file
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
@@ -182,40 +222,10 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
 
-    /// Serve the HTML report live on [HOST:]PORT while the run lasts (host 127.0.0.1 unless given)
-    #[arg(long, value_name = "[HOST:]PORT", value_parser = parse_listen)]
-    #[serde(serialize_with = "displayed_some")]
-    pub web: Option<std::net::SocketAddr>,
-
-    /// Seed of the scenario picking, to repeat a run's choices
-    #[arg(long)]
-    pub seed: Option<u64>,
-
-    /// Send connections for the URLs of one host and port to another (as curl's --connect-to); repeatable
-    #[arg(long, value_name = "HOST:PORT:TO_HOST:TO_PORT", action = ArgAction::Append)]
-    #[serde(serialize_with = "displayed")]
-    pub connect_to: Vec<molotov_core::http::ConnectTo>,
-
     /// Latency percentiles shown by the summary, the dashboard and --json (the maximum is always shown)
     #[arg(long, value_name = "LIST", default_value = "50,90,95,99,99.9")]
     #[serde(serialize_with = "displayed_one")]
     pub percentiles: Percentiles,
-
-    /// URL mode: the request method
-    #[arg(short = 'm', long, default_value = "GET")]
-    pub method: String,
-
-    /// URL mode: a request header, "Name: value"; repeatable
-    #[arg(short = 'H', long, value_name = "NAME: VALUE", action = ArgAction::Append)]
-    pub header: Vec<String>,
-
-    /// URL mode: the request body, as text, or @FILE to send a file's content
-    #[arg(long, value_name = "TEXT|@FILE")]
-    pub body: Option<String>,
-
-    /// URL mode: the body's Content-Type (default: none, or application/json for a body that is JSON)
-    #[arg(long, value_name = "TYPE")]
-    pub content_type: Option<String>,
 }
 
 /// How an option is written on a command line.

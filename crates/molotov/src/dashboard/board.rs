@@ -2,6 +2,7 @@
 //! pure function of it (see `draw`), so it is tested without a terminal.
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::Arc;
 use std::time::Duration;
 
 use molotov_core::stats::Report;
@@ -31,7 +32,7 @@ pub(crate) struct Board {
     pub(crate) processes: usize,
     pub(crate) elapsed: Duration,
     /// The latest statistics snapshot, and how long the run had lasted then.
-    pub(crate) report: Option<(Report, Duration)>,
+    pub(crate) report: Option<(Arc<Report>, Duration)>,
     /// A stop was asked for; the run is winding down.
     pub(crate) stopping: bool,
     /// The latency columns of the scenario table.

@@ -330,7 +330,7 @@ mod tests {
         get.statuses.insert("500".into(), 56);
         get.errors.insert("connect".into(), 3);
         report.requests.insert("GET /".into(), get);
-        board.report = Some((report, Duration::from_secs(65)));
+        board.report = Some((std::sync::Arc::new(report), Duration::from_secs(65)));
         board
     }
 

@@ -185,8 +185,8 @@ fn follow(
             while now >= next_second {
                 next_second += Duration::from_secs(1);
                 board.sample_second(board.successes, board.failures);
-                if let Some(report) = progress.latest_report() {
-                    board.report = Some((report, board.elapsed));
+                if let Some(snapshot) = progress.latest_report() {
+                    board.report = Some(snapshot);
                 }
             }
             // A terminal that cannot be drawn on is no reason to stop the run.

@@ -59,8 +59,8 @@ pub(crate) fn run(
         };
         config.first_worker_id = index * config.worker_slots();
         config.global_fixtures = false;
-        // Statistics snapshots are made (live_report) only when the dashboard shows them, as
-        // in one process.
+        // Statistics snapshots are made (live_report) only when a live view needs them (the
+        // dashboard, thresholds, the live page), as in one process.
         config.seed = config.seed.map(|s| s.wrapping_add(index as u64));
     }
     let shutdown = Shutdown::new();
@@ -281,8 +281,11 @@ impl Reporter {
                 }
                 if last_report.elapsed() >= REPORT_EVERY {
                     last_report = Instant::now();
-                    if let Some(report) = progress.latest_report() {
-                        batch.push(Message::Report { report });
+                    if let Some((report, elapsed)) = progress.latest_report() {
+                        batch.push(Message::Report {
+                            report: molotov_core::stats::Report::clone(&report),
+                            elapsed,
+                        });
                     }
                 }
                 if let Some(Some(summary)) = &last {

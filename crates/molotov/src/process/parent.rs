@@ -45,7 +45,8 @@ struct Child {
     workers: usize,
     /// Open model: runs late, runs dropped, the schedule's rate now.
     arrivals: (u64, u64, f64),
-    report: Option<Report>,
+    /// Its latest statistics, and the time they span.
+    report: Option<(Report, Duration)>,
     summary: Option<Summary>,
     ended: bool,
     /// Where its commands go (`None` once it cannot hear them).
@@ -244,8 +245,8 @@ fn follow(
             (l + cl, d + cd, r.max(cr))
         });
         progress.set_arrivals(late, dropped, rate);
-        if let Some(merged) = merged_reports(tracked) {
-            progress.publish_report(merged);
+        if let Some((merged, elapsed)) = merged_reports(tracked) {
+            progress.publish_report(merged, elapsed);
         }
     }
 }
@@ -281,7 +282,7 @@ fn handle(event: Event, tracked: &mut [Child], shutdown: &Shutdown, notices: &No
                         notices.progress().set_last_failure(text);
                     }
                 }
-                Message::Report { report } => child.report = Some(report),
+                Message::Report { report, elapsed } => child.report = Some((report, elapsed)),
                 Message::Stop { cause } => {
                     if let Some(cause) = StopCause::from_name(&cause) {
                         shutdown.stop(cause);
@@ -327,16 +328,22 @@ fn command_children(tracked: &mut [Child], command: Command) {
     }
 }
 
-/// The latest statistics of every child, merged, for live views.
-fn merged_reports(tracked: &[Child]) -> Option<Report> {
-    let mut reports = tracked
-        .iter()
-        .filter_map(|c| c.summary.as_ref().map(|s| &s.report).or(c.report.as_ref()));
-    let mut merged = reports.next()?.clone();
-    for report in reports {
+/// The latest statistics of every child, merged, for live views, and the longest time they
+/// span.
+fn merged_reports(tracked: &[Child]) -> Option<(Report, Duration)> {
+    let mut reports = tracked.iter().filter_map(|c| {
+        c.summary
+            .as_ref()
+            .map(|s| (&s.report, s.elapsed))
+            .or(c.report.as_ref().map(|(r, e)| (r, *e)))
+    });
+    let (first, mut elapsed) = reports.next()?;
+    let mut merged = first.clone();
+    for (report, spans) in reports {
         let _ = merged.merge(report);
+        elapsed = elapsed.max(spans);
     }
-    Some(merged)
+    Some((merged, elapsed))
 }
 
 /// The run's outcome: the children's outcomes added up.

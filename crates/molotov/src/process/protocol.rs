@@ -31,7 +31,12 @@ pub(crate) enum Message {
         arrivals: Option<(u64, u64, f64)>,
     },
     /// A snapshot of the statistics, for live views.
-    Report { report: Report },
+    Report {
+        report: Report,
+        /// How long the child's run had lasted when it was taken.
+        #[serde(default)]
+        elapsed: std::time::Duration,
+    },
     /// The process stopped by itself (`-x`, a fixture failed): the others must stop too.
     Stop { cause: String },
     /// The process's whole outcome; the last message.

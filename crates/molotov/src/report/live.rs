@@ -1,15 +1,18 @@
 //! `--web [HOST:]PORT`: the report page served while the run lasts. `GET /` is the page,
-//! `GET /data.json` its latest data (refreshed once a second by [`LivePage::publish`]); the
-//! page polls it. When the run ends the final data is published with `"live": false`, and
-//! the server lingers a moment so that an open page fetches it, then stops.
+//! `GET /data.json` its latest data (refreshed once a second through a [`Publisher`], only
+//! while a page polls it); the page polls it. When the run ends the final data is published
+//! with `"live": false`, and the server lingers until a page that was polling fetched it (or
+//! a moment passed), then stops.
 //!
-//! A thread of its own, off the engine's: a request is read with a size limit and a timeout,
-//! answered, and the connection closed.
+//! Threads of its own, off the engine's: an accepting thread, and one short-lived thread per
+//! connection (at most [`MAX_CONNECTIONS`] at once), which reads one request head within a size
+//! limit and a total deadline, answers, and closes. On a loopback address, requests naming
+//! another host are refused (a page elsewhere cannot read the data through DNS rebinding).
 
 use std::io::{Read as _, Write as _};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -17,32 +20,42 @@ use serde_json::Value;
 
 /// The largest request head read.
 const MAX_HEAD: usize = 8 * 1024;
-/// How long a client may take to send its request.
-const READ_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a client may take to send its request head, in all.
+const HEAD_DEADLINE: Duration = Duration::from_secs(5);
+/// Connections answered at once; more are closed at once.
+const MAX_CONNECTIONS: usize = 16;
 /// How long the server waits, once the run ended, for a page that polled lately to fetch
 /// the final data.
 const LINGER: Duration = Duration::from_millis(2500);
+/// A page that polled within this is watching.
+const WATCHING: Duration = Duration::from_secs(3);
 
 struct State {
     /// The page with the data of its first publication embedded (`"live": true`).
     page: Mutex<Arc<String>>,
-    data: Mutex<Arc<String>>,
+    /// The latest data, and its publication number.
+    data: Mutex<(Arc<String>, u64)>,
+    published: AtomicU64,
+    /// The highest publication number served, to tell `finish` the final data went out.
+    served: Mutex<u64>,
+    served_changed: Condvar,
     stop: AtomicBool,
-    /// Milliseconds since `epoch` of the last `data.json` served.
+    /// Milliseconds since `epoch` of the last `data.json` served (0: never).
     polled_ms: AtomicU64,
-    /// Told (when it has room) each time `data.json` is served.
-    served: mpsc::SyncSender<()>,
     epoch: Instant,
+    /// Connections being answered.
+    connections: AtomicUsize,
+    /// Whether requests must name a loopback host.
+    loopback: bool,
 }
 
-/// The running server.
+/// The live page's server.
 pub(crate) struct LivePage {
     state: Arc<State>,
     address: SocketAddr,
     /// Until [`LivePage::serve`] hands it to the thread.
     listener: Option<TcpListener>,
     thread: Option<JoinHandle<()>>,
-    served: mpsc::Receiver<()>,
 }
 
 impl LivePage {
@@ -52,21 +65,23 @@ impl LivePage {
     pub(crate) fn bind(address: SocketAddr, first: &Value) -> std::io::Result<LivePage> {
         let listener = TcpListener::bind(address)?;
         let address = listener.local_addr()?;
-        let (tell, served) = mpsc::sync_channel(1);
         let state = Arc::new(State {
             page: Mutex::new(Arc::new(super::page(first))),
-            data: Mutex::new(Arc::new(first.to_string())),
+            data: Mutex::new((Arc::new(first.to_string()), 0)),
+            published: AtomicU64::new(0),
+            served: Mutex::new(0),
+            served_changed: Condvar::new(),
             stop: AtomicBool::new(false),
             polled_ms: AtomicU64::new(0),
-            served: tell,
             epoch: Instant::now(),
+            connections: AtomicUsize::new(0),
+            loopback: address.ip().is_loopback(),
         });
         Ok(LivePage {
             state,
             address,
             listener: Some(listener),
             thread: None,
-            served,
         })
     }
 
@@ -79,7 +94,7 @@ impl LivePage {
         self.thread = Some(
             std::thread::Builder::new()
                 .name("molotov-web".into())
-                .spawn(move || serve(&listener, &serving))?,
+                .spawn(move || accept(&listener, &serving))?,
         );
         Ok(())
     }
@@ -94,30 +109,23 @@ impl LivePage {
         Publisher(self.state.clone())
     }
 
-    fn publish(&self, data: &Value) {
-        self.publisher().publish(data);
-    }
-
-    /// Publishes the final data (the page itself becomes the final report), waits a moment
-    /// for a page that was polling to fetch it, and stops.
+    /// Publishes the final data (the page itself becomes the final report), waits for a page
+    /// that was polling to fetch it (at most [`LINGER`]), and stops.
     pub(crate) fn finish(mut self, data: &Value) {
-        let page = Arc::new(super::page(data));
-        if let Ok(mut slot) = self.state.page.lock() {
-            *slot = page;
+        if let Ok(mut page) = self.state.page.lock() {
+            *page = Arc::new(super::page(data));
         }
-        while self.served.try_recv().is_ok() {}
-        self.publish(data);
-        let since_poll = self
-            .state
-            .epoch
-            .elapsed()
-            .saturating_sub(Duration::from_millis(
-                self.state.polled_ms.load(Ordering::SeqCst),
-            ));
-        let watched =
-            self.state.polled_ms.load(Ordering::SeqCst) > 0 && since_poll < Duration::from_secs(3);
-        if watched {
-            let _ = self.served.recv_timeout(LINGER);
+        let number = self.publisher().publish(data);
+        if self.publisher().is_watched() && self.thread.is_some() {
+            let served = self
+                .state
+                .served
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let _ = self
+                .state
+                .served_changed
+                .wait_timeout_while(served, LINGER, |served| *served < number);
         }
         self.stop();
     }
@@ -126,20 +134,8 @@ impl LivePage {
         self.state.stop.store(true, Ordering::SeqCst);
         if let Some(thread) = self.thread.take() {
             // A connection of our own wakes the accept so the thread sees the stop.
-            let _ = TcpStream::connect_timeout(&wakeable(self.address), READ_TIMEOUT);
+            let _ = TcpStream::connect_timeout(&reachable(self.address), HEAD_DEADLINE);
             let _ = thread.join();
-        }
-    }
-}
-
-/// Publishes the data the live page fetches.
-pub(crate) struct Publisher(Arc<State>);
-
-impl Publisher {
-    /// Replaces the data pages fetch.
-    pub(crate) fn publish(&self, data: &Value) {
-        if let Ok(mut slot) = self.0.data.lock() {
-            *slot = Arc::new(data.to_string());
         }
     }
 }
@@ -150,8 +146,35 @@ impl Drop for LivePage {
     }
 }
 
+/// Publishes the data the live page fetches.
+pub(crate) struct Publisher(Arc<State>);
+
+impl Publisher {
+    /// Replaces the data pages fetch; its publication number.
+    pub(crate) fn publish(&self, data: &Value) -> u64 {
+        let text = Arc::new(data.to_string());
+        let number = self.0.published.fetch_add(1, Ordering::SeqCst) + 1;
+        if let Ok(mut slot) = self.0.data.lock() {
+            *slot = (text, number);
+        }
+        number
+    }
+
+    /// Whether a page polled lately: otherwise there is no need to make new data.
+    pub(crate) fn is_watched(&self) -> bool {
+        let polled = self.0.polled_ms.load(Ordering::SeqCst);
+        polled > 0
+            && self
+                .0
+                .epoch
+                .elapsed()
+                .saturating_sub(Duration::from_millis(polled))
+                < WATCHING
+    }
+}
+
 /// The address to connect to for `address` (a wildcard address is reached on loopback).
-fn wakeable(address: SocketAddr) -> SocketAddr {
+fn reachable(address: SocketAddr) -> SocketAddr {
     let mut to = address;
     if to.ip().is_unspecified() {
         to.set_ip(if to.is_ipv4() {
@@ -163,79 +186,167 @@ fn wakeable(address: SocketAddr) -> SocketAddr {
     to
 }
 
-fn serve(listener: &TcpListener, state: &State) {
+fn accept(listener: &TcpListener, state: &Arc<State>) {
     for stream in listener.incoming() {
         if state.stop.load(Ordering::SeqCst) {
             return;
         }
-        // A failed accept (out of files, say) or exchange is the client's loss only.
-        if let Ok(stream) = stream {
-            let _ = answer(stream, state);
+        match stream {
+            Ok(stream) => {
+                if state.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+                    state.connections.fetch_sub(1, Ordering::SeqCst);
+                    continue;
+                }
+                let answering = state.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("molotov-web-conn".into())
+                    .spawn(move || {
+                        // A client's mistake or disconnection is its own loss.
+                        let _ = answer(stream, &answering);
+                        answering.connections.fetch_sub(1, Ordering::SeqCst);
+                    });
+                if spawned.is_err() {
+                    state.connections.fetch_sub(1, Ordering::SeqCst);
+                }
+            }
+            // Out of files (the load generator may be), say: wait rather than spin.
+            Err(_) => pause(Duration::from_millis(50)),
         }
     }
 }
 
+#[allow(
+    clippy::disallowed_methods,
+    reason = "the accepting thread is ours, not a runtime's: it may sleep"
+)]
+fn pause(d: Duration) {
+    std::thread::sleep(d);
+}
+
+/// What a request asked for.
+struct Asked {
+    head_only: bool,
+    path: String,
+}
+
 fn answer(mut stream: TcpStream, state: &State) -> std::io::Result<()> {
-    stream.set_read_timeout(Some(READ_TIMEOUT))?;
-    stream.set_write_timeout(Some(READ_TIMEOUT))?;
+    stream.set_write_timeout(Some(HEAD_DEADLINE))?;
+    let asked = match read_head(&mut stream, state.loopback)? {
+        Ok(asked) => asked,
+        Err((status, text)) => {
+            return respond(&mut stream, status, "text/plain", text.as_bytes(), false);
+        }
+    };
+    let head_only = asked.head_only;
+    match asked.path.split('?').next().unwrap_or("/") {
+        "/" | "/index.html" => {
+            let page = state.page.lock().map(|p| p.clone()).unwrap_or_default();
+            let html = "text/html; charset=utf-8";
+            respond(&mut stream, "200 OK", html, page.as_bytes(), head_only)
+        }
+        "/data.json" => {
+            let (data, number) = state
+                .data
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            let now = u64::try_from(state.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
+            state.polled_ms.store(now.max(1), Ordering::SeqCst);
+            let sent = respond(
+                &mut stream,
+                "200 OK",
+                "application/json",
+                data.as_bytes(),
+                head_only,
+            );
+            if sent.is_ok() && !head_only {
+                let mut served = state.served.lock().unwrap_or_else(PoisonError::into_inner);
+                *served = (*served).max(number);
+                state.served_changed.notify_all();
+            }
+            sent
+        }
+        _ => respond(
+            &mut stream,
+            "404 Not Found",
+            "text/plain",
+            b"not found\n",
+            head_only,
+        ),
+    }
+}
+
+/// Reads one request head within [`MAX_HEAD`] bytes and [`HEAD_DEADLINE`]; what it asked, or
+/// the status and text to refuse it with.
+fn read_head(
+    stream: &mut TcpStream,
+    loopback: bool,
+) -> std::io::Result<Result<Asked, (&'static str, &'static str)>> {
+    let deadline = Instant::now() + HEAD_DEADLINE;
     let mut head = Vec::with_capacity(1024);
     let mut buf = [0u8; 1024];
-    let path = loop {
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Ok(Err(("408 Request Timeout", "too slow\n")));
+        }
+        stream.set_read_timeout(Some(left))?;
         let n = stream.read(&mut buf)?;
         if n == 0 {
-            return Ok(());
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
         }
         head.extend_from_slice(&buf[..n]);
         let mut headers = [httparse::EMPTY_HEADER; 64];
         let mut request = httparse::Request::new(&mut headers);
         match request.parse(&head) {
             Ok(httparse::Status::Complete(_)) => {
-                break (request.method == Some("GET") || request.method == Some("HEAD"))
-                    .then(|| request.path.unwrap_or("/").to_owned());
+                let head_only = match request.method {
+                    Some("GET") => false,
+                    Some("HEAD") => true,
+                    _ => return Ok(Err(("405 Method Not Allowed", "GET only\n"))),
+                };
+                if loopback && !names_loopback(request.headers) {
+                    return Ok(Err((
+                        "421 Misdirected Request",
+                        "this page is for localhost\n",
+                    )));
+                }
+                let path = request.path.unwrap_or("/").to_owned();
+                return Ok(Ok(Asked { head_only, path }));
             }
             Ok(httparse::Status::Partial) if head.len() < MAX_HEAD => {}
-            _ => {
-                return respond(
-                    &mut stream,
-                    "400 Bad Request",
-                    "text/plain",
-                    b"bad request\n",
-                );
+            Ok(httparse::Status::Partial) => {
+                return Ok(Err(("431 Request Header Fields Too Large", "too large\n")));
             }
+            Err(_) => return Ok(Err(("400 Bad Request", "bad request\n"))),
         }
-    };
-    let Some(path) = path else {
-        return respond(
-            &mut stream,
-            "405 Method Not Allowed",
-            "text/plain",
-            b"GET only\n",
-        );
-    };
-    let path = path.split('?').next().unwrap_or("/");
-    match path {
-        "/" | "/index.html" => {
-            let page = state.page.lock().map(|p| p.clone()).unwrap_or_default();
-            respond(
-                &mut stream,
-                "200 OK",
-                "text/html; charset=utf-8",
-                page.as_bytes(),
-            )
-        }
-        "/data.json" => {
-            let data = state.data.lock().map(|d| d.clone()).unwrap_or_default();
-            let now = u64::try_from(state.epoch.elapsed().as_millis()).unwrap_or(u64::MAX);
-            state.polled_ms.store(now.max(1), Ordering::SeqCst);
-            let result = respond(&mut stream, "200 OK", "application/json", data.as_bytes());
-            let _ = state.served.try_send(());
-            result
-        }
-        _ => respond(&mut stream, "404 Not Found", "text/plain", b"not found\n"),
     }
 }
 
-fn respond(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8]) -> std::io::Result<()> {
+/// Whether the request's `Host` names this machine's loopback (no `Host`, as HTTP/1.0 may
+/// send, is a local client too).
+fn names_loopback(headers: &[httparse::Header<'_>]) -> bool {
+    let Some(host) = headers.iter().find(|h| h.name.eq_ignore_ascii_case("host")) else {
+        return true;
+    };
+    let host = String::from_utf8_lossy(host.value);
+    let name = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(&*host, |(name, _)| name),
+    };
+    matches!(name, "localhost" | "127.0.0.1" | "::1")
+        || name
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    kind: &str,
+    body: &[u8],
+    head_only: bool,
+) -> std::io::Result<()> {
     let head = format!(
         "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n\
          Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n\
@@ -245,6 +356,11 @@ fn respond(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8]) -> std
         body.len()
     );
     stream.write_all(head.as_bytes())?;
-    stream.write_all(body)?;
+    if !head_only {
+        stream.write_all(body)?;
+    }
     stream.flush()
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,6 @@
-//! The HTML report (`--html FILE`) and its data: one self-contained page (`page.html`: our own
-//! CSS and JavaScript, SVG charts, no network request) with the run's figures embedded as
-//! JSON. `live`: the same page served while the run lasts (`--web`), polling `data.json`.
+//! The HTML report (`--html FILE`) and its data: one self-contained page (`page.html`, with
+//! our own `page.css` and script, `page.js` + `charts.js` (SVG) + `main.js`; no network
+//! request) with the run's figures embedded as JSON. `live`: the same page served while the run lasts (`--web`), polling `data.json`.
 //!
 //! The page only formats: every number (counts, rates, percentiles) is computed here, from
 //! the same histograms as the summary and `--json`, so the three always agree.
@@ -15,9 +15,18 @@ use serde_json::{Value, json};
 
 use crate::threshold::Verdict;
 
-/// The page, with the placeholder that [`page`] replaces by the data.
-const TEMPLATE: &str = include_str!("page.html");
-const PLACEHOLDER: &str = "/*MOLOTOV-DATA*/null";
+/// The page: its markup, with places for its style, its script and its data.
+const HTML: &str = include_str!("page.html");
+const STYLE: &str = include_str!("page.css");
+/// One script in three parts (one function), joined in this order.
+const SCRIPT: [&str; 3] = [
+    include_str!("page.js"),
+    include_str!("charts.js"),
+    include_str!("main.js"),
+];
+const STYLE_PLACE: &str = "/*MOLOTOV-STYLE*/";
+const SCRIPT_PLACE: &str = "/*MOLOTOV-SCRIPT*/";
+const DATA_PLACE: &str = "/*MOLOTOV-DATA*/null";
 
 /// The (where, kind) error pairs a report lists at most; the rest are counted.
 const MAX_ERRORS: usize = 50;
@@ -109,9 +118,12 @@ pub(crate) fn data(input: &PageInput<'_>) -> Value {
     })
 }
 
-/// The page with `data` embedded.
+/// The page with `data` embedded (the data's place comes before the script's, so the
+/// script's text is never searched).
 pub(crate) fn page(data: &Value) -> String {
-    TEMPLATE.replacen(PLACEHOLDER, &script_safe(data), 1)
+    HTML.replacen(DATA_PLACE, &script_safe(data), 1)
+        .replacen(STYLE_PLACE, STYLE, 1)
+        .replacen(SCRIPT_PLACE, &SCRIPT.concat(), 1)
 }
 
 /// JSON that cannot end the `<script>` element holding it, nor be read as HTML.

@@ -100,13 +100,20 @@ impl Threshold {
             Limit::Micros(v) | Limit::Ratio(v) | Limit::Number(v) => v,
         };
         let passed = value.is_some_and(|v| self.op.holds(v, limit));
+        let mut shown = value.map_or_else(
+            || "no data".to_owned(),
+            |v| show(&self.metric, self.limit, v),
+        );
+        if let Metric::Errors(kind, _) = &self.metric {
+            if value == Some(0.0) && !is_http_kind(kind) {
+                // A misspelt kind would pass silently otherwise.
+                shown.push_str(" (no failure of this kind was seen)");
+            }
+        }
         Verdict {
             expression: self.text.clone(),
             value,
-            shown: value.map_or_else(
-                || "no data".to_owned(),
-                |v| show(&self.metric, self.limit, v),
-            ),
+            shown,
             limit: format!("{} {}", self.op.symbol(), show_limit(self.limit)),
             passed,
             no_data: value.is_none(),
@@ -131,12 +138,15 @@ fn measure(metric: &Metric, observed: &Observed<'_>) -> Option<f64> {
             share(failures, total, *form)
         }
         Metric::Errors(kind, form) => {
-            let requests = report.request_totals();
-            let mut count = requests.errors.get(kind).copied().unwrap_or(0);
-            if !is_http_kind(kind) {
-                count += report.totals().errors.get(kind).copied().unwrap_or(0);
-            }
-            share(count, requests.total(), *form)
+            // A request error kind counts requests; any other (an exception class, a Rust
+            // failure kind) counts scenario runs.
+            let entry = if is_http_kind(kind) {
+                report.request_totals()
+            } else {
+                report.totals()
+            };
+            let count = entry.errors.get(kind).copied().unwrap_or(0);
+            share(count, entry.total(), *form)
         }
         Metric::Status(matching, form) => {
             let requests = report.request_totals();
@@ -216,15 +226,9 @@ fn show_limit(limit: Limit) -> String {
     }
 }
 
-/// A duration in µs as people read it: `850 us`, `12.3 ms`, `1.25 s`.
-pub(crate) fn show_micros(us: f64) -> String {
-    if us < 1e3 {
-        format!("{} us", three_digits(us))
-    } else if us < 1e6 {
-        format!("{} ms", three_digits(us / 1e3))
-    } else {
-        format!("{} s", three_digits(us / 1e6))
-    }
+/// A duration in µs as the summary writes latencies (`0.85ms`, `12.3ms`, `1.25s`).
+fn show_micros(us: f64) -> String {
+    crate::render::latency(Duration::try_from_secs_f64(us / 1e6).unwrap_or(Duration::MAX))
 }
 
 /// Three significant digits, without trailing zeros (`12.3`, `0.0412`, `1200`).

@@ -44,8 +44,8 @@ pub(crate) enum Metric {
     Rate(Target),
     /// Failed runs (requests without a response): a ratio with `%`, else a count.
     Failures(Target, Form),
-    /// Requests that failed with an error kind, and scenario runs that failed with it (an
-    /// exception class) unless it is an HTTP error kind (then the request was counted).
+    /// Requests that failed with an HTTP error kind (a share of the requests), or scenario
+    /// runs that failed with any other kind, an exception class (a share of the runs).
     Errors(String, Form),
     /// Responses with a status (`503`) or in a class (`5xx`), over all requests.
     Status(StatusMatch, Form),

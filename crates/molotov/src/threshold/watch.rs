@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, Mutex, mpsc};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use molotov_core::stats::Report;
 use molotov_core::{Progress, Shutdown, StopCause};
@@ -27,7 +27,7 @@ pub(crate) type LiveVerdicts = Arc<Mutex<Vec<Verdict>>>;
 /// The watching thread.
 pub(crate) struct ThresholdWatch {
     done: mpsc::Sender<()>,
-    thread: JoinHandle<Option<String>>,
+    thread: JoinHandle<Option<Verdict>>,
     verdicts: LiveVerdicts,
 }
 
@@ -66,8 +66,8 @@ impl ThresholdWatch {
         self.verdicts.clone()
     }
 
-    /// Ends the watch; the expression of the threshold that stopped the run, if one did.
-    pub(crate) fn finish(self) -> Option<String> {
+    /// Ends the watch; the verdict of the threshold that stopped the run, if one did.
+    pub(crate) fn finish(self) -> Option<Verdict> {
         let _ = self.done.send(());
         self.thread.join().ok().flatten()
     }
@@ -82,8 +82,7 @@ struct Watch<'a> {
 }
 
 impl Watch<'_> {
-    fn run(&mut self, finished: &mpsc::Receiver<()>) -> Option<String> {
-        let started = Instant::now();
+    fn run(&mut self, finished: &mpsc::Receiver<()>) -> Option<Verdict> {
         let mut ticks = 0u32;
         loop {
             if !matches!(
@@ -93,10 +92,10 @@ impl Watch<'_> {
                 return None;
             }
             ticks = ticks.wrapping_add(1);
-            let Some(report) = self.progress.latest_report() else {
+            // The rates of a snapshot are over the time the run had lasted when it was taken.
+            let Some((report, elapsed)) = self.progress.latest_report() else {
                 continue;
             };
-            let elapsed = started.elapsed();
             if ticks.is_multiple_of(EVALUATE_EVERY) && !self.thresholds.is_empty() {
                 if let Some(expression) = self.evaluate(&report, elapsed) {
                     return Some(expression);
@@ -109,14 +108,14 @@ impl Watch<'_> {
         }
     }
 
-    /// Evaluates the thresholds; stops the run when an `abort` one failed.
-    fn evaluate(&self, report: &Report, elapsed: Duration) -> Option<String> {
+    /// Evaluates the thresholds; stops the run when an `abort` one failed (its verdict then).
+    fn evaluate(&self, report: &Report, elapsed: Duration) -> Option<Verdict> {
         let observed = Observed { report, elapsed };
         let verdicts = self.thresholds.evaluate(&observed);
         let broken = self.thresholds.0.iter().zip(&verdicts).find(|(t, v)| {
             t.abort.is_some_and(|grace| elapsed >= grace) && !v.passed && !v.no_data
         });
-        let broken = broken.map(|(t, _)| t.text.clone());
+        let broken = broken.map(|(_, v)| v.clone());
         if let Ok(mut shown) = self.shown.lock() {
             *shown = verdicts;
         }

@@ -11,30 +11,32 @@ fn molotov_report() -> Molotov {
 }
 
 #[test]
-fn passing_thresholds_exit_0_and_are_listed() {
+fn passing_thresholds_exit_0_and_are_listed_in_one_process_and_in_two() {
     let server = target();
-    let (run, results) = testbed()
-        .at(&server)
-        .args(["-w", "2", "-r", "100", "-c"])
-        .args(["--threshold", "scenario.p99 < 5s"])
-        .args(["--threshold", "failures < 1%"])
-        .args(["--threshold", "failures.count == 0"])
-        .args(["--threshold", "status[5xx] == 0"])
-        .args(["--threshold", "scenario[ok].count >= 100"])
-        .run_with_results();
-    run.code(0).stdout_has(&[
-        "Thresholds: all passed",
-        "✓ scenario.p99 < 5s",
-        "✓ failures < 1%   0 % (limit < 1 %)",
-        "✓ scenario[ok].count >= 100   200 (limit >= 100)",
-    ]);
-    let thresholds = results["thresholds"].as_array().unwrap();
-    assert_eq!(thresholds.len(), 5);
-    assert!(
-        thresholds.iter().all(|t| t["passed"] == true),
-        "{thresholds:?}"
-    );
-    assert_eq!(thresholds[2]["value"], 0.0);
+    for (processes, runs) in [("1", "200"), ("2", "400")] {
+        let (run, results) = testbed()
+            .at(&server)
+            .args(["-w", "2", "-r", "100", "-c", "-p", processes])
+            .args(["--threshold", "scenario.p99 < 5s"])
+            .args(["--threshold", "failures < 1%"])
+            .args(["--threshold", "failures.count == 0"])
+            .args(["--threshold", "status[5xx] == 0"])
+            .args(["--threshold", "scenario[ok].count >= 100"])
+            .run_with_results();
+        run.code(0).stdout_has(&[
+            "Thresholds: all passed",
+            "✓ scenario.p99 < 5s",
+            "✓ failures < 1%   0 % (limit < 1 %)",
+            &format!("✓ scenario[ok].count >= 100   {runs} (limit >= 100)"),
+        ]);
+        let thresholds = results["thresholds"].as_array().unwrap();
+        assert_eq!(thresholds.len(), 5);
+        assert!(
+            thresholds.iter().all(|t| t["passed"] == true),
+            "{thresholds:?}"
+        );
+        assert_eq!(thresholds[2]["value"], 0.0);
+    }
 }
 
 #[test]
@@ -71,6 +73,17 @@ fn a_failing_threshold_exits_99_in_one_process_and_in_two() {
             xml.contains("name=\"fail\""),
             "the failing scenario is a failed case: {xml}"
         );
+        // The processes' timelines merged by second: every run in one interval, the workers of
+        // both processes counted.
+        let intervals = results["timeline"]["intervals"].as_array().unwrap();
+        let runs: f64 = intervals
+            .iter()
+            .map(|i| i["successes"].as_f64().unwrap() + i["failures"].as_f64().unwrap())
+            .sum();
+        assert!((runs - (ok + ko)).abs() < 0.5, "{runs} vs {}", ok + ko);
+        let workers = intervals.iter().filter_map(|i| i["workers"].as_u64()).max();
+        let expected = if processes == "2" { 4 } else { 2 };
+        assert_eq!(workers, Some(expected), "{intervals:?}");
     }
 }
 
@@ -102,10 +115,28 @@ fn an_abort_threshold_stops_a_long_run_early() {
         .run_with_results();
     let took = started.elapsed();
     run.code(99).stdout_has(&[
-        "Stopped by the threshold \"failures.count == 0 abort\", which failed.",
+        "Stopped by the threshold \"failures.count == 0 abort\", which failed: ",
         "Stopped: a threshold marked abort failed",
     ]);
     assert_eq!(results["stop"], "threshold");
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+}
+
+#[test]
+fn an_abort_threshold_waits_for_its_grace() {
+    let server = target();
+    let started = Instant::now();
+    let (run, results) = testbed()
+        .at(&server)
+        .scenarios("ok,fail")
+        .args(["-w", "2", "-d", "60", "-q"])
+        .args(["--threshold", "failures.count == 0 abort after 3s"])
+        .run_with_results();
+    let took = started.elapsed();
+    run.code(99);
+    assert_eq!(results["stop"], "threshold");
+    let elapsed = results["elapsed_seconds"].as_f64().unwrap();
+    assert!((3.0..10.0).contains(&elapsed), "ran {elapsed} s");
     assert!(took < Duration::from_secs(20), "took {took:?}");
 }
 
