@@ -9,19 +9,23 @@ client CPU time per request, median over interleaved rounds:
 - thresholds: the same `hello` with three `--threshold`s (statistics snapshots every second,
   evaluated every 2 s) against without;
 - the live page: `hello --web PORT` with a headless Chromium showing the page (it polls
-  data.json every second), against the same run without `--web`. Chromium runs on core 0
-  with the target, so only the load generator's own CPU is compared.
+  data.json every second), against the same run without `--web` while the browser polls the
+  same page served by Python's http.server. Chromium and that server run on core 0 with the
+  target, so both rounds carry the same browser and only the load generator's own CPU
+  (core 1, where --web's threads run) is compared.
 
 Usage: python3 bench/reports.py [--rounds 5] [--duration 5] [--baseline REV]
 Needs wrk, taskset, git, and chromium for the live page (scripts/browser_check.py finds it).
 """
 
 import argparse
+import json
 import os
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 
 from measure import measure, median_table, require, start_target
@@ -68,6 +72,23 @@ def pin_browser_to_core_0():
     os.environ["CHROMIUM"] = wrapper
 
 
+def static_live_page(directory):
+    """A page of the live report with its data.json, served by Python's http.server on core
+    0: what the browser polls in the rounds without --web, so both rounds carry a browser."""
+    import report_sample
+
+    data = report_sample.sample(30, False, False, True)
+    with open(os.path.join(directory, "index.html"), "w") as f:
+        f.write(report_sample.page(data))
+    with open(os.path.join(directory, "data.json"), "w") as f:
+        f.write(json.dumps(data))
+    port = free_port()
+    server = subprocess.Popen(
+        ["taskset", "-c", "0", sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+        cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return server, port
+
+
 def with_browser(cmd, url, env, port, seconds):
     """`measure(cmd)` while a headless Chromium on core 0 shows the live page on `port`."""
     import browser_check
@@ -109,12 +130,15 @@ def main():
     base = [hello, "-w", "10", "-d", d, "-q"]
     thresholds = ["--threshold", "request.p99 < 1s", "--threshold", "failures < 1%",
                   "--threshold", "status[5xx] == 0"]
-    names = ["wrk -t1 -c10", "hello -q", "hello -q --threshold x3", "hello -q --web (browser)"]
+    names = ["wrk -t1 -c10", "hello -q", "hello -q --threshold x3", "hello -q (browser elsewhere)",
+             "hello -q --web (browser)"]
     if old:
         names.insert(1, f"hello -q ({opts.baseline})")
     cpu = {name: [] for name in names}
     rates = {name: [] for name in names}
     renders = []
+    static_dir = tempfile.mkdtemp()
+    static, static_port = static_live_page(static_dir)
     try:
         for _ in range(opts.rounds):
             runs = [("wrk -t1 -c10", ["wrk", "-t1", "-c10", f"-d{d}s", url + "/"])]
@@ -125,6 +149,9 @@ def main():
                 used, rate = measure(cmd, url, env)
                 cpu[name].append(round(used, 2))
                 rates[name].append(rate)
+            (used, rate), _ = with_browser(base, url, env, static_port, opts.duration)
+            cpu["hello -q (browser elsewhere)"].append(round(used, 2))
+            rates["hello -q (browser elsewhere)"].append(rate)
             port = free_port()
             (used, rate), seen = with_browser(base + ["--web", str(port)], url, env, port,
                                               opts.duration)
@@ -143,12 +170,15 @@ def main():
         if old:
             print(f"timeline: hello now / {opts.baseline}: {paired('hello -q', f'hello -q ({opts.baseline})')}")
         print(f"thresholds: with 3 / without: {paired('hello -q --threshold x3')}")
-        print(f"live page with a browser polling it: {paired('hello -q --web (browser)')} "
+        print(f"live page with a browser polling it, against a browser polling another server: "
+              f"{paired('hello -q --web (browser)', 'hello -q (browser elsewhere)')} "
               f"(renders seen per round: {renders})")
         print(f"hello/wrk: {now / medians['wrk -t1 -c10']:.2f}x")
     finally:
         target.terminate()
         target.wait()
+        static.terminate()
+        static.wait()
 
 
 if __name__ == "__main__":

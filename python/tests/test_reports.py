@@ -194,7 +194,7 @@ def test_molotov_report_merges_three_files_exactly(molotov, tmp_path):
     files = []
     for n in range(3):
         path = tmp_path / f"r{n}.json"
-        result = molotov.run("-w", "2", "-r", str(20 * (n + 1)), "-q", "--json", str(path),
+        result = molotov.run("-w", "2", "-r", "30", "-q", "--json", str(path),
                              source=MIXED, json_results=False)
         assert result.code == 0, result
         files.append(json.loads(path.read_text()))
@@ -238,7 +238,7 @@ def test_molotov_report_refuses_what_it_cannot_merge(molotov, tmp_path):
     assert molotov.run("-r", "1", "-q", "--json", str(a), source=FINE, json_results=False).code == 0
     assert molotov.run("-r", "1", "-q", "--json", str(b), source=MIXED, json_results=False).code == 0
     report = [REPORT]
-    for args, says in [([a, b], "results of different tests"),
+    for args, says in [([a, b], "are results of different"),
                        ([tmp_path / "missing.json"], "cannot read"),
                        ([tmp_path / "calls.log"], "not JSON results")]:
         (tmp_path / "calls.log").write_text("not json")

@@ -155,6 +155,9 @@ pub struct RunConfig {
     pub request_key_limit: usize,
     /// Connections to these origins go elsewhere (`--connect-to`).
     pub connect_to: Vec<molotov_http::ConnectTo>,
+    /// Start the load at this wall-clock time (after `global_setup`): processes and machines
+    /// started at different moments run the same seconds (`--start-at`).
+    pub start_at: Option<std::time::SystemTime>,
     /// Publish snapshots of the statistics, for live views
     /// ([`Progress::latest_report`](crate::Progress::latest_report)).
     pub live_report: Option<LiveReport>,
@@ -187,6 +190,7 @@ impl Default for RunConfig {
             global_fixtures: true,
             request_key_limit: 1000,
             connect_to: Vec::new(),
+            start_at: None,
             live_report: None,
             load: Load::default(),
             partition: Partition::default(),

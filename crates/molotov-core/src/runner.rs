@@ -142,6 +142,14 @@ impl Runner {
         self.notices.clone()
     }
 
+    /// The scenarios that will run with their weights, in name order.
+    pub fn scenario_weights(&self) -> Vec<(String, u32)> {
+        let scenarios = self.catalog.scenarios.iter();
+        scenarios
+            .map(|s| (s.name().to_owned(), s.get_weight()))
+            .collect()
+    }
+
     /// The names of the scenarios that will run, in name order.
     pub fn scenario_names(&self) -> Vec<String> {
         let names = self.catalog.scenarios.iter().map(|s| s.name().to_owned());
@@ -179,17 +187,8 @@ impl Runner {
             vars,
         };
         let global_fixtures = info.config.global_fixtures;
-        let global_setup = fixtures.global_setup.take();
         let global_teardown = fixtures.global_teardown.take();
-        if global_fixtures {
-            if let Some(f) = global_setup {
-                call_global(f, &info).map_err(|source| Error::FixtureFailed {
-                    fixture: Fixture::GlobalSetup,
-                    worker: None,
-                    source,
-                })?;
-            }
-        }
+        set_up(fixtures.global_setup.take(), &info, &shutdown).await?;
 
         let mut names: Vec<&str> = catalog.scenarios.iter().map(Scenario::name).collect();
         let unknown_index = names.len();
@@ -210,6 +209,7 @@ impl Runner {
             observer,
         });
         let start = Instant::now();
+        let started_at = std::time::SystemTime::now();
         let pacing = pacing(&info.config, workers, start, &progress);
         let shared = Rc::new(Shared {
             pacing,
@@ -256,8 +256,36 @@ impl Runner {
             seed,
             crashed_processes: 0,
             arrivals: shared.pacing.arrival_summary(),
+            started_at: Some(started_at),
         })
     }
+}
+
+/// `global_setup` (where this process runs the global fixtures), then the wait for
+/// `RunConfig::start_at`, cut short by a stop.
+async fn set_up(
+    global_setup: Option<GlobalFn>,
+    info: &RunInfo,
+    shutdown: &Shutdown,
+) -> Result<(), Error> {
+    if let (true, Some(f)) = (info.config.global_fixtures, global_setup) {
+        call_global(f, info).map_err(|source| Error::FixtureFailed {
+            fixture: Fixture::GlobalSetup,
+            worker: None,
+            source,
+        })?;
+    }
+    if let Some(at) = info.config.start_at {
+        // A time already past waits for nothing.
+        let wait = at
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or_default();
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = shutdown.stopped() => {}
+        }
+    }
+    Ok(())
 }
 
 /// The first `workers`, and those the load's helpers ask for, until every worker ended (and,

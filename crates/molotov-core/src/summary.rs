@@ -42,6 +42,9 @@ pub struct Summary {
     pub crashed_processes: usize,
     /// What the open model did (`None` in the closed model).
     pub arrivals: Option<ArrivalSummary>,
+    /// When the load started, on the wall clock (the earliest of the processes'); `None` when
+    /// no load started.
+    pub started_at: Option<std::time::SystemTime>,
 }
 
 impl Summary {
@@ -66,6 +69,10 @@ impl Summary {
         if self.stop.is_none() {
             self.stop = other.stop;
         }
+        self.started_at = match (self.started_at, other.started_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
     }
 
     /// Successful scenario runs.

@@ -23,6 +23,7 @@ use crate::process::{self, Forked};
 use crate::render;
 use crate::runtime;
 use crate::settings::{Output, Settings};
+use crate::shard;
 use crate::signal;
 use crate::sizing::{SizingOutcome, SizingWatch};
 use crate::statsd::{STATSD_VAR, Statsd, StatsdObserver};
@@ -165,7 +166,8 @@ where
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         settings.thresholds.check_scenarios(&names)?;
         // Files that cannot be written, a port in use, are found out now, not after the run.
-        Ok((runner, Outputs::open(&settings)?))
+        let plan = shard::plan_hash(&runner.scenario_weights(), &settings.args);
+        Ok((runner, Outputs::open(&settings, plan)?))
     });
     match prepared {
         Ok((runner, outputs)) => {
@@ -374,9 +376,14 @@ pub(crate) fn conclude(
     };
     display
         .finish(sized + &render::summary(summary, &style) + &crate::threshold::summary(&verdicts));
-    if let Err(line) = written {
-        eprint_line(&line);
-        return ExitStatus::Usage;
+    match written {
+        // For `kubectl logs`: after everything else, even with -q.
+        Ok(Some(marked)) => crate::display::print_stdout(&marked),
+        Ok(None) => {}
+        Err(line) => {
+            eprint_line(&line);
+            return ExitStatus::Usage;
+        }
     }
     let thresholds_failed = verdicts.iter().any(|v| !v.passed);
     ExitStatus::of(summary, settings.fail, thresholds_failed)

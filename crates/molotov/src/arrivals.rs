@@ -131,6 +131,7 @@ mod tests {
             seed: 0,
             crashed_processes: 0,
             arrivals: Some(a),
+            started_at: None,
         }
     }
 

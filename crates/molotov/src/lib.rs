@@ -77,6 +77,7 @@ mod report;
 mod results;
 mod runtime;
 mod settings;
+mod shard;
 mod signal;
 mod sizing;
 mod statsd;
@@ -90,6 +91,7 @@ pub use merge::report_main;
 pub use percentiles::Percentiles;
 pub use process::Forked;
 pub use settings::{Output, Settings, UsageError};
+pub use shard::{INDEX_VARIABLE, Shard, StartAt};
 pub use statsd::{STATSD_VAR, Statsd, StatsdAddress, statsd};
 pub use url_test::UrlTest;
 

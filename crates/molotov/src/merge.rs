@@ -20,6 +20,7 @@ use crate::args::ResultsOptions;
 use crate::display::{eprint_line, print_stdout};
 use crate::exit::ExitStatus;
 use crate::render;
+use crate::shard::Shard;
 use crate::threshold::{self, Observed, Thresholds};
 
 /// `molotov-report`'s command line.
@@ -36,6 +37,39 @@ struct ReportArgs {
 
     #[command(flatten)]
     results: ResultsOptions,
+}
+
+/// The line before a results document printed by `--results-stdout`.
+pub(crate) const BEGIN: &str = "--- molotov results begin ---";
+/// The line after it.
+pub(crate) const END: &str = "--- molotov results end ---";
+
+/// `text` (a results document) on one line between the marker lines.
+pub(crate) fn marked(text: &str) -> String {
+    let one_line = serde_json::from_str::<Value>(text)
+        .map_or_else(|_| text.replace('\n', " "), |v| v.to_string());
+    format!("{BEGIN}\n{one_line}\n{END}\n")
+}
+
+/// The documents between marker lines in `text` (as `kubectl logs` of many pods prints them,
+/// a pod's lines possibly prefixed, `--prefix`); `None` when it holds no marker.
+fn between_markers(text: &str) -> Option<Vec<String>> {
+    let mut found = Vec::new();
+    let mut open: Option<(String, String)> = None;
+    for line in text.lines() {
+        if let Some(at) = line.find(BEGIN) {
+            open = Some((line[..at].to_owned(), String::new()));
+        } else if let Some((prefix, body)) = &mut open {
+            if line.contains(END) {
+                found.push(std::mem::take(body));
+                open = None;
+            } else {
+                body.push_str(line.strip_prefix(prefix.as_str()).unwrap_or(line));
+                body.push('\n');
+            }
+        }
+    }
+    (!found.is_empty() || text.contains(BEGIN)).then_some(found)
 }
 
 /// One results document, as `molotov --json` writes it (the fields a merge needs).
@@ -68,6 +102,9 @@ struct Document {
     #[serde(default)]
     dropped: u64,
     start_lag: Option<Latency>,
+    started_at: Option<f64>,
+    shard: Option<Shard>,
+    plan: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -81,6 +118,8 @@ struct FixtureDocument {
 /// A results document read, with where it came from.
 pub(crate) struct Loaded {
     pub(crate) source: String,
+    pub(crate) shard: Option<Shard>,
+    pub(crate) plan: Option<String>,
     pub(crate) summary: Summary,
     pub(crate) processes: usize,
 }
@@ -149,6 +188,7 @@ fn merge_and_report(args: &ReportArgs, command: &str) -> anyhow::Result<ExitStat
         &crate::outputs::Meta {
             title: &format!("{} results merged", loaded.len()),
             command,
+            plan: loaded.first().and_then(|l| l.plan.as_deref()),
         },
     )
     .map_err(anyhow::Error::msg)?;
@@ -183,10 +223,12 @@ pub(crate) fn load(file: &str) -> anyhow::Result<Vec<Loaded>> {
         (text, file.to_owned())
     };
     let mut loaded = Vec::new();
-    for (n, value) in serde_json::Deserializer::from_str(&text)
-        .into_iter::<Value>()
-        .enumerate()
-    {
+    let marked = between_markers(&text);
+    let documents: Box<dyn Iterator<Item = Result<Value, serde_json::Error>>> = match &marked {
+        Some(found) => Box::new(found.iter().map(|d| serde_json::from_str(d))),
+        None => Box::new(serde_json::Deserializer::from_str(&text).into_iter::<Value>()),
+    };
+    for (n, value) in documents.enumerate() {
         let place = if n == 0 {
             source.clone()
         } else {
@@ -246,9 +288,15 @@ fn document(value: Value, source: String) -> anyhow::Result<Loaded> {
         seed: meta.seed,
         crashed_processes: meta.crashed_processes,
         arrivals,
+        started_at: meta
+            .started_at
+            .and_then(|t| Duration::try_from_secs_f64(t).ok())
+            .and_then(|d| std::time::UNIX_EPOCH.checked_add(d)),
     };
     Ok(Loaded {
         source,
+        shard: meta.shard,
+        plan: meta.plan,
         summary,
         processes: meta.processes.max(1),
     })
@@ -267,6 +315,11 @@ pub(crate) fn merge(loaded: &[Loaded]) -> anyhow::Result<(Summary, usize)> {
             .cloned()
             .collect::<Vec<_>>()
     };
+    let shards: Vec<(&str, Option<Shard>)> = loaded
+        .iter()
+        .map(|l| (l.source.as_str(), l.shard))
+        .collect();
+    crate::shard::check_complete(&shards).map_err(anyhow::Error::msg)?;
     let expected = names(first);
     let mut summary = first.summary.clone();
     let mut processes = first.processes;
@@ -279,6 +332,16 @@ pub(crate) fn merge(loaded: &[Loaded]) -> anyhow::Result<(Summary, usize)> {
                 first.source,
                 other.source
             );
+        }
+        if let (Some(ours), Some(theirs)) = (&first.plan, &other.plan) {
+            if ours != theirs {
+                bail!(
+                    "{} and {} are results of different plans (scenarios, weights or options \
+                     differ: plan {ours} / {theirs})",
+                    first.source,
+                    other.source
+                );
+            }
         }
         if theirs != expected {
             bail!(

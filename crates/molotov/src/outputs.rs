@@ -26,6 +26,8 @@ pub(crate) struct Outputs {
     junit: Option<(PathBuf, File)>,
     html: Option<(PathBuf, File)>,
     web: Option<LivePage>,
+    /// The hash of the test's plan.
+    plan: String,
 }
 
 fn create(path: &PathBuf, what: &str) -> anyhow::Result<(PathBuf, File)> {
@@ -35,8 +37,9 @@ fn create(path: &PathBuf, what: &str) -> anyhow::Result<(PathBuf, File)> {
 }
 
 impl Outputs {
-    /// Creates the files and binds the live page's address.
-    pub(crate) fn open(settings: &Settings) -> anyhow::Result<Outputs> {
+    /// Creates the files and binds the live page's address. `plan`: the hash of the test's
+    /// plan, which the results carry.
+    pub(crate) fn open(settings: &Settings, plan: String) -> anyhow::Result<Outputs> {
         let json = match &settings.json {
             Some(path) => Some(
                 results::create(path)
@@ -68,6 +71,7 @@ impl Outputs {
             junit,
             html,
             web,
+            plan,
         })
     }
 
@@ -116,8 +120,9 @@ impl Outputs {
         .ok()
     }
 
-    /// Writes every output of the finished run. `Err` with the first line to print when a
-    /// file could not be written.
+    /// Writes every output of the finished run; with `--results-stdout`, the results between
+    /// their marker lines, to print after the summary. `Err` with the first line to print
+    /// when a file could not be written.
     pub(crate) fn write(
         mut self,
         summary: &Summary,
@@ -125,18 +130,40 @@ impl Outputs {
         sizing: Option<&crate::sizing::SizingOutcome>,
         verdicts: &[Verdict],
         settings: &Settings,
-    ) -> Result<(), String> {
+    ) -> Result<Option<String>, String> {
         let meta = Meta {
             title: &title(settings),
             command: &settings.command,
+            plan: Some(&self.plan),
+        };
+        let written = results::Written {
+            processes,
+            sizing,
+            percentiles: &settings.percentiles,
+            verdicts,
+            shard: settings.shard,
+            plan: Some(&self.plan),
         };
         let mut first_error = None;
-        if let Some(file) = self.json.take() {
-            let shown = file.path().display().to_string();
-            if let Err(e) = file.write(summary, processes, sizing, &settings.percentiles, verdicts)
-            {
-                first_error
-                    .get_or_insert(format!("error: cannot write the results to {shown}: {e}"));
+        let mut printed = None;
+        if self.json.is_some() || settings.results_stdout {
+            match results::render(summary, &written) {
+                Ok(text) => {
+                    if let Some(file) = self.json.take() {
+                        let shown = file.path().display().to_string();
+                        if let Err(e) = file.write(&text) {
+                            first_error.get_or_insert(format!(
+                                "error: cannot write the results to {shown}: {e}"
+                            ));
+                        }
+                    }
+                    if settings.results_stdout {
+                        printed = Some(crate::merge::marked(&text));
+                    }
+                }
+                Err(e) => {
+                    first_error.get_or_insert(format!("error: cannot write the results: {e}"));
+                }
             }
         }
         if let Some((path, file)) = self.junit.take() {
@@ -156,7 +183,7 @@ impl Outputs {
                 web.finish(&data);
             }
         }
-        first_error.map_or(Ok(()), Err)
+        first_error.map_or(Ok(printed), Err)
     }
 }
 
@@ -172,6 +199,8 @@ pub(crate) struct Meta<'a> {
     /// The script or URL tested.
     pub(crate) title: &'a str,
     pub(crate) command: &'a str,
+    /// The plan's hash, when known.
+    pub(crate) plan: Option<&'a str>,
 }
 
 /// Writes the outputs `files` names, for results merged after the fact (`molotov-report`).
@@ -188,7 +217,15 @@ pub(crate) fn write_files(
             .map_err(|e| format!("error: cannot write the {what} to {}: {e}", path.display()))
     };
     if let Some(path) = files.json {
-        let text = results::render(summary, processes, None, percentiles, verdicts)
+        let written = results::Written {
+            processes,
+            sizing: None,
+            percentiles,
+            verdicts,
+            shard: None,
+            plan: meta.plan,
+        };
+        let text = results::render(summary, &written)
             .map_err(|e| format!("error: cannot write the results: {e}"))?;
         write_to(create(path, "results")?, &text, path, "results")?;
     }
@@ -265,13 +302,16 @@ fn final_data(
     verdicts: &[Verdict],
     meta: &Meta<'_>,
 ) -> serde_json::Value {
-    let finished = now();
+    let started = summary.started_at.map_or_else(
+        || now() - summary.elapsed.as_secs_f64(),
+        results::unix_seconds,
+    );
     report::data(&PageInput {
         live: false,
         title: meta.title,
         command: meta.command,
-        started_at: finished - summary.elapsed.as_secs_f64(),
-        finished_at: Some(finished),
+        started_at: started,
+        finished_at: Some(started + summary.elapsed.as_secs_f64()),
         elapsed: summary.elapsed,
         processes,
         workers: summary.max_workers,

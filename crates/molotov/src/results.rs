@@ -16,6 +16,7 @@ use serde::Serialize;
 use serde::ser::{SerializeMap as _, Serializer};
 
 use crate::percentiles::Percentiles;
+use crate::shard::Shard;
 use crate::sizing::SizingOutcome;
 use crate::threshold::Verdict;
 
@@ -24,6 +25,8 @@ struct Results<'a> {
     format: u32,
     tool: &'static str,
     version: &'static str,
+    /// Seconds since the Unix epoch when the load started (`null` if it did not).
+    started_at: Option<f64>,
     /// Seconds since the Unix epoch when the file was written.
     finished_at: f64,
     elapsed_seconds: f64,
@@ -49,6 +52,11 @@ struct Results<'a> {
     /// The `--threshold`s' verdicts.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     thresholds: &'a [Verdict],
+    /// A shard's index and the shard count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    shard: Option<Shard>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<&'a str>,
 }
 
 /// Entries written with the run's percentiles as derived latency fields.
@@ -196,28 +204,34 @@ impl ResultsFile {
         &self.path
     }
 
-    /// Writes the results of `summary`.
-    pub(crate) fn write(
-        mut self,
-        summary: &Summary,
-        processes: usize,
-        sizing: Option<&SizingOutcome>,
-        percentiles: &Percentiles,
-        verdicts: &[Verdict],
-    ) -> std::io::Result<()> {
-        let text = render(summary, processes, sizing, percentiles, verdicts)?;
+    /// Writes the results (as [`render`] made them).
+    pub(crate) fn write(mut self, text: &str) -> std::io::Result<()> {
         self.file.write_all(text.as_bytes())
     }
 }
 
+/// What the results say besides the [`Summary`].
+pub(crate) struct Written<'a> {
+    pub(crate) processes: usize,
+    pub(crate) sizing: Option<&'a SizingOutcome>,
+    pub(crate) percentiles: &'a Percentiles,
+    pub(crate) verdicts: &'a [Verdict],
+    /// The part of a sharded run these results are.
+    pub(crate) shard: Option<Shard>,
+    /// The plan's hash (scenarios, weights, the options that shape the load).
+    pub(crate) plan: Option<&'a str>,
+}
+
 /// The results of `summary` as a JSON document.
-pub(crate) fn render(
-    summary: &Summary,
-    processes: usize,
-    sizing: Option<&SizingOutcome>,
-    percentiles: &Percentiles,
-    verdicts: &[Verdict],
-) -> std::io::Result<String> {
+pub(crate) fn render(summary: &Summary, written: &Written<'_>) -> std::io::Result<String> {
+    let Written {
+        processes,
+        sizing,
+        percentiles,
+        verdicts,
+        shard,
+        plan,
+    } = *written;
     let finished_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
@@ -225,6 +239,7 @@ pub(crate) fn render(
         format: REPORT_FORMAT,
         tool: "molotov",
         version: env!("CARGO_PKG_VERSION"),
+        started_at: summary.started_at.map(unix_seconds),
         finished_at,
         elapsed_seconds: summary.elapsed.as_secs_f64(),
         processes,
@@ -261,8 +276,16 @@ pub(crate) fn render(
         },
         timeline: summary.report.timeline.as_ref(),
         thresholds: verdicts,
+        shard,
+        plan,
     };
     let mut text = serde_json::to_string_pretty(&results).map_err(std::io::Error::other)?;
     text.push('\n');
     Ok(text)
+}
+
+/// A wall-clock time in Unix seconds.
+pub(crate) fn unix_seconds(t: SystemTime) -> f64 {
+    t.duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }

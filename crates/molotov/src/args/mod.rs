@@ -176,6 +176,28 @@ pub struct Args {
     #[serde(serialize_with = "displayed_some")]
     pub web: Option<std::net::SocketAddr>,
 
+    /// Run shard I of N (I from 0): this machine's exact share of -w and of the --rate schedule; merge the shards' --json with molotov-report
+    #[arg(long, value_name = "I/N", conflicts_with = "shards")]
+    #[serde(serialize_with = "displayed_some")]
+    pub shard: Option<crate::shard::Shard>,
+
+    /// Run one of N shards, its index taken from `JOB_COMPLETION_INDEX` (as a Kubernetes Indexed Job sets it)
+    #[arg(long, value_name = "N", value_parser = parse_at_least_one)]
+    pub shards: Option<u64>,
+
+    /// Start the load at this time (RFC 3339, or Unix seconds), after the global setup: shards started at different moments run the same seconds
+    #[arg(long, value_name = "TIME", value_parser = parse_start_at)]
+    #[serde(serialize_with = "displayed_some")]
+    pub start_at: Option<crate::shard::StartAt>,
+
+    /// Sharded runs: where the global setup and teardown fixtures run, in every shard or only in the first (shard 0)
+    #[arg(long, value_name = "WHERE", default_value = "every", value_parser = ["every", "first"])]
+    pub shard_fixtures: String,
+
+    /// Print the --json results on stdout at the end, between two marker lines (for kubectl logs | molotov-report -)
+    #[arg(long)]
+    pub results_stdout: bool,
+
     /// Seed of the scenario picking, to repeat a run's choices
     #[arg(long)]
     pub seed: Option<u64>,
@@ -386,6 +408,10 @@ fn parse_positive_seconds(text: &str) -> Result<f64, String> {
 }
 
 /// Runs per second: more than 0, finite.
+fn parse_start_at(text: &str) -> Result<crate::shard::StartAt, String> {
+    text.parse()
+}
+
 fn parse_threshold(text: &str) -> Result<String, String> {
     text.parse::<crate::threshold::Threshold>()
         .map(|_| text.to_owned())

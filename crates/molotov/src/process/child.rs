@@ -12,6 +12,7 @@ use molotov_core::{NoticeReceiver, Partition, Progress, Runner, Shutdown, StopCa
 use super::protocol::{self, Command, Message, WireLine, WireSummary};
 use crate::app::HostHooks;
 use crate::capture::Capture;
+use crate::display::eprint_line;
 use crate::exit::ExitStatus;
 use crate::lines::{Formatter, Line};
 use crate::panics::QuietPanics;
@@ -50,18 +51,26 @@ pub(crate) fn run(
     let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM);
     {
         let config = runner.config_mut();
-        // Each process makes every `processes`-th run of the open model's schedule; worker
-        // ids of the processes never overlap.
-        config.partition = Partition {
-            index,
-            count: std::num::NonZeroUsize::new(settings.processes)
-                .unwrap_or(std::num::NonZeroUsize::MIN),
-        };
-        config.first_worker_id = index * config.worker_slots();
         config.global_fixtures = false;
         // Statistics snapshots are made (live_report) only when a live view needs them (the
         // dashboard, thresholds, the live page), as in one process.
-        config.seed = config.seed.map(|s| s.wrapping_add(index as u64));
+        if settings.shard.is_some() {
+            // A shard's processes split its share (workers, the schedule's stripe).
+            if let Err(e) = crate::shard::narrow(config, index, settings.processes) {
+                eprint_line(&format!("error: process {index}: {e}"));
+                return ExitStatus::Usage;
+            }
+        } else {
+            // Each process runs -w workers (Molotov's -p) and makes every `processes`-th
+            // run of the open model's schedule; worker ids of the processes never overlap.
+            config.partition = Partition {
+                index,
+                count: std::num::NonZeroUsize::new(settings.processes)
+                    .unwrap_or(std::num::NonZeroUsize::MIN),
+            };
+            config.first_worker_id = index * config.worker_slots();
+            config.seed = config.seed.map(|s| s.wrapping_add(index as u64));
+        }
     }
     let shutdown = Shutdown::new();
     let orphaned = obey(control, &shutdown);

@@ -378,6 +378,7 @@ fn empty_summary(seed: u64) -> Summary {
         seed,
         crashed_processes: 0,
         arrivals: None,
+        started_at: None,
     }
 }
 

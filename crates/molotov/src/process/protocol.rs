@@ -66,6 +66,9 @@ pub(crate) struct WireSummary {
     seed: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     arrivals: Option<ArrivalSummary>,
+    /// Unix seconds.
+    #[serde(default)]
+    started_at: Option<f64>,
 }
 
 impl From<&Summary> for WireSummary {
@@ -84,6 +87,11 @@ impl From<&Summary> for WireSummary {
             dropped_notices: s.dropped_notices,
             seed: s.seed,
             arrivals: s.arrivals.clone(),
+            started_at: s.started_at.and_then(|t| {
+                t.duration_since(std::time::UNIX_EPOCH)
+                    .ok()
+                    .map(|d| d.as_secs_f64())
+            }),
         }
     }
 }
@@ -111,6 +119,10 @@ impl From<WireSummary> for Summary {
             seed: w.seed,
             crashed_processes: 0,
             arrivals: w.arrivals,
+            started_at: w
+                .started_at
+                .and_then(|t| std::time::Duration::try_from_secs_f64(t).ok())
+                .and_then(|d| std::time::UNIX_EPOCH.checked_add(d)),
         }
     }
 }
@@ -198,6 +210,7 @@ mod tests {
                 message: "boom".into(),
             }],
             dropped_notices: 4,
+            started_at: None,
             seed: 9,
             crashed_processes: 0,
             arrivals: Some(ArrivalSummary {

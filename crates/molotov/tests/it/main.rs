@@ -25,6 +25,7 @@ mod output;
 mod pacing;
 mod percentiles;
 mod processes;
+mod shards;
 mod sizing;
 mod statsd;
 mod stopping;

@@ -1,0 +1,392 @@
+//! `--shard I/N` (or `--shards N` with the index from `JOB_COMPLETION_INDEX`, as a Kubernetes
+//! Indexed Job sets it): one load test run as N shards, on N machines or pods, each making its
+//! exact share of the load, merged afterwards by `molotov-report`.
+//!
+//! A shard's share: of `-w W` workers, shard i runs `floor(W(i+1)/N) - floor(Wi/N)` (the shares
+//! add up to W), with worker ids from `floor(Wi/N)`, unique across shards; of an open-model
+//! schedule, the runs k with `k mod N == i` (the engine's `Partition`, striped so the shards
+//! together keep the global schedule); `-p P` inside a shard splits its share the same way
+//! (processes j of shard i make the runs `k mod NP == i + Nj`). Seeds derive from the run's
+//! seed, the shard and the process, so picks differ but repeat.
+
+use std::fmt::{self, Write as _};
+use std::num::NonZeroUsize;
+use std::str::FromStr;
+
+use molotov_core::{Load, Partition, RunConfig};
+use serde::{Deserialize, Serialize};
+
+/// The variable a Kubernetes Indexed Job sets to the pod's index.
+pub const INDEX_VARIABLE: &str = "JOB_COMPLETION_INDEX";
+
+/// Shard `index` of `count` (read back from a results file, it is checked: 0 <= index <
+/// count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "ShardWire")]
+pub struct Shard {
+    /// From 0.
+    pub index: usize,
+    /// How many shards the run has.
+    pub count: usize,
+}
+
+#[derive(Deserialize)]
+struct ShardWire {
+    index: usize,
+    count: usize,
+}
+
+impl TryFrom<ShardWire> for Shard {
+    type Error = String;
+
+    fn try_from(w: ShardWire) -> Result<Shard, String> {
+        format!("{}/{}", w.index, w.count).parse()
+    }
+}
+
+impl FromStr for Shard {
+    type Err = String;
+
+    /// `I/N`, with 0 <= I < N.
+    fn from_str(text: &str) -> Result<Shard, String> {
+        let bad = || format!("{text:?} is not a shard: I/N, such as 0/3 (I from 0 to N-1)");
+        let (index, count) = text.split_once('/').ok_or_else(bad)?;
+        let index: usize = index.trim().parse().map_err(|_| bad())?;
+        let count: usize = count.trim().parse().map_err(|_| bad())?;
+        if count == 0 || index >= count || count > MAX_SHARDS {
+            return Err(bad());
+        }
+        Ok(Shard { index, count })
+    }
+}
+
+impl fmt::Display for Shard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// `--start-at`: a moment on the wall clock, given in RFC 3339 (`2026-12-06T10:00:00Z`) or
+/// Unix seconds (`1796551200`, fractions allowed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartAt(pub std::time::SystemTime);
+
+impl FromStr for StartAt {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<StartAt, String> {
+        use std::time::{Duration, UNIX_EPOCH};
+        let text = text.trim();
+        if let Ok(seconds) = text.parse::<f64>() {
+            return Duration::try_from_secs_f64(seconds)
+                .ok()
+                .and_then(|d| UNIX_EPOCH.checked_add(d))
+                .map(StartAt)
+                .ok_or_else(|| format!("{text} is not a time in Unix seconds"));
+        }
+        let parsed = time::OffsetDateTime::parse(
+            text,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .map_err(|e| {
+            format!("{text:?} is not a time: RFC 3339 (2026-12-06T10:00:00Z) or Unix seconds ({e})")
+        })?;
+        let nanos = parsed.unix_timestamp_nanos();
+        let after = u64::try_from(nanos).map_err(|_| format!("{text} is before 1970"))?;
+        Ok(StartAt(UNIX_EPOCH + Duration::from_nanos(after)))
+    }
+}
+
+impl fmt::Display for StartAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let since = self
+            .0
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
+        write!(f, "{}", since.as_secs_f64())
+    }
+}
+
+/// The shard this run is, from `--shard I/N`, or `--shards N` and `index` (the value of
+/// [`INDEX_VARIABLE`], when set); `None` unsharded.
+pub(crate) fn resolve(
+    shard: Option<Shard>,
+    shards: Option<u64>,
+    index: Option<&str>,
+) -> Result<Option<Shard>, String> {
+    let Some(count) = shards else {
+        return Ok(shard);
+    };
+    let index = index.ok_or_else(|| {
+        format!("--shards {count} takes the shard's index from {INDEX_VARIABLE}, which is not set (or use --shard I/{count})")
+    })?;
+    format!("{}/{count}", index.trim())
+        .parse()
+        .map(Some)
+        .map_err(|e| format!("{INDEX_VARIABLE}={index:?} with --shards {count}: {e}"))
+}
+
+/// How far in the past a `--start-at` may be (pods that started late still run).
+pub(crate) const START_LATE: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Checks that results of a sharded run are all there: when any is a shard, all are, of one
+/// shard count, every index from 0 to N-1 exactly once. `(source, shard)` per result.
+pub(crate) fn check_complete(results: &[(&str, Option<Shard>)]) -> Result<(), String> {
+    let Some((source, first)) = results.iter().find_map(|(s, shard)| Some((*s, (*shard)?))) else {
+        return Ok(());
+    };
+    let mut seen: Vec<Option<&str>> = vec![None; first.count];
+    for (place, shard) in results {
+        let Some(shard) = shard else {
+            return Err(format!(
+                "{place} is not a shard, but {source} is shard {first}: merge the shards of one run"
+            ));
+        };
+        if shard.count != first.count {
+            return Err(format!(
+                "{place} is shard {shard} but {source} is shard {first}: not the same shard count"
+            ));
+        }
+        if let Some(other) = seen[shard.index].replace(place) {
+            return Err(format!("shard {shard} is there twice: {other} and {place}"));
+        }
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.is_none())
+        .map(|(i, _)| i.to_string())
+        .collect();
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} of the {} shards are missing: {} (merge all of them, or none)",
+            missing.len(),
+            first.count,
+            missing.join(", ")
+        ))
+    }
+}
+
+/// The plan's hash: the scenarios with their weights and the options that shape the load (not
+/// the shard, nor where results go), so that results of different tests are not merged.
+pub(crate) fn plan_hash(scenarios: &[(String, u32)], args: &crate::Args) -> String {
+    const SHAPING: [&str; 13] = [
+        "scenario",
+        "workers",
+        "duration",
+        "max_runs",
+        "single_run",
+        "single_mode",
+        "rate",
+        "rate_stages",
+        "max_workers",
+        "drop_late",
+        "stages",
+        "ramp_up",
+        "delay",
+    ];
+    let options = serde_json::to_value(args).unwrap_or_default();
+    let mut text = String::new();
+    for (name, weight) in scenarios {
+        let _ = write!(text, "{name}={weight};");
+    }
+    for key in SHAPING {
+        let value = options.get(key).unwrap_or(&serde_json::Value::Null);
+        let _ = write!(text, "{key}={value};");
+    }
+    let shards = args.shard.map(|s| s.count as u64).or(args.shards);
+    let _ = write!(text, "shards={shards:?}");
+    // FNV-1a, 64 bits: stable across versions and machines.
+    let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    format!("{hash:016x}")
+}
+
+/// More shards than this is a typo, not a plan.
+const MAX_SHARDS: usize = 100_000;
+
+/// Part `index` of `count` of `total`: `floor(total(i+1)/n) - floor(total i/n)`.
+pub(crate) fn share(total: usize, index: usize, count: usize) -> usize {
+    first(total, index + 1, count) - first(total, index, count)
+}
+
+/// Where part `index` of `count` of `total` starts: `floor(total i/n)`.
+pub(crate) fn first(total: usize, index: usize, count: usize) -> usize {
+    let wide = u128::try_from(total).unwrap_or(u128::MAX) * index as u128 / count.max(1) as u128;
+    usize::try_from(wide).unwrap_or(usize::MAX)
+}
+
+/// Gives `config` (the whole run's) the share of part `index` of `count`: its workers (and
+/// open-model worker cap), its first worker id, its stripe of the schedule, its seed. `Err`
+/// when the part would have no worker.
+pub(crate) fn narrow(config: &mut RunConfig, index: usize, count: usize) -> Result<(), String> {
+    let workers = config.workers.get();
+    let open = matches!(config.load, Load::Open(_));
+    let (mine, first_id) = match NonZeroUsize::new(share(workers, index, count)) {
+        Some(mine) => (mine, first(workers, index, count)),
+        // The open model's workers are sessions its runs borrow: a part short of one gets
+        // one, numbered after the run's.
+        None if open => (NonZeroUsize::MIN, workers + index),
+        None => {
+            return Err(format!(
+                "-w {workers} cannot be split into {count} parts: each needs a worker (give -w \
+                 {count} or more)"
+            ));
+        }
+    };
+    config.first_worker_id += first_id;
+    config.workers = mine;
+    match &mut config.load {
+        Load::Open(arrivals) => {
+            let cap = arrivals.max_workers.get();
+            arrivals.max_workers = NonZeroUsize::new(share(cap, index, count))
+                .unwrap_or(mine)
+                .max(mine);
+        }
+        // The stages' worker counts are the whole run's too.
+        Load::Closed(Some(stages)) => {
+            for stage in &mut stages.0 {
+                #[allow(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "stage targets are whole worker counts, checked when parsed"
+                )]
+                let target = stage.target.round().max(0.0) as usize;
+                stage.target = share(target, index, count) as f64;
+            }
+        }
+        Load::Closed(None) => {}
+    }
+    // Part `index` of this process's stripe: the stripes of all the parts interleave.
+    let stripe = config.partition;
+    config.partition = Partition {
+        index: stripe.index + stripe.count.get() * index,
+        count: stripe
+            .count
+            .saturating_mul(NonZeroUsize::new(count).unwrap_or(NonZeroUsize::MIN)),
+    };
+    config.seed = config
+        .seed
+        .map(|seed| seed.wrapping_add((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_add_up_and_differ_by_one_at_most() {
+        for total in [1, 2, 3, 7, 10, 100, 1001] {
+            for count in 1..=total.min(13) {
+                let shares: Vec<usize> = (0..count).map(|i| share(total, i, count)).collect();
+                assert_eq!(shares.iter().sum::<usize>(), total, "{total}/{count}");
+                let (min, max) = (shares.iter().min().unwrap(), shares.iter().max().unwrap());
+                assert!(max - min <= 1, "{total}/{count}: {shares:?}");
+                for i in 0..count {
+                    assert_eq!(first(total, i, count), shares[..i].iter().sum::<usize>());
+                }
+            }
+        }
+        assert_eq!(
+            (0..3).map(|i| share(10, i, 3)).collect::<Vec<_>>(),
+            [3, 3, 4]
+        );
+    }
+
+    #[test]
+    fn start_times() {
+        use std::time::{Duration, UNIX_EPOCH};
+        let at = |t: &str| {
+            t.parse::<StartAt>()
+                .map(|s| s.0.duration_since(UNIX_EPOCH).unwrap())
+        };
+        assert_eq!(at("1796551200"), Ok(Duration::from_secs(1_796_551_200)));
+        assert_eq!(
+            at("1796551200.5"),
+            Ok(Duration::from_millis(1_796_551_200_500))
+        );
+        assert_eq!(at("2026-12-06T10:00:00Z"), at("1796551200"));
+        assert_eq!(at("2026-12-06T11:00:00+01:00"), at("1796551200"));
+        for bad in [
+            "tomorrow",
+            "2026-13-01T00:00:00Z",
+            "-5",
+            "1969-12-31T23:59:59Z",
+        ] {
+            assert!(at(bad).is_err(), "{bad}");
+        }
+        let shown = "1796551200.25".parse::<StartAt>().unwrap().to_string();
+        assert_eq!(shown.parse::<StartAt>(), "1796551200.25".parse::<StartAt>());
+    }
+
+    #[test]
+    fn complete_shards_only() {
+        let s = |i, n| Some(Shard { index: i, count: n });
+        assert!(check_complete(&[("a", None), ("b", None)]).is_ok());
+        assert!(check_complete(&[("a", s(1, 2)), ("b", s(0, 2))]).is_ok());
+        for (results, says) in [
+            (
+                vec![("a", s(0, 3)), ("b", s(2, 3))],
+                "1 of the 3 shards are missing: 1",
+            ),
+            (
+                vec![("a", s(0, 2)), ("b", s(0, 2)), ("c", s(1, 2))],
+                "shard 0/2 is there twice: a and b",
+            ),
+            (
+                vec![("a", s(0, 2)), ("b", s(1, 3))],
+                "not the same shard count",
+            ),
+            (vec![("a", s(0, 1)), ("b", None)], "b is not a shard"),
+        ] {
+            let error = check_complete(&results).unwrap_err();
+            assert!(error.contains(says), "{error}");
+        }
+    }
+
+    #[test]
+    fn shard_syntax() {
+        assert_eq!("2/3".parse(), Ok(Shard { index: 2, count: 3 }));
+        for bad in ["3/3", "1", "a/3", "0/0", "-1/3", "1/3/4"] {
+            assert!(bad.parse::<Shard>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn parts_of_parts_stripe_the_schedule() {
+        // Three shards of two processes: every run index belongs to exactly one of the six.
+        let mut owners = vec![0; 60];
+        for shard in 0..3 {
+            let mut config = RunConfig {
+                workers: NonZeroUsize::new(12).unwrap(),
+                ..RunConfig::default()
+            };
+            narrow(&mut config, shard, 3).unwrap();
+            assert_eq!(config.workers.get(), 4);
+            assert_eq!(config.first_worker_id, 4 * shard);
+            for process in 0..2 {
+                let mut inner = config.clone();
+                narrow(&mut inner, process, 2).unwrap();
+                assert_eq!(inner.workers.get(), 2);
+                assert_eq!(inner.first_worker_id, 4 * shard + 2 * process);
+                let p = inner.partition;
+                for (k, owner) in owners.iter_mut().enumerate() {
+                    if k % p.count.get() == p.index {
+                        *owner += 1;
+                    }
+                }
+            }
+        }
+        assert!(owners.iter().all(|&n| n == 1), "{owners:?}");
+        let mut config = RunConfig::default();
+        assert!(
+            narrow(&mut config, 0, 2)
+                .unwrap_err()
+                .contains("cannot be split")
+        );
+    }
+}
