@@ -46,7 +46,7 @@ venv="$PWD/target/check-venv"
 rm -rf "$venv"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet . pytest uvloop mypy junitparser
+"$venv/bin/python" -m pip install --quiet . pytest uvloop mypy junitparser kubernetes-validate
 
 step "python tests (pytest python/tests)"
 # A missing browser fails the report tests here instead of skipping them.
