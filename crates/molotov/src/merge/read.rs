@@ -1,0 +1,251 @@
+//! Reading results documents: files, or `-` (standard input) holding one or more JSON
+//! documents, or a log stream where `--results-stdout` put them between marker lines. Each
+//! document is parsed once, straight into typed values (no intermediate JSON tree), and
+//! handed on one at a time, so that merging a thousand shards never holds them all.
+
+use std::collections::BTreeMap;
+use std::io::Read as _;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use molotov_core::stats::{EntryReport, Latency, REPORT_FORMAT, Report, Timeline};
+use molotov_core::{ArrivalSummary, Fixture, FixtureFailure, StopCause, Summary};
+use serde::Deserialize;
+
+use crate::shard::Shard;
+
+/// The line before a results document printed by `--results-stdout`.
+pub(crate) const BEGIN: &str = "--- molotov results begin ---";
+/// The line after it.
+pub(crate) const END: &str = "--- molotov results end ---";
+
+/// `text` (a results document) on one line between the marker lines.
+pub(crate) fn marked(text: &str) -> String {
+    let one_line = serde_json::from_str::<serde_json::Value>(text)
+        .map_or_else(|_| text.replace('\n', " "), |v| v.to_string());
+    format!("{BEGIN}\n{one_line}\n{END}\n")
+}
+
+/// A results document read, with where it came from.
+pub(crate) struct Loaded {
+    pub(crate) source: String,
+    pub(crate) shard: Option<Shard>,
+    pub(crate) plan: Option<String>,
+    pub(crate) summary: Summary,
+    pub(crate) processes: usize,
+}
+
+/// Calls `each` with every document of `file` (`-`: standard input), in order.
+pub(crate) fn each_document(
+    file: &str,
+    mut each: impl FnMut(Loaded) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let (text, source) = if file == "-" {
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
+        (text, "standard input".to_owned())
+    } else {
+        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?;
+        (text, file.to_owned())
+    };
+    let place = |n: usize| {
+        if n == 0 {
+            source.clone()
+        } else {
+            format!("{source} (document {})", n + 1)
+        }
+    };
+    let mut count = 0;
+    if let Some(found) = between_markers(&text) {
+        for (n, document) in found.iter().enumerate() {
+            each(parse(document, place(n))?)?;
+            count += 1;
+        }
+    } else {
+        let mut stream = serde_json::Deserializer::from_str(&text).into_iter::<Document>();
+        loop {
+            let at = stream.byte_offset();
+            match stream.next() {
+                None => break,
+                Some(Ok(document)) => each(document.into_loaded(place(count))?)?,
+                // Parsed again alone, to say what is wrong with it.
+                Some(Err(_)) => {
+                    let rest = text.get(at..).unwrap_or_default();
+                    let first = serde_json::Deserializer::from_str(rest)
+                        .into_iter::<serde_json::Value>()
+                        .next();
+                    let raw = first.and_then(Result::ok).map(|v| v.to_string());
+                    return Err(refusal(raw.as_deref().unwrap_or(rest), &place(count)));
+                }
+            }
+            count += 1;
+        }
+    }
+    if count == 0 {
+        bail!("{source} holds no results");
+    }
+    Ok(())
+}
+
+/// The documents between marker lines in `text` (as `kubectl logs` of many pods prints them,
+/// a pod's lines possibly prefixed, `--prefix`); `None` when it holds no marker.
+fn between_markers(text: &str) -> Option<Vec<String>> {
+    let mut found = Vec::new();
+    let mut open: Option<(String, String)> = None;
+    for line in text.lines() {
+        if let Some(at) = line.find(BEGIN) {
+            open = Some((line[..at].to_owned(), String::new()));
+        } else if let Some((prefix, body)) = &mut open {
+            if line.contains(END) {
+                found.push(std::mem::take(body));
+                open = None;
+            } else {
+                body.push_str(line.strip_prefix(prefix.as_str()).unwrap_or(line));
+                body.push('\n');
+            }
+        }
+    }
+    (!found.is_empty() || text.contains(BEGIN)).then_some(found)
+}
+
+fn parse(text: &str, source: String) -> anyhow::Result<Loaded> {
+    match serde_json::from_str::<Document>(text) {
+        Ok(document) => document.into_loaded(source),
+        Err(_) => Err(refusal(text, &source)),
+    }
+}
+
+/// Why `text` is not a document this molotov merges, in one line.
+fn refusal(text: &str, source: &str) -> anyhow::Error {
+    #[derive(Deserialize)]
+    struct Header {
+        tool: Option<String>,
+        format: Option<u32>,
+    }
+    match serde_json::from_str::<Header>(text) {
+        Err(_) => anyhow::anyhow!("{source} is not JSON results"),
+        Ok(Header { tool, .. }) if tool.as_deref() != Some("molotov") => {
+            anyhow::anyhow!("{source} is not a molotov results file (no \"tool\": \"molotov\")")
+        }
+        Ok(Header {
+            format: Some(format),
+            ..
+        }) if format != REPORT_FORMAT => anyhow::anyhow!(
+            "{source} is in results format {format}, this molotov reads format {REPORT_FORMAT} \
+             (written by another version)"
+        ),
+        Ok(_) => anyhow::anyhow!("{source} has unreadable scenarios, requests or timeline"),
+    }
+}
+
+/// One results document, as `molotov --json` writes it (the fields a merge needs).
+#[derive(Deserialize)]
+struct Document {
+    tool: Option<String>,
+    format: u32,
+    #[serde(default)]
+    elapsed_seconds: f64,
+    #[serde(default)]
+    processes: usize,
+    #[serde(default)]
+    max_workers: usize,
+    #[serde(default)]
+    stop: Option<String>,
+    #[serde(default)]
+    cancelled: u64,
+    #[serde(default)]
+    crashed_processes: usize,
+    #[serde(default)]
+    seed: u64,
+    #[serde(default)]
+    fixture_failures: Vec<FixtureDocument>,
+    target_rate: Option<f64>,
+    #[serde(default)]
+    scheduled: u64,
+    #[serde(default)]
+    started: u64,
+    #[serde(default)]
+    late: u64,
+    #[serde(default)]
+    dropped: u64,
+    start_lag: Option<Latency>,
+    started_at: Option<f64>,
+    shard: Option<Shard>,
+    plan: Option<String>,
+    #[serde(default)]
+    scenarios: BTreeMap<String, EntryReport>,
+    #[serde(default)]
+    requests: BTreeMap<String, EntryReport>,
+    timeline: Option<Timeline>,
+}
+
+#[derive(Deserialize)]
+struct FixtureDocument {
+    fixture: String,
+    worker: Option<usize>,
+    #[serde(default)]
+    message: String,
+}
+
+impl Document {
+    fn into_loaded(self, source: String) -> anyhow::Result<Loaded> {
+        if self.tool.as_deref() != Some("molotov") {
+            bail!("{source} is not a molotov results file (no \"tool\": \"molotov\")");
+        }
+        if self.format != REPORT_FORMAT {
+            bail!(
+                "{source} is in results format {}, this molotov reads format {REPORT_FORMAT} \
+                 (written by another version)",
+                self.format
+            );
+        }
+        let arrivals = self.target_rate.map(|target_rate| ArrivalSummary {
+            scheduled: self.scheduled,
+            started: self.started,
+            late: self.late,
+            dropped: self.dropped,
+            lag: self.start_lag.unwrap_or_default(),
+            target_rate,
+        });
+        let summary = Summary {
+            report: Report {
+                format: self.format,
+                scenarios: self.scenarios,
+                requests: self.requests,
+                timeline: self.timeline,
+            },
+            elapsed: Duration::try_from_secs_f64(self.elapsed_seconds).unwrap_or_default(),
+            stop: self.stop.as_deref().and_then(StopCause::from_name),
+            max_workers: self.max_workers,
+            cancelled: self.cancelled,
+            fixture_failures: self
+                .fixture_failures
+                .into_iter()
+                .filter_map(|f| {
+                    Some(FixtureFailure {
+                        fixture: Fixture::from_name(&f.fixture)?,
+                        worker: f.worker,
+                        message: f.message,
+                    })
+                })
+                .collect(),
+            dropped_notices: 0,
+            seed: self.seed,
+            crashed_processes: self.crashed_processes,
+            arrivals,
+            started_at: self
+                .started_at
+                .and_then(|t| Duration::try_from_secs_f64(t).ok())
+                .and_then(|d| std::time::UNIX_EPOCH.checked_add(d)),
+        };
+        Ok(Loaded {
+            source,
+            shard: self.shard,
+            plan: self.plan,
+            summary,
+            processes: self.processes.max(1),
+        })
+    }
+}
