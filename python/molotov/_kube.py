@@ -28,10 +28,19 @@ from typing import Any, Optional
 
 from . import _molotov
 
-#: Where the ConfigMap is mounted in the pods.
+#: The pods' working directory (an emptyDir: the run may write files), where the ConfigMap's
+#: files appear too.
 MOUNT = "/molotov"
 #: Options molotov-kube sets itself.
 OWN = {"--shards", "--shard", "--start-at", "--results-stdout", "--config"}
+#: Options that judge one shard's results alone, and whose failing exit code would fail the
+#: Job (stopping the other shards): they belong to molotov-report, over the whole run.
+WHOLE_RUN = {"--threshold": "molotov-report --threshold", "--fail": "molotov-report's exit code",
+             "-f": "molotov-report's exit code"}
+#: What Kubernetes accepts as a ConfigMap key.
+KEY = re.compile(r"[-._a-zA-Z0-9]+")
+#: The most completions an Indexed Job may have.
+MAX_SHARDS = 100_000
 
 
 class KubeError(Exception):
@@ -58,13 +67,18 @@ def parse_duration(text: str) -> float:
 
 
 def check_options(options: list[str]) -> None:
-    """Refuses long options molotov does not have (from molotov's own table), and those
-    molotov-kube sets itself; short ones go on as they are (molotov checks them)."""
+    """Refuses long options molotov does not have (from molotov's own table), those
+    molotov-kube sets itself, and those that judge one shard alone; short ones go on as they
+    are (molotov checks them)."""
     table = {long for _, long, _ in _molotov.option_table()}
     for option in options:
+        name = option.split("=", 1)[0]
+        if name in WHOLE_RUN:
+            raise KubeError(
+                f"{name} would judge each shard alone (and a failing shard fails the Job): give it "
+                f"to the merge instead, {WHOLE_RUN[name]}")
         if not option.startswith("--"):
             continue
-        name = option.split("=", 1)[0]
         if name in OWN:
             raise KubeError(f"{name} is set by molotov-kube (see --help)")
         if name not in table:
@@ -74,8 +88,10 @@ def check_options(options: list[str]) -> None:
 def manifests(args: argparse.Namespace, options: list[str], now: Optional[datetime.datetime] = None) -> dict[str, Any]:
     """The ``List`` of manifests for ``args`` (this command's options) and ``options`` (the
     molotov options passed on)."""
-    if args.shards < 1:
-        raise KubeError("--shards must be 1 or more")
+    if not 1 <= args.shards <= MAX_SHARDS:
+        raise KubeError(f"--shards must be from 1 to {MAX_SHARDS} (an Indexed Job's limit)")
+    if args.rust and args.config:
+        raise KubeError("--config ships a Python test's molotov.json; a Rust load test takes its options here")
     check_options(options)
     now = now or datetime.datetime.now(datetime.timezone.utc)
     if args.start_at:
@@ -102,11 +118,15 @@ def manifests(args: argparse.Namespace, options: list[str], now: Optional[dateti
         container["args"] = command_args
     else:
         script = Path(args.script)
+        if not KEY.fullmatch(script.name):
+            raise KubeError(f"{script.name!r}: a script's name must be letters, digits, '-', '_' and '.'")
         data = {script.name: read(script)}
         if args.config:
             config = Path(args.config)
             data["molotov.json"] = read(config)
-            run = ["--config", "molotov.json", args.test or "test"]
+            test = args.test or "test"
+            check_config(data["molotov.json"], config, test, script.name)
+            run = ["--config", f"{MOUNT}/molotov.json", test]
         else:
             run = [f"{MOUNT}/{script.name}"]
         items.append({
@@ -117,9 +137,15 @@ def manifests(args: argparse.Namespace, options: list[str], now: Optional[dateti
         })
         container["command"] = ["molotov"]
         container["args"] = [*command_args, *run]
+        # A writable working directory (--json, --html, files the script writes), with the
+        # ConfigMap's files in it, read-only.
         container["workingDir"] = MOUNT
-        container["volumeMounts"] = [{"name": "script", "mountPath": MOUNT, "readOnly": True}]
-        pod["volumes"] = [{"name": "script", "configMap": {"name": f"{name}-script"}}]
+        container["volumeMounts"] = [{"name": "work", "mountPath": MOUNT}] + [
+            {"name": "script", "mountPath": f"{MOUNT}/{key}", "subPath": key, "readOnly": True}
+            for key in data
+        ]
+        pod["volumes"] = [{"name": "work", "emptyDir": {}},
+                          {"name": "script", "configMap": {"name": f"{name}-script"}}]
     job = {
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -137,6 +163,20 @@ def manifests(args: argparse.Namespace, options: list[str], now: Optional[dateti
             item["metadata"]["namespace"] = args.namespace
     items.append(job)
     return {"apiVersion": "v1", "kind": "List", "items": items}
+
+
+def check_config(text: str, path: Path, test: str, script: str) -> None:
+    """The test named in ``path`` exists and runs the script shipped with it."""
+    try:
+        tests = json.loads(text)["molotov"]["tests"]
+    except (ValueError, KeyError, TypeError):
+        raise KubeError(f"{path} is not a molotov.json ({{\"molotov\": {{\"tests\": ...}}}})") from None
+    if not isinstance(tests, dict) or test not in tests:
+        names = ", ".join(tests) if isinstance(tests, dict) else "none"
+        raise KubeError(f"no test named {test!r} in {path} (tests: {names})")
+    scenario = tests[test].get("scenario", "loadtest.py") if isinstance(tests[test], dict) else None
+    if not isinstance(scenario, str) or Path(scenario).name != script:
+        raise KubeError(f"test {test!r} of {path} runs {scenario!r}, not the script shipped ({script})")
 
 
 def read(path: Path) -> str:

@@ -92,7 +92,12 @@ def test_kube_manifests_validate_for_python_and_rust(molotov, tmp_path):
         assert spec["template"]["metadata"]["labels"]["molotov.run"] == job["metadata"]["name"]
     for bad, says in [(["--shards", "2", "--image", "x", str(script), "--bogus"], "--bogus is not a molotov option"),
                       (["--shards", "2", "--image", "x", str(script), "--shard", "0/2"], "--shard is set by molotov-kube"),
-                      (["--shards", "2", "--image", "x", str(tmp_path / "missing.py")], "cannot read")]:
+                      (["--shards", "2", "--image", "x", str(tmp_path / "missing.py")], "cannot read"),
+                      (["--shards", "2", "--image", "x", str(script), "--threshold", "failures < 1%"],
+                       "give it to the merge instead"),
+                      (["--shards", "2", "--image", "x", str(script), "--config", str(config), "--test", "nope"],
+                       "no test named 'nope'"),
+                      (["--shards", "0", "--image", "x", str(script)], "--shards must be from 1")]:
         done = kube(*bad)
         assert done.returncode == 2 and says in done.stderr, done.stderr
 

@@ -180,10 +180,10 @@ impl ArrivalSummary {
 
     /// Adds another process's to this one.
     pub fn absorb(&mut self, other: &ArrivalSummary) {
-        self.scheduled += other.scheduled;
-        self.started += other.started;
-        self.late += other.late;
-        self.dropped += other.dropped;
+        self.scheduled = self.scheduled.saturating_add(other.scheduled);
+        self.started = self.started.saturating_add(other.started);
+        self.late = self.late.saturating_add(other.late);
+        self.dropped = self.dropped.saturating_add(other.dropped);
         self.lag.merge(&other.lag);
         self.target_rate = self.target_rate.max(other.target_rate);
     }

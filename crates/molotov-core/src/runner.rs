@@ -99,11 +99,15 @@ impl Runner {
     }
 
     /// Runs `global_setup` now instead of in [`Runner::run`]: the parent of a multi-process
-    /// run does, before it starts the processes (which inherit what it set).
+    /// run does, before it starts the processes (which inherit what it set). Not when the
+    /// config says the global fixtures run elsewhere (`RunConfig::global_fixtures`).
     pub fn global_setup(&mut self) -> Result<(), Error> {
         let Some(f) = self.plan.fixtures.global_setup.take() else {
             return Ok(());
         };
+        if !self.config.global_fixtures {
+            return Ok(());
+        }
         let info = RunInfo {
             config: Arc::new(self.config.clone()),
             vars: self.vars.clone(),
@@ -119,6 +123,9 @@ impl Runner {
     /// run, once every process ended); its failure is reported as a notice and returned.
     pub fn global_teardown(&mut self) -> Option<FixtureFailure> {
         let f = self.plan.fixtures.global_teardown.take()?;
+        if !self.config.global_fixtures {
+            return None;
+        }
         let info = RunInfo {
             config: Arc::new(self.config.clone()),
             vars: self.vars.clone(),

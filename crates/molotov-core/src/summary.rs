@@ -55,10 +55,13 @@ impl Summary {
         // Reports of one run share their format, so merging cannot fail.
         let _ = self.report.merge(&other.report);
         self.elapsed = self.elapsed.max(other.elapsed);
-        self.max_workers += other.max_workers;
-        self.cancelled += other.cancelled;
-        self.crashed_processes += other.crashed_processes;
-        self.dropped_notices += other.dropped_notices;
+        // Saturating: a results file read back may hold anything.
+        self.max_workers = self.max_workers.saturating_add(other.max_workers);
+        self.cancelled = self.cancelled.saturating_add(other.cancelled);
+        self.crashed_processes = self
+            .crashed_processes
+            .saturating_add(other.crashed_processes);
+        self.dropped_notices = self.dropped_notices.saturating_add(other.dropped_notices);
         self.fixture_failures
             .extend(other.fixture_failures.iter().cloned());
         match (&mut self.arrivals, &other.arrivals) {

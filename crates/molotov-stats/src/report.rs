@@ -171,8 +171,9 @@ impl From<Transfer> for TransferReport {
 impl EntryReport {
     /// Adds every count and sample of `other` to `self`.
     pub fn merge(&mut self, other: &EntryReport) {
-        self.successes += other.successes;
-        self.failures += other.failures;
+        // Saturating: reports read back from files may hold anything.
+        self.successes = self.successes.saturating_add(other.successes);
+        self.failures = self.failures.saturating_add(other.failures);
         add_counts(&mut self.statuses, &other.statuses);
         add_counts(&mut self.errors, &other.errors);
         self.latency.merge(&other.latency);
@@ -183,9 +184,12 @@ impl EntryReport {
                 self.error_samples.insert(kind.clone(), message.clone());
             }
         }
-        self.transfer.retries += other.transfer.retries;
-        self.transfer.received_bytes += other.transfer.received_bytes;
-        self.transfer.body_bytes += other.transfer.body_bytes;
+        let t = &mut self.transfer;
+        t.retries = t.retries.saturating_add(other.transfer.retries);
+        t.received_bytes = t
+            .received_bytes
+            .saturating_add(other.transfer.received_bytes);
+        t.body_bytes = t.body_bytes.saturating_add(other.transfer.body_bytes);
     }
 
     /// The message of the most frequent error kind, as `kind: message` (or the kind alone when
@@ -268,7 +272,7 @@ fn merge_optional(ours: &mut Option<Latency>, theirs: Option<&Latency>) {
 fn add_counts(ours: &mut BTreeMap<String, u64>, theirs: &BTreeMap<String, u64>) {
     for (key, n) in theirs {
         if let Some(mine) = ours.get_mut(key) {
-            *mine += n;
+            *mine = mine.saturating_add(*n);
         } else {
             ours.insert(key.clone(), *n);
         }

@@ -125,10 +125,10 @@ pub struct IntervalArrivals {
 
 impl IntervalArrivals {
     fn add(&mut self, other: &IntervalArrivals) {
-        self.scheduled += other.scheduled;
-        self.started += other.started;
-        self.late += other.late;
-        self.dropped += other.dropped;
+        self.scheduled = self.scheduled.saturating_add(other.scheduled);
+        self.started = self.started.saturating_add(other.started);
+        self.late = self.late.saturating_add(other.late);
+        self.dropped = self.dropped.saturating_add(other.dropped);
     }
 }
 
@@ -234,21 +234,24 @@ impl Interval {
         match along {
             Along::Processes => {
                 self.seconds = self.seconds.max(other.seconds);
-                self.workers += other.workers;
+                self.workers = self.workers.saturating_add(other.workers);
             }
             Along::Time => {
                 self.seconds += other.seconds;
                 self.workers = self.workers.max(other.workers);
             }
         }
-        self.successes += other.successes;
-        self.failures += other.failures;
-        self.requests += other.requests;
+        // Saturating: timelines read back from files may hold anything.
+        self.successes = self.successes.saturating_add(other.successes);
+        self.failures = self.failures.saturating_add(other.failures);
+        self.requests = self.requests.saturating_add(other.requests);
         for (key, n) in &other.statuses {
-            *self.statuses.entry(key.clone()).or_default() += n;
+            let mine = self.statuses.entry(key.clone()).or_default();
+            *mine = mine.saturating_add(*n);
         }
         for (key, n) in &other.errors {
-            *self.errors.entry(key.clone()).or_default() += n;
+            let mine = self.errors.entry(key.clone()).or_default();
+            *mine = mine.saturating_add(*n);
         }
         match (&mut self.arrivals, &other.arrivals) {
             (Some(ours), Some(theirs)) => ours.add(theirs),
@@ -379,7 +382,9 @@ impl Spread {
 
     /// The samples.
     pub fn count(&self) -> u64 {
-        self.buckets.iter().map(|&(_, n)| n).sum()
+        self.buckets
+            .iter()
+            .fold(0u64, |total, &(_, n)| total.saturating_add(n))
     }
 
     /// The value `p` percent of the samples are at or below (as HDR computes it), in µs;
@@ -397,9 +402,9 @@ impl Spread {
             clippy::cast_precision_loss
         )]
         let rank = ((p / 100.0 * total as f64).ceil() as u64).max(1);
-        let mut seen = 0;
+        let mut seen = 0u64;
         for &(value, n) in &self.buckets {
-            seen += n;
+            seen = seen.saturating_add(n);
             if seen >= rank {
                 return Some(value);
             }
@@ -430,7 +435,7 @@ impl Spread {
                 (Some(&&(va, na)), Some(&&(vb, nb))) if va == vb => {
                     a.next();
                     b.next();
-                    (va, na + nb)
+                    (va, na.saturating_add(nb))
                 }
                 (Some(&&x), Some(&&y)) => {
                     if x.0 < y.0 {

@@ -376,14 +376,14 @@ pub(crate) fn conclude(
     };
     display
         .finish(sized + &render::summary(summary, &style) + &crate::threshold::summary(&verdicts));
-    match written {
-        // For `kubectl logs`: after everything else, even with -q.
-        Ok(Some(marked)) => crate::display::print_stdout(&marked),
-        Ok(None) => {}
-        Err(line) => {
-            eprint_line(&line);
-            return ExitStatus::Usage;
-        }
+    let (marked, error) = written;
+    // For `kubectl logs`: after everything else, even with -q.
+    if let Some(marked) = marked {
+        crate::display::print_stdout(&marked);
+    }
+    if let Some(line) = error {
+        eprint_line(&line);
+        return ExitStatus::Usage;
     }
     let thresholds_failed = verdicts.iter().any(|v| !v.passed);
     ExitStatus::of(summary, settings.fail, thresholds_failed)

@@ -91,7 +91,7 @@ pub use merge::report_main;
 pub use percentiles::Percentiles;
 pub use process::Forked;
 pub use settings::{Output, Settings, UsageError};
-pub use shard::{INDEX_VARIABLE, Shard, StartAt};
+pub use shard::{INDEX_VARIABLE, Shard, ShardFixtures, StartAt};
 pub use statsd::{STATSD_VAR, Statsd, StatsdAddress, statsd};
 pub use url_test::UrlTest;
 

@@ -120,9 +120,10 @@ impl Outputs {
         .ok()
     }
 
-    /// Writes every output of the finished run; with `--results-stdout`, the results between
-    /// their marker lines, to print after the summary. `Err` with the first line to print
-    /// when a file could not be written.
+    /// Writes every output of the finished run. Returns, with `--results-stdout`, the results
+    /// between their marker lines, to print after the summary (whatever else failed: a shard's
+    /// results must reach its log), and the first error line, when a file could not be
+    /// written.
     pub(crate) fn write(
         mut self,
         summary: &Summary,
@@ -130,7 +131,7 @@ impl Outputs {
         sizing: Option<&crate::sizing::SizingOutcome>,
         verdicts: &[Verdict],
         settings: &Settings,
-    ) -> Result<Option<String>, String> {
+    ) -> (Option<String>, Option<String>) {
         let meta = Meta {
             title: &title(settings),
             command: &settings.command,
@@ -143,6 +144,7 @@ impl Outputs {
             verdicts,
             shard: settings.shard,
             plan: Some(&self.plan),
+            one_line: false,
         };
         let mut first_error = None;
         let mut printed = None;
@@ -158,7 +160,13 @@ impl Outputs {
                         }
                     }
                     if settings.results_stdout {
-                        printed = Some(crate::merge::marked(&text));
+                        let line = results::Written {
+                            one_line: true,
+                            ..written
+                        };
+                        printed = results::render(summary, &line)
+                            .ok()
+                            .map(|t| crate::merge::marked(&t));
                     }
                 }
                 Err(e) => {
@@ -183,7 +191,7 @@ impl Outputs {
                 web.finish(&data);
             }
         }
-        first_error.map_or(Ok(printed), Err)
+        (printed, first_error)
     }
 }
 
@@ -224,6 +232,7 @@ pub(crate) fn write_files(
             verdicts,
             shard: None,
             plan: meta.plan,
+            one_line: false,
         };
         let text = results::render(summary, &written)
             .map_err(|e| format!("error: cannot write the results: {e}"))?;

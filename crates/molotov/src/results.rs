@@ -220,6 +220,8 @@ pub(crate) struct Written<'a> {
     pub(crate) shard: Option<Shard>,
     /// The plan's hash (scenarios, weights, the options that shape the load).
     pub(crate) plan: Option<&'a str>,
+    /// On one line (for `--results-stdout`) rather than indented.
+    pub(crate) one_line: bool,
 }
 
 /// The results of `summary` as a JSON document.
@@ -231,6 +233,7 @@ pub(crate) fn render(summary: &Summary, written: &Written<'_>) -> std::io::Resul
         verdicts,
         shard,
         plan,
+        one_line,
     } = *written;
     let finished_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -279,7 +282,12 @@ pub(crate) fn render(summary: &Summary, written: &Written<'_>) -> std::io::Resul
         shard,
         plan,
     };
-    let mut text = serde_json::to_string_pretty(&results).map_err(std::io::Error::other)?;
+    let text = if one_line {
+        serde_json::to_string(&results)
+    } else {
+        serde_json::to_string_pretty(&results)
+    };
+    let mut text = text.map_err(std::io::Error::other)?;
     text.push('\n');
     Ok(text)
 }

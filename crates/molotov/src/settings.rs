@@ -12,7 +12,7 @@ use molotov_core::{Arrivals, LiveReport, Load, Mode, RunConfig, Schedule};
 
 use crate::args::{Args, Parsed};
 use crate::percentiles::Percentiles;
-use crate::shard::{self, INDEX_VARIABLE, Shard, StartAt};
+use crate::shard;
 use crate::statsd::StatsdAddress;
 use crate::threshold::Thresholds;
 use crate::url_test::UrlTest;
@@ -168,7 +168,7 @@ impl Settings {
             load,
             ..RunConfig::default()
         };
-        let shard = sharded(&args, &mut run)?;
+        let shard = shard::configure(&args, &mut run).map_err(UsageError)?;
         Ok(Settings {
             run,
             shard,
@@ -202,40 +202,6 @@ impl Settings {
     pub fn is_explicit(&self, id: &str) -> bool {
         self.explicit.iter().any(|e| e == id)
     }
-}
-
-/// Narrows `run` to this shard's share of the load, sets `--start-at` and where the global
-/// fixtures run (`--shard-fixtures`); the shard, if the run is one.
-fn sharded(args: &Args, run: &mut RunConfig) -> Result<Option<Shard>, UsageError> {
-    let index = std::env::var(INDEX_VARIABLE).ok();
-    let shard = shard::resolve(args.shard, args.shards, index.as_deref()).map_err(UsageError)?;
-    if let Some(shard) = shard {
-        shard::narrow(run, shard.index, shard.count)
-            .map_err(|e| UsageError(format!("shard {shard}: {e}")))?;
-        // Its processes split its share in turn (checked now, before any fork).
-        let processes = usize::try_from(args.processes).unwrap_or(usize::MAX);
-        if processes > 1 {
-            shard::narrow(&mut run.clone(), 0, processes)
-                .map_err(|e| UsageError(format!("shard {shard} in -p {processes}: {e}")))?;
-        }
-        if args.shard_fixtures == "first" && shard.index != 0 {
-            run.global_fixtures = false;
-        }
-    }
-    if let Some(at) = args.start_at {
-        let now = std::time::SystemTime::now();
-        if now
-            .duration_since(at.0)
-            .is_ok_and(|late| late > shard::START_LATE)
-        {
-            return Err(UsageError(format!(
-                "--start-at {at} is already past (it is now {}): give a time to come",
-                StartAt(now)
-            )));
-        }
-        run.start_at = Some(at.0);
-    }
-    Ok(shard)
 }
 
 /// The command line as one line a shell would read back, for reports, without its secrets:

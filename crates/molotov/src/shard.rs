@@ -128,6 +128,57 @@ pub(crate) fn resolve(
 
 /// How far in the past a `--start-at` may be (pods that started late still run).
 pub(crate) const START_LATE: std::time::Duration = std::time::Duration::from_secs(5);
+/// How far ahead a `--start-at` may be: further is a mistake (milliseconds for seconds).
+const START_FAR: std::time::Duration = std::time::Duration::from_secs(7 * 24 * 3600);
+
+/// `--shard-fixtures`: where the global fixtures of a sharded run run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ShardFixtures {
+    /// In every shard.
+    #[default]
+    Every,
+    /// In shard 0 only.
+    First,
+}
+
+/// Narrows `run` to this shard's share of the load, sets `--start-at` and where the global
+/// fixtures run (`--shard-fixtures`); the shard, if the run is one.
+pub(crate) fn configure(args: &crate::Args, run: &mut RunConfig) -> Result<Option<Shard>, String> {
+    let index = std::env::var(INDEX_VARIABLE).ok();
+    let shard = resolve(args.shard, args.shards, index.as_deref())?;
+    if let Some(shard) = shard {
+        // Its processes split its share in turn (checked now, before any fork).
+        let processes = usize::try_from(args.processes).unwrap_or(usize::MAX).max(1);
+        narrow(run, shard.index, shard.count, processes)
+            .map_err(|e| format!("shard {shard}: {e}"))?;
+        if processes > 1 {
+            narrow(&mut run.clone(), 0, processes, 1)
+                .map_err(|e| format!("shard {shard} in -p {processes}: {e}"))?;
+        }
+        if args.shard_fixtures == ShardFixtures::First && shard.index != 0 {
+            run.global_fixtures = false;
+        }
+    }
+    if let Some(at) = args.start_at {
+        let now = std::time::SystemTime::now();
+        if now.duration_since(at.0).is_ok_and(|late| late > START_LATE) {
+            return Err(format!(
+                "--start-at {at} is already past (it is now {}): give a time to come",
+                StartAt(now)
+            ));
+        }
+        if at.0.duration_since(now).is_ok_and(|wait| wait > START_FAR) {
+            return Err(format!(
+                "--start-at {at} is more than a week away (it is now {}): Unix seconds, not \
+                 milliseconds?",
+                StartAt(now)
+            ));
+        }
+        run.start_at = Some(at.0);
+    }
+    Ok(shard)
+}
 
 /// Checks that results of a sharded run are all there: when any is a shard, all are, of one
 /// shard count, every index from 0 to N-1 exactly once. `(source, shard)` per result.
@@ -169,30 +220,33 @@ pub(crate) fn check_complete(results: &[(&str, Option<Shard>)]) -> Result<(), St
     }
 }
 
+/// The options that shape the load, which the plan's hash covers (`Args`' serde names).
+const SHAPING: [&str; 12] = [
+    "workers",
+    "duration",
+    "max_runs",
+    "single_run",
+    "single_mode",
+    "rate",
+    "rate_stages",
+    "max_workers",
+    "drop_late",
+    "stages",
+    "ramp_up",
+    "delay",
+];
+
 /// The plan's hash: the scenarios with their weights and the options that shape the load (not
 /// the shard, nor where results go), so that results of different tests are not merged.
 pub(crate) fn plan_hash(scenarios: &[(String, u32)], args: &crate::Args) -> String {
-    const SHAPING: [&str; 13] = [
-        "scenario",
-        "workers",
-        "duration",
-        "max_runs",
-        "single_run",
-        "single_mode",
-        "rate",
-        "rate_stages",
-        "max_workers",
-        "drop_late",
-        "stages",
-        "ramp_up",
-        "delay",
-    ];
     let options = serde_json::to_value(args).unwrap_or_default();
     let mut text = String::new();
     for (name, weight) in scenarios {
         let _ = write!(text, "{name}={weight};");
     }
-    for key in SHAPING {
+    // The script's path may differ between machines; a URL is the test itself.
+    let url = crate::url_test::is_url(&args.scenario).then_some("scenario");
+    for key in SHAPING.iter().copied().chain(url) {
         let value = options.get(key).unwrap_or(&serde_json::Value::Null);
         let _ = write!(text, "{key}={value};");
     }
@@ -220,22 +274,42 @@ pub(crate) fn first(total: usize, index: usize, count: usize) -> usize {
 }
 
 /// Gives `config` (the whole run's) the share of part `index` of `count`: its workers (and
-/// open-model worker cap), its first worker id, its stripe of the schedule, its seed. `Err`
-/// when the part would have no worker.
-pub(crate) fn narrow(config: &mut RunConfig, index: usize, count: usize) -> Result<(), String> {
+/// open-model worker cap, and stage counts), its worker ids, its stripe of the schedule, its
+/// seed. `reserve`: how many parts this part will be split into in turn (its processes), so
+/// that their worker ids stay within its own. `Err` when a closed-model part would have no
+/// worker.
+///
+/// Worker ids: in the plain closed model, contiguous (`floor(Wi/N)` on); where parts can grow
+/// beyond their share of `-w` (the open model's `--max-workers`, the peak of `--stages`, a
+/// part given one worker it had no share of), each part gets a block of ids as large as it can
+/// grow, a multiple of `reserve`.
+pub(crate) fn narrow(
+    config: &mut RunConfig,
+    index: usize,
+    count: usize,
+    reserve: usize,
+) -> Result<(), String> {
     let workers = config.workers.get();
     let open = matches!(config.load, Load::Open(_));
-    let (mine, first_id) = match NonZeroUsize::new(share(workers, index, count)) {
-        Some(mine) => (mine, first(workers, index, count)),
-        // The open model's workers are sessions its runs borrow: a part short of one gets
-        // one, numbered after the run's.
-        None if open => (NonZeroUsize::MIN, workers + index),
+    let contiguous = matches!(config.load, Load::Closed(None));
+    let slots = config.worker_slots();
+    let mine = match NonZeroUsize::new(share(workers, index, count)) {
+        Some(mine) => mine,
+        // The open model's workers are sessions its runs borrow: a part short of one gets one.
+        None if open => NonZeroUsize::MIN,
         None => {
             return Err(format!(
                 "-w {workers} cannot be split into {count} parts: each needs a worker (give -w \
                  {count} or more)"
             ));
         }
+    };
+    let first_id = if contiguous {
+        first(workers, index, count)
+    } else {
+        let reserve = reserve.max(1);
+        let block = slots.div_ceil(count).max(reserve).div_ceil(reserve) * reserve;
+        index * block
     };
     config.first_worker_id += first_id;
     config.workers = mine;
@@ -260,8 +334,10 @@ pub(crate) fn narrow(config: &mut RunConfig, index: usize, count: usize) -> Resu
         }
         Load::Closed(None) => {}
     }
-    // Part `index` of this process's stripe: the stripes of all the parts interleave.
+    // Part `index` of this process's stripe: the stripes of all the parts interleave, and so
+    // do the seeds (part j of part i of N is the (i + Nj)-th).
     let stripe = config.partition;
+    let offset = stripe.count.get().saturating_mul(index) as u64;
     config.partition = Partition {
         index: stripe.index + stripe.count.get() * index,
         count: stripe
@@ -270,7 +346,7 @@ pub(crate) fn narrow(config: &mut RunConfig, index: usize, count: usize) -> Resu
     };
     config.seed = config
         .seed
-        .map(|seed| seed.wrapping_add((index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+        .map(|seed| seed.wrapping_add(offset.wrapping_mul(0x9E37_79B9_7F4A_7C15)));
     Ok(())
 }
 
@@ -323,6 +399,113 @@ mod tests {
         assert_eq!(shown.parse::<StartAt>(), "1796551200.25".parse::<StartAt>());
     }
 
+    /// Every worker id any part can use, for `shards` shards of `processes` processes.
+    fn ids(config: &RunConfig, shards: usize, processes: usize) -> Vec<usize> {
+        let mut all = Vec::new();
+        for shard in 0..shards {
+            let mut part = config.clone();
+            narrow(&mut part, shard, shards, processes).unwrap();
+            for process in 0..processes {
+                let mut inner = part.clone();
+                narrow(&mut inner, process, processes, 1).unwrap();
+                all.extend(inner.first_worker_id..inner.first_worker_id + inner.worker_slots());
+            }
+        }
+        all
+    }
+
+    #[test]
+    fn worker_ids_never_collide_even_where_parts_grow() {
+        use molotov_core::{Arrivals, Schedule, Stage, Stages};
+        use std::time::Duration;
+        let open = |workers, max_workers| RunConfig {
+            workers: NonZeroUsize::new(workers).unwrap(),
+            load: Load::Open(Arrivals {
+                schedule: Schedule::constant(100.0),
+                max_workers: NonZeroUsize::new(max_workers).unwrap(),
+                drop_late: false,
+            }),
+            ..RunConfig::default()
+        };
+        let staged = RunConfig {
+            workers: NonZeroUsize::new(6).unwrap(),
+            load: Load::Closed(Some(Stages(vec![Stage {
+                duration: Duration::from_secs(60),
+                target: 10.0,
+            }]))),
+            ..RunConfig::default()
+        };
+        for (config, shards, processes) in [
+            (open(2, 10), 2, 1),
+            (open(1, 1), 3, 2),
+            (open(5, 17), 3, 2),
+            (staged.clone(), 2, 1),
+            (staged, 3, 2),
+        ] {
+            let mut all = ids(&config, shards, processes);
+            let n = all.len();
+            all.sort_unstable();
+            all.dedup();
+            assert_eq!(
+                all.len(),
+                n,
+                "{shards} shards x {processes}: {:?}",
+                config.load
+            );
+        }
+    }
+
+    #[test]
+    fn seeds_differ_for_every_part() {
+        let config = RunConfig {
+            workers: NonZeroUsize::new(12).unwrap(),
+            seed: Some(7),
+            ..RunConfig::default()
+        };
+        let mut seeds = Vec::new();
+        for shard in 0..3 {
+            let mut part = config.clone();
+            narrow(&mut part, shard, 3, 2).unwrap();
+            for process in 0..2 {
+                let mut inner = part.clone();
+                narrow(&mut inner, process, 2, 1).unwrap();
+                seeds.push(inner.seed.unwrap());
+            }
+        }
+        let n = seeds.len();
+        seeds.sort_unstable();
+        seeds.dedup();
+        assert_eq!(seeds.len(), n);
+    }
+
+    #[test]
+    fn the_plan_covers_options_that_exist_and_not_the_script_path() {
+        use clap::Parser as _;
+        let args = |argv: &[&str]| crate::Args::try_parse_from(argv).unwrap();
+        let value = serde_json::to_value(args(&["molotov"])).unwrap();
+        for key in SHAPING {
+            assert!(value.get(key).is_some(), "{key} is not an option");
+        }
+        let scenarios = [("a".to_owned(), 1)];
+        let plan = |argv: &[&str]| plan_hash(&scenarios, &args(argv));
+        assert_eq!(
+            plan(&["molotov", "./t.py"]),
+            plan(&["molotov", "/x/t.py", "--json", "r"])
+        );
+        assert_ne!(
+            plan(&["molotov", "t.py"]),
+            plan(&["molotov", "-w", "2", "t.py"])
+        );
+        assert_ne!(
+            plan(&["molotov", "http://a/"]),
+            plan(&["molotov", "http://b/"])
+        );
+        assert_eq!(
+            plan(&["molotov", "--shard", "0/3"]),
+            plan(&["molotov", "--shards", "3"])
+        );
+    }
+
     #[test]
     fn complete_shards_only() {
         let s = |i, n| Some(Shard { index: i, count: n });
@@ -365,12 +548,12 @@ mod tests {
                 workers: NonZeroUsize::new(12).unwrap(),
                 ..RunConfig::default()
             };
-            narrow(&mut config, shard, 3).unwrap();
+            narrow(&mut config, shard, 3, 2).unwrap();
             assert_eq!(config.workers.get(), 4);
             assert_eq!(config.first_worker_id, 4 * shard);
             for process in 0..2 {
                 let mut inner = config.clone();
-                narrow(&mut inner, process, 2).unwrap();
+                narrow(&mut inner, process, 2, 1).unwrap();
                 assert_eq!(inner.workers.get(), 2);
                 assert_eq!(inner.first_worker_id, 4 * shard + 2 * process);
                 let p = inner.partition;
@@ -384,7 +567,7 @@ mod tests {
         assert!(owners.iter().all(|&n| n == 1), "{owners:?}");
         let mut config = RunConfig::default();
         assert!(
-            narrow(&mut config, 0, 2)
+            narrow(&mut config, 0, 2, 1)
                 .unwrap_err()
                 .contains("cannot be split")
         );

@@ -171,7 +171,7 @@ pub struct Args {
     #[serde(flatten)]
     pub results: ResultsOptions,
 
-    /// Serve the HTML report live on [HOST:]PORT while the run lasts (host 127.0.0.1 unless given)
+    /// Serve the HTML report live on `[HOST:]PORT` while the run lasts (host 127.0.0.1 unless given)
     #[arg(long, value_name = "[HOST:]PORT", value_parser = parse_listen)]
     #[serde(serialize_with = "displayed_some")]
     pub web: Option<std::net::SocketAddr>,
@@ -191,8 +191,8 @@ pub struct Args {
     pub start_at: Option<crate::shard::StartAt>,
 
     /// Sharded runs: where the global setup and teardown fixtures run, in every shard or only in the first (shard 0)
-    #[arg(long, value_name = "WHERE", default_value = "every", value_parser = ["every", "first"])]
-    pub shard_fixtures: String,
+    #[arg(long, value_name = "WHERE", value_enum, default_value_t)]
+    pub shard_fixtures: crate::shard::ShardFixtures,
 
     /// Print the --json results on stdout at the end, between two marker lines (for kubectl logs | molotov-report -)
     #[arg(long)]
@@ -231,7 +231,7 @@ pub struct ResultsOptions {
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
 
-    /// Pass/fail condition over the results, e.g. "scenario.p95 < 200ms", "failures < 1%", "status[5xx] < 0.1%"; a trailing "abort" (or "abort after 10s") stops the run when it fails; exit code 99 when one failed; repeatable
+    /// Pass/fail condition over the results, e.g. "scenario.p95 < 200ms", "failures < 1%", `status[5xx] < 0.1%`; a trailing "abort" (or "abort after 10s") stops the run when it fails; exit code 99 when one failed; repeatable
     #[arg(long = "threshold", value_name = "EXPR", action = ArgAction::Append,
           value_parser = parse_threshold)]
     pub thresholds: Vec<String>,
@@ -407,7 +407,6 @@ fn parse_positive_seconds(text: &str) -> Result<f64, String> {
     Ok(value)
 }
 
-/// Runs per second: more than 0, finite.
 fn parse_start_at(text: &str) -> Result<crate::shard::StartAt, String> {
     text.parse()
 }
@@ -433,6 +432,7 @@ fn parse_listen(text: &str) -> Result<std::net::SocketAddr, String> {
         .ok_or_else(|| format!("{text:?} is not PORT or HOST:PORT"))
 }
 
+/// Runs per second: more than 0, finite.
 fn parse_rate(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),

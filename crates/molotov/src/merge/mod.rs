@@ -130,7 +130,8 @@ fn merge_and_report(args: &ReportArgs, command: &str) -> anyhow::Result<ExitStat
 #[derive(Default)]
 struct Merger {
     /// The first document's source, scenario names, model and plan: what the others must
-    /// match.
+    /// match (the plan only between shards: runs of one test on several machines may differ
+    /// in their options).
     first: Option<(String, Vec<String>, bool, Option<String>)>,
     summary: Option<Summary>,
     processes: usize,
@@ -151,7 +152,8 @@ impl Merger {
                      model, --rate, the other not)"
                 );
             }
-            if let (Some(ours), Some(theirs)) = (first_plan, &loaded.plan) {
+            let sharded = loaded.shard.is_some();
+            if let (true, Some(ours), Some(theirs)) = (sharded, first_plan, &loaded.plan) {
                 if ours != theirs {
                     bail!(
                         "{first} and {source} are results of different plans (scenarios, \
@@ -174,7 +176,7 @@ impl Merger {
             Some(summary) => summary.absorb(&loaded.summary),
             None => self.summary = Some(loaded.summary),
         }
-        self.processes += loaded.processes;
+        self.processes = self.processes.saturating_add(loaded.processes);
         self.documents += 1;
         Ok(())
     }

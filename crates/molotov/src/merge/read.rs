@@ -4,7 +4,7 @@
 //! handed on one at a time, so that merging a thousand shards never holds them all.
 
 use std::collections::BTreeMap;
-use std::io::Read as _;
+use std::io::{BufRead, BufReader};
 use std::time::Duration;
 
 use anyhow::{Context as _, bail};
@@ -19,11 +19,9 @@ pub(crate) const BEGIN: &str = "--- molotov results begin ---";
 /// The line after it.
 pub(crate) const END: &str = "--- molotov results end ---";
 
-/// `text` (a results document) on one line between the marker lines.
-pub(crate) fn marked(text: &str) -> String {
-    let one_line = serde_json::from_str::<serde_json::Value>(text)
-        .map_or_else(|_| text.replace('\n', " "), |v| v.to_string());
-    format!("{BEGIN}\n{one_line}\n{END}\n")
+/// `line` (a results document on one line, `"format"` first) between the marker lines.
+pub(crate) fn marked(line: &str) -> String {
+    format!("{BEGIN}\n{}\n{END}\n", line.trim_end())
 }
 
 /// A results document read, with where it came from.
@@ -35,35 +33,68 @@ pub(crate) struct Loaded {
     pub(crate) processes: usize,
 }
 
-/// Calls `each` with every document of `file` (`-`: standard input), in order.
+/// Calls `each` with every document of `file` (`-`: standard input), in order. Read line by
+/// line: between marker lines, each document is parsed when its end marker arrives (a log
+/// stream of a thousand pods is never held whole); without markers, the text is JSON
+/// documents one after the other. Bytes that are not UTF-8 are replaced, not fatal.
 pub(crate) fn each_document(
     file: &str,
     mut each: impl FnMut(Loaded) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
-    let (text, source) = if file == "-" {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read standard input")?;
-        (text, "standard input".to_owned())
+    let source = if file == "-" { "standard input" } else { file };
+    let reader: Box<dyn BufRead> = if file == "-" {
+        Box::new(std::io::stdin().lock())
     } else {
-        let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))?;
-        (text, file.to_owned())
+        let opened = std::fs::File::open(file).with_context(|| format!("cannot read {file}"))?;
+        Box::new(BufReader::new(opened))
     };
     let place = |n: usize| {
         if n == 0 {
-            source.clone()
+            source.to_owned()
         } else {
             format!("{source} (document {})", n + 1)
         }
     };
     let mut count = 0;
-    if let Some(found) = between_markers(&text) {
-        for (n, document) in found.iter().enumerate() {
-            each(parse(document, place(n))?)?;
-            count += 1;
+    // Text before any marker, in case there is none; the document being read, if any.
+    let mut plain = Vec::new();
+    let mut marked = false;
+    let mut open: Option<String> = None;
+    for line in reader.split(b'\n') {
+        let line = line.with_context(|| format!("cannot read {source}"))?;
+        let text = String::from_utf8_lossy(&line);
+        let trimmed = text.trim_end();
+        if trimmed.ends_with(BEGIN) {
+            if open.is_some() {
+                bail!("{}: a results document begins but never ends", place(count));
+            }
+            marked = true;
+            plain = Vec::new();
+            open = Some(String::new());
+        } else if trimmed.ends_with(END) {
+            if let Some(document) = open.take() {
+                each(parse(&document, place(count))?)?;
+                count += 1;
+            }
+        } else if let Some(document) = &mut open {
+            // The document's one line, whatever prefixed it (a pod's name, a timestamp);
+            // other lines a pod printed in between are not the document.
+            if let Some(at) = text.find("{\"format\"") {
+                text[at..].trim_end().clone_into(document);
+            }
+        } else if !marked {
+            plain.extend_from_slice(&line);
+            plain.push(b'\n');
         }
-    } else {
+    }
+    if open.is_some() {
+        bail!(
+            "{}: a results document begins but never ends (a pod stopped while printing it?)",
+            place(count)
+        );
+    }
+    if !marked {
+        let text = String::from_utf8_lossy(&plain);
         let mut stream = serde_json::Deserializer::from_str(&text).into_iter::<Document>();
         loop {
             let at = stream.byte_offset();
@@ -71,13 +102,14 @@ pub(crate) fn each_document(
                 None => break,
                 Some(Ok(document)) => each(document.into_loaded(place(count))?)?,
                 // Parsed again alone, to say what is wrong with it.
-                Some(Err(_)) => {
+                Some(Err(error)) => {
                     let rest = text.get(at..).unwrap_or_default();
                     let first = serde_json::Deserializer::from_str(rest)
                         .into_iter::<serde_json::Value>()
                         .next();
                     let raw = first.and_then(Result::ok).map(|v| v.to_string());
-                    return Err(refusal(raw.as_deref().unwrap_or(rest), &place(count)));
+                    let raw = raw.as_deref().unwrap_or(rest);
+                    return Err(refusal(raw, &place(count), &error));
                 }
             }
             count += 1;
@@ -89,36 +121,16 @@ pub(crate) fn each_document(
     Ok(())
 }
 
-/// The documents between marker lines in `text` (as `kubectl logs` of many pods prints them,
-/// a pod's lines possibly prefixed, `--prefix`); `None` when it holds no marker.
-fn between_markers(text: &str) -> Option<Vec<String>> {
-    let mut found = Vec::new();
-    let mut open: Option<(String, String)> = None;
-    for line in text.lines() {
-        if let Some(at) = line.find(BEGIN) {
-            open = Some((line[..at].to_owned(), String::new()));
-        } else if let Some((prefix, body)) = &mut open {
-            if line.contains(END) {
-                found.push(std::mem::take(body));
-                open = None;
-            } else {
-                body.push_str(line.strip_prefix(prefix.as_str()).unwrap_or(line));
-                body.push('\n');
-            }
-        }
-    }
-    (!found.is_empty() || text.contains(BEGIN)).then_some(found)
-}
-
 fn parse(text: &str, source: String) -> anyhow::Result<Loaded> {
     match serde_json::from_str::<Document>(text) {
         Ok(document) => document.into_loaded(source),
-        Err(_) => Err(refusal(text, &source)),
+        Err(error) => Err(refusal(text, &source, &error)),
     }
 }
 
-/// Why `text` is not a document this molotov merges, in one line.
-fn refusal(text: &str, source: &str) -> anyhow::Error {
+/// Why `text` is not a document this molotov merges, in one line (`error`: what the parser
+/// said).
+fn refusal(text: &str, source: &str, error: &serde_json::Error) -> anyhow::Error {
     #[derive(Deserialize)]
     struct Header {
         tool: Option<String>,
@@ -136,7 +148,7 @@ fn refusal(text: &str, source: &str) -> anyhow::Error {
             "{source} is in results format {format}, this molotov reads format {REPORT_FORMAT} \
              (written by another version)"
         ),
-        Ok(_) => anyhow::anyhow!("{source} has unreadable scenarios, requests or timeline"),
+        Ok(_) => anyhow::anyhow!("{source} is not readable molotov results: {error}"),
     }
 }
 

@@ -56,7 +56,7 @@ pub(crate) fn run(
         // dashboard, thresholds, the live page), as in one process.
         if settings.shard.is_some() {
             // A shard's processes split its share (workers, the schedule's stripe).
-            if let Err(e) = crate::shard::narrow(config, index, settings.processes) {
+            if let Err(e) = crate::shard::narrow(config, index, settings.processes, 1) {
                 eprint_line(&format!("error: process {index}: {e}"));
                 return ExitStatus::Usage;
             }

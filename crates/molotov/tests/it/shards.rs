@@ -233,21 +233,19 @@ fn shards_started_apart_start_their_load_together() {
 #[test]
 fn shard_fixtures_first_runs_the_global_fixtures_in_shard_0_only() {
     let server = target();
-    for (shard, expected) in [("0/2", true), ("1/2", false)] {
+    for (shard, expected, processes) in [
+        ("0/2", true, "1"),
+        ("1/2", false, "1"),
+        ("0/2", true, "2"),
+        ("1/2", false, "2"),
+    ] {
         let run = testbed()
             .at(&server)
             .env("TESTBED_PRINT", "1")
             .args([
-                "-w",
-                "2",
-                "-r",
-                "1",
-                "-c",
-                "--shard",
-                shard,
-                "--shard-fixtures",
-                "first",
+                "-w", "4", "-r", "1", "-c", "-p", processes, "--shard", shard,
             ])
+            .args(["--shard-fixtures", "first"])
             .run();
         run.code(0);
         assert_eq!(
