@@ -23,6 +23,9 @@
 //!   `report`: the HTML report (`page.html`, our own page and charts, with the data embedded)
 //!   and `report::live`, the page served during the run; `merge` ([`report_main`]):
 //!   `molotov-report`, results files merged.
+//! - `shard`: `--shard`/`--shards` (a shard's share of the run's config, `--start-at`, the
+//!   plan's hash, the shards' completeness check); `command_line`: the command line as reports
+//!   show it, secrets hidden.
 //! - `capture`: the process's own stdout and stderr through pipes, so prints and the console's
 //!   lines come out in order; `failing`: the "every run is failing" line; `percentiles`:
 //!   `--percentiles`; `arrivals`: the open model (`--rate`) in words; `limits`: the open-file
@@ -58,6 +61,7 @@ mod app;
 mod args;
 mod arrivals;
 mod capture;
+mod command_line;
 mod config_file;
 mod console;
 mod dashboard;

@@ -64,7 +64,7 @@ where
             return ExitStatus::Usage;
         }
     };
-    match merge_and_report(&options, &crate::settings::command_line(&argv)) {
+    match merge_and_report(&options, &crate::command_line::command_line(&argv)) {
         Ok(status) => status,
         Err(e) => {
             eprint_line(&format!("error: {e:#}"));
