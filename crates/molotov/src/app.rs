@@ -224,7 +224,9 @@ where
     })
 }
 
-fn clap_exit(e: &clap::Error) -> ExitStatus {
+/// Help and version printed (exit 0), or clap's first line (exit 2): for `molotov` and
+/// `molotov-report` alike.
+pub(crate) fn clap_exit(e: &clap::Error) -> ExitStatus {
     use clap::error::ErrorKind;
     if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
         let _ = e.print();

@@ -297,3 +297,11 @@ pub(crate) fn unix_seconds(t: SystemTime) -> f64 {
     t.duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
 }
+
+/// Unix seconds read back (from a file, a pipe) as a wall-clock time; `None` when they are not
+/// one (negative, not finite, beyond the clock).
+pub(crate) fn from_unix_seconds(seconds: f64) -> Option<SystemTime> {
+    std::time::Duration::try_from_secs_f64(seconds)
+        .ok()
+        .and_then(|d| UNIX_EPOCH.checked_add(d))
+}

@@ -49,20 +49,7 @@ where
     let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
     let options = match ReportArgs::try_parse_from(&argv) {
         Ok(parsed) => parsed,
-        Err(e) => {
-            use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
-                let _ = e.print();
-                return ExitStatus::Success;
-            }
-            let rendered = e.render().to_string();
-            let first = rendered
-                .lines()
-                .next()
-                .unwrap_or("error: invalid arguments");
-            eprint_line(&format!("{first} (see --help)"));
-            return ExitStatus::Usage;
-        }
+        Err(e) => return crate::app::clap_exit(&e),
     };
     match merge_and_report(&options, &crate::command_line::command_line(&argv)) {
         Ok(status) => status,

@@ -247,10 +247,7 @@ impl Document {
             seed: self.seed,
             crashed_processes: self.crashed_processes,
             arrivals,
-            started_at: self
-                .started_at
-                .and_then(|t| Duration::try_from_secs_f64(t).ok())
-                .and_then(|d| std::time::UNIX_EPOCH.checked_add(d)),
+            started_at: self.started_at.and_then(crate::results::from_unix_seconds),
         };
         Ok(Loaded {
             source,

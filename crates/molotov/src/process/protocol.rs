@@ -87,11 +87,7 @@ impl From<&Summary> for WireSummary {
             dropped_notices: s.dropped_notices,
             seed: s.seed,
             arrivals: s.arrivals.clone(),
-            started_at: s.started_at.and_then(|t| {
-                t.duration_since(std::time::UNIX_EPOCH)
-                    .ok()
-                    .map(|d| d.as_secs_f64())
-            }),
+            started_at: s.started_at.map(crate::results::unix_seconds),
         }
     }
 }
@@ -119,10 +115,7 @@ impl From<WireSummary> for Summary {
             seed: w.seed,
             crashed_processes: 0,
             arrivals: w.arrivals,
-            started_at: w
-                .started_at
-                .and_then(|t| std::time::Duration::try_from_secs_f64(t).ok())
-                .and_then(|d| std::time::UNIX_EPOCH.checked_add(d)),
+            started_at: w.started_at.and_then(crate::results::from_unix_seconds),
         }
     }
 }
