@@ -67,6 +67,11 @@ async def collect(data: Any) -> tuple[bytes, list[tuple[str, str]]]:
     writer = _Collector()
     try:
         await body.write(writer)
+        # Read before closing: a file payload's size asks the file, which aiohttp closes in
+        # a thread, so after `close` it may be closed already or not yet.
+        headers = [(str(name), str(value)) for name, value in body.headers.items()]
+        if body.size is None:
+            headers.append(("Transfer-Encoding", "chunked"))
     finally:
         # aiohttp closes a payload once sent (a file it opened, for example).
         close = getattr(body, "close", None)
@@ -74,9 +79,6 @@ async def collect(data: Any) -> tuple[bytes, list[tuple[str, str]]]:
             closed = close()
             if inspect.isawaitable(closed):
                 await closed
-    headers = [(str(name), str(value)) for name, value in body.headers.items()]
-    if body.size is None:
-        headers.append(("Transfer-Encoding", "chunked"))
     return bytes(writer.body), headers
 
 
