@@ -13,9 +13,11 @@ if ! cargo nextest --version >/dev/null 2>&1; then
 fi
 
 # The dashboard tests run molotov in a real terminal (a tmux pane); the report tests open the
-# HTML report and the live page in a real headless browser (Debian's Chromium).
+# HTML report and the live page in a real headless browser (Debian's Chromium); the metrics
+# tests push to and are scraped by a real Prometheus server (Debian's).
 missing=()
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
     || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
@@ -46,11 +48,12 @@ venv="$PWD/target/check-venv"
 rm -rf "$venv"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet . pytest uvloop mypy junitparser kubernetes-validate
+"$venv/bin/python" -m pip install --quiet . pytest uvloop mypy junitparser kubernetes-validate \
+    opentelemetry-proto
 
 step "python tests (pytest python/tests)"
 # A missing browser fails the report tests here instead of skipping them.
-MOLOTOV_REQUIRE_BROWSER=1 "$venv/bin/python" -m pytest python/tests -q
+MOLOTOV_REQUIRE_BROWSER=1 MOLOTOV_REQUIRE_PROMETHEUS=1 "$venv/bin/python" -m pytest python/tests -q
 
 step "type stubs match the extension (mypy stubtest)"
 "$venv/bin/python" -m mypy.stubtest molotov._molotov --allowlist python/stubtest-allowlist.txt

@@ -1,5 +1,5 @@
 //! [`Exchange`]: one request as the engine records it, once its outcome is known: the
-//! statistics (status or error kind, latency, bytes, retries), the observer (statsd...), and
+//! statistics (status or error kind, latency, bytes, retries), the sinks (statsd...), and
 //! the `-v` line of a request sent again.
 //!
 //! For a response read whole, the outcome is known when the client returns; for a streamed one
@@ -14,8 +14,8 @@ use molotov_http::{Error as HttpError, Response as HttpResponse};
 use molotov_stats::{Timing, Transfer};
 
 use crate::notice::Notice;
-use crate::observer::Outcome;
 use crate::session::SessionEnv;
+use crate::sink::Outcome;
 
 /// A request whose outcome is to be recorded.
 pub(crate) struct Exchange {
@@ -80,12 +80,10 @@ impl Exchange {
                 self.worker
             )));
         }
-        if let Some(observer) = &env.observer {
-            let outcome = match outcome {
-                Ok((r, _)) => Outcome::Status(r.status().as_u16()),
-                Err(e) => Outcome::Failure(e.kind_name()),
-            };
-            observer.request(method, key, outcome, timing.latency());
-        }
+        let outcome = match outcome {
+            Ok((r, _)) => Outcome::Status(r.status().as_u16()),
+            Err(e) => Outcome::Failure(e.kind_name()),
+        };
+        env.sinks.request(method, key, outcome, timing.latency());
     }
 }

@@ -28,8 +28,9 @@
 //!   without ever blocking a worker; [`Progress`]: live counters.
 //! - [`shutdown`](Shutdown): graceful stop and abort, passed in by the caller.
 //! - [`vars`](Vars): `set_var`/`get_var`. `blocking`: synchronous requests for fixtures.
-//! - [`observer`](Observer): sees every request and scenario run as it is recorded (metrics
-//!   exporters such as statsd plug in here).
+//! - [`sink`](Sink): the list of sinks the engine hands every recorded request and scenario
+//!   run, or a snapshot of the process's statistics each period and at the end (metrics
+//!   exporters: statsd, Prometheus, OpenTelemetry plug in here).
 //! - [`error`](Error): errors that stop a run; [`Failure`] and [`failure_kind`] classify the
 //!   errors of scenario code.
 //!
@@ -76,7 +77,6 @@ mod event;
 mod exchange;
 mod load;
 mod notice;
-mod observer;
 mod pacing;
 mod picker;
 mod plan;
@@ -87,6 +87,7 @@ mod scenario;
 mod schedule;
 mod session;
 mod shutdown;
+mod sink;
 mod summary;
 mod timeline;
 mod vars;
@@ -99,7 +100,6 @@ pub use config::{
 pub use error::{BoxError, Error, Failure, Fixture, ScenarioResult, error_message, failure_kind};
 pub use event::{Event, Listener, Listeners, Reaction};
 pub use notice::{Notice, NoticeReceiver, Notices, PrintSource, Progress};
-pub use observer::{Observer, Outcome};
 pub use pacing::ArrivalSummary;
 pub use plan::{Plan, SetupResult};
 pub use request::RequestBuilder;
@@ -108,6 +108,7 @@ pub use scenario::{Scenario, ScenarioFn};
 pub use schedule::{Schedule, Stage, Stages, parse_duration};
 pub use session::{Context, Request, Response, Session, SessionOptions};
 pub use shutdown::{Shutdown, StopCause};
+pub use sink::{Outcome, Sink, Snapshot};
 pub use summary::{FixtureFailure, Summary};
 pub use vars::Vars;
 

@@ -22,13 +22,13 @@ use crate::error::{BoxError, Error, Failure, Fixture};
 use crate::event::{Event, Listeners};
 use crate::load;
 use crate::notice::{self, Notice, NoticeReceiver, Notices, Progress};
-use crate::observer::Observer;
 use crate::pacing::{Pacing, Staffing, Timetable};
 use crate::picker::{Catalog, UNKNOWN_PICK};
 use crate::plan::{BackgroundFn, GlobalFn, Plan};
 use crate::scenario::Scenario;
 use crate::session::SessionEnv;
 use crate::shutdown::{Shutdown, StopCause};
+use crate::sink::{Sink, Sinks, Snapshot};
 use crate::summary::{FixtureFailure, Summary};
 use crate::timeline::Clock;
 use crate::vars::Vars;
@@ -43,7 +43,7 @@ pub struct Runner {
     progress: Arc<Progress>,
     notices: Notices,
     receiver: Option<NoticeReceiver>,
-    observer: Option<Rc<dyn Observer>>,
+    sinks: Sinks,
 }
 
 impl Runner {
@@ -68,13 +68,21 @@ impl Runner {
             progress,
             notices,
             receiver: Some(receiver),
-            observer: None,
+            sinks: Sinks::default(),
         })
     }
 
-    /// Shows every request and scenario run of this process to `observer` (statsd, for one).
-    pub fn observe(&mut self, observer: Rc<dyn Observer>) {
-        self.observer = Some(observer);
+    /// Adds a sink: it is handed this process's requests and scenario runs, or snapshots of
+    /// its statistics, as it asks (see [`Sink`]). A sink that wants snapshots turns them on
+    /// (each second) when no live view did.
+    pub fn add_sink(&mut self, sink: Rc<dyn Sink>) {
+        if sink.wants_snapshots() && self.config.live_report.is_none() {
+            self.config.live_report = Some(crate::LiveReport {
+                period: Duration::from_secs(1),
+                timeline: false,
+            });
+        }
+        self.sinks.add(sink);
     }
 
     /// The notices of the run, for a console; `None` after the first call.
@@ -180,7 +188,7 @@ impl Runner {
             progress,
             notices,
             receiver: _,
-            observer,
+            sinks,
         } = self;
         let Plan {
             mut fixtures,
@@ -213,7 +221,7 @@ impl Runner {
             notices: notices.clone(),
             info: info.clone(),
             tls: TlsContext::new(),
-            observer,
+            sinks,
         });
         let start = Instant::now();
         let started_at = std::time::SystemTime::now();
@@ -251,6 +259,14 @@ impl Runner {
             run_global_teardown(global_teardown, &info, &shared, &notices);
         }
         let report = shared.env.stats.borrow().report();
+        if !shared.env.sinks.is_empty() {
+            let report = Arc::new(report.clone());
+            shared.env.sinks.finish(&Snapshot {
+                report: &report,
+                elapsed,
+                progress: &progress,
+            });
+        }
         let fixture_failures = shared.fixture_failures.take();
         Ok(Summary {
             report,
@@ -383,13 +399,14 @@ fn spawn_helpers(
         shared.shutdown.clone(),
         config.graceful_stop,
     )));
-    if let Some(observer) = shared.env.observer.clone() {
+    if !shared.env.sinks.is_empty() {
+        let sinks = shared.clone();
         helpers.push(tokio::task::spawn_local(async move {
             let second = Duration::from_secs(1);
             let mut ticker = tokio::time::interval_at(start + second, second);
             loop {
                 ticker.tick().await;
-                observer.flush();
+                sinks.env.sinks.flush();
             }
         }));
     }
@@ -404,7 +421,17 @@ fn spawn_helpers(
             loop {
                 ticker.tick().await;
                 let report = live.env.stats.borrow().snapshot(timeline);
-                live.progress.publish_report(report, start.elapsed());
+                let elapsed = start.elapsed();
+                live.progress.publish_report(report, elapsed);
+                if live.env.sinks.wants_snapshots() {
+                    if let Some((report, elapsed)) = live.progress.latest_report() {
+                        live.env.sinks.snapshot(&Snapshot {
+                            report: &report,
+                            elapsed,
+                            progress: &live.progress,
+                        });
+                    }
+                }
             }
         }));
     }
@@ -445,14 +472,12 @@ async fn grace(shutdown: Shutdown, grace: Duration) {
     shutdown.abort(cause);
 }
 
-/// Stops the helper tasks, and has the observer send what it buffered.
+/// Stops the helper tasks, and has the sinks send what they buffered.
 fn end_helpers(helpers: Vec<JoinHandle<()>>, shared: &Shared) {
     for helper in helpers {
         helper.abort();
     }
-    if let Some(observer) = &shared.env.observer {
-        observer.flush();
-    }
+    shared.env.sinks.flush();
 }
 
 fn spawn_background(background: Vec<BackgroundFn>, shutdown: &Shutdown) -> Vec<JoinHandle<()>> {

@@ -21,8 +21,8 @@ use crate::dump;
 use crate::event::{Event, Listeners};
 use crate::exchange::Exchange;
 use crate::notice::{Notice, Notices};
-use crate::observer::Observer;
 use crate::request::RequestBuilder;
+use crate::sink::Sinks;
 use crate::vars::Vars;
 
 pub use crate::response::Response;
@@ -95,8 +95,8 @@ pub(crate) struct SessionEnv {
     pub(crate) notices: Notices,
     pub(crate) info: RunInfo,
     pub(crate) tls: TlsContext,
-    /// Sees every request and scenario run (statsd).
-    pub(crate) observer: Option<Rc<dyn Observer>>,
+    /// Where every request and scenario run is handed (statsd...).
+    pub(crate) sinks: Sinks,
 }
 
 /// A worker's HTTP session. Cheap to clone; clones are the same session.
@@ -145,7 +145,7 @@ impl Session {
             notices,
             info: RunInfo::default(),
             tls: TlsContext::new(),
-            observer: None,
+            sinks: Sinks::default(),
         };
         Session::new(0, options, Rc::new(env))
     }

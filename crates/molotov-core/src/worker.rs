@@ -23,12 +23,12 @@ use crate::config::RunConfig;
 use crate::error::{BoxError, Failure, Fixture, error_message, failure_kind};
 use crate::event::Event;
 use crate::notice::{Notice, Progress};
-use crate::observer::Outcome;
 use crate::pacing::{Next, Pacing, Staffing, Timetable};
 use crate::picker::{Catalog, Pick};
 use crate::plan::{Fixtures, PickerFn};
 use crate::session::{Session, SessionEnv, SessionOptions};
 use crate::shutdown::{Shutdown, StopCause};
+use crate::sink::Outcome;
 use crate::summary::FixtureFailure;
 
 /// What every worker of a run shares (one thread, so `Rc` and `Cell`s).
@@ -254,9 +254,8 @@ async fn scenario_loop(
         match result {
             Ok(()) => {
                 env.stats.borrow_mut().scenario_success(index, timing);
-                if let Some(observer) = &env.observer {
-                    observer.scenario(scenario.name(), Outcome::Success, elapsed);
-                }
+                env.sinks
+                    .scenario(scenario.name(), Outcome::Success, elapsed);
                 shared.progress.success();
                 if !env.listeners.is_empty() {
                     let event = Event::ScenarioSuccess {
@@ -295,9 +294,8 @@ async fn failed(shared: &Shared, index: usize, id: usize, timing: Timing, error:
     env.stats
         .borrow_mut()
         .scenario_failure(index, kind, timing, || error_message(&*error));
-    if let Some(observer) = &env.observer {
-        observer.scenario(scenario.name(), Outcome::Failure(kind), timing.latency());
-    }
+    env.sinks
+        .scenario(scenario.name(), Outcome::Failure(kind), timing.latency());
     shared.progress.failure();
     if shared.progress.take_failure_wish() {
         let text = format!("{kind}: {}", error_message(&*error));

@@ -26,7 +26,7 @@ use crate::settings::{Output, Settings};
 use crate::shard;
 use crate::signal;
 use crate::sizing::{SizingOutcome, SizingWatch};
-use crate::statsd::{STATSD_VAR, Statsd, StatsdObserver};
+use crate::statsd::{STATSD_VAR, Statsd, StatsdSink};
 use crate::threshold::{ThresholdWatch, Verdict};
 
 /// The script Molotov runs when none is named.
@@ -172,9 +172,12 @@ where
     match prepared {
         Ok((runner, outputs)) => {
             warn_open_files(&settings, open_files);
-            if let Some(address) = outputs.web_address() {
-                if settings.output != Output::Quiet {
+            if settings.output != Output::Quiet {
+                if let Some(address) = outputs.web_address() {
                     eprint_line(&format!("Live report: http://{address}/"));
+                }
+                if let Some(export) = &settings.export {
+                    eprint_line(&crate::export::announce(export, outputs.metrics_address()));
                 }
             }
             if settings.processes > 1 {
@@ -278,7 +281,7 @@ where
         let client = Statsd::connect(address)
             .with_context(|| format!("cannot send metrics to {}", address.given))?;
         runner.vars().set(STATSD_VAR, client.clone());
-        runner.observe(std::rc::Rc::new(StatsdObserver::new(client)));
+        runner.add_sink(std::rc::Rc::new(StatsdSink::new(client)));
     }
     Ok(runner)
 }
@@ -298,6 +301,7 @@ fn run(
     };
     let shutdown = Shutdown::new();
     let seized = Seized::take(settings);
+    let exporter = crate::export::attach(&mut runner, settings, outputs.take_metrics());
     let live = outputs.watch(settings, &runner.progress(), &shutdown);
     let verdicts = live.as_ref().map(ThresholdWatch::verdicts);
     let display = Display::start(seized, &mut runner, settings, &shutdown, verdicts);
@@ -321,7 +325,12 @@ fn run(
         }
     };
     hooks.flush_output();
-    let outcome = Watched { sizing, aborted_by };
+    let pushes = exporter.map(|e| e.outcomes()).unwrap_or_default();
+    let outcome = Watched {
+        sizing,
+        aborted_by,
+        exported: pushes,
+    };
     conclude(&summary, 1, &outcome, outputs, display, settings)
 }
 
@@ -330,6 +339,8 @@ pub(crate) struct Watched {
     pub(crate) sizing: Option<SizingOutcome>,
     /// The `abort` threshold that stopped the run, if one did.
     pub(crate) aborted_by: Option<Verdict>,
+    /// How the pushes of the exported metrics went, per endpoint (all processes').
+    pub(crate) exported: Vec<crate::export::PushOutcome>,
 }
 
 /// The end of a run in `processes` processes (one, many, or none when `-p` was interrupted
@@ -376,8 +387,17 @@ pub(crate) fn conclude(
             molotov_core::Load::Closed(_) => None,
         },
     };
-    display
-        .finish(sized + &render::summary(summary, &style) + &crate::threshold::summary(&verdicts));
+    let exported = settings
+        .export
+        .as_ref()
+        .map(|e| crate::export::summary(e, &watched.exported))
+        .unwrap_or_default();
+    display.finish(
+        sized
+            + &render::summary(summary, &style)
+            + &exported
+            + &crate::threshold::summary(&verdicts),
+    );
     let (marked, error) = written;
     // For `kubectl logs`: after everything else, even with -q.
     if let Some(marked) = marked {

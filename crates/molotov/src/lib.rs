@@ -67,6 +67,7 @@ mod console;
 mod dashboard;
 mod display;
 mod exit;
+mod export;
 mod failing;
 mod junit;
 mod limits;
@@ -89,7 +90,7 @@ mod threshold;
 mod url_test;
 
 pub use app::{Host, HostHooks, SetEnv, main, run_with_hooks, run_with_loader};
-pub use args::{Args, OptionKind, OptionSpec, Parsed, ResultsOptions, option_table};
+pub use args::{Args, ExportOptions, OptionKind, OptionSpec, Parsed, ResultsOptions, option_table};
 pub use exit::ExitStatus;
 pub use merge::report_main;
 pub use percentiles::Percentiles;

@@ -26,6 +26,8 @@ pub(crate) struct Outputs {
     junit: Option<(PathBuf, File)>,
     html: Option<(PathBuf, File)>,
     web: Option<LivePage>,
+    /// `--prometheus-listen`'s server, until the process that serves it takes it.
+    metrics: Option<crate::export::MetricsListener>,
     /// The hash of the test's plan.
     plan: String,
 }
@@ -66,11 +68,19 @@ impl Outputs {
             }
             None => None,
         };
+        let metrics = match settings.export.as_ref().and_then(|e| e.listen) {
+            Some(address) => Some(
+                crate::export::MetricsListener::bind(address)
+                    .with_context(|| format!("cannot serve /metrics on {address}"))?,
+            ),
+            None => None,
+        };
         Ok(Outputs {
             json,
             junit,
             html,
             web,
+            metrics,
             plan,
         })
     }
@@ -78,6 +88,18 @@ impl Outputs {
     /// Where the live page listens, to tell the user.
     pub(crate) fn web_address(&self) -> Option<std::net::SocketAddr> {
         self.web.as_ref().map(LivePage::address)
+    }
+
+    /// Where `/metrics` is served, to tell the user.
+    pub(crate) fn metrics_address(&self) -> Option<std::net::SocketAddr> {
+        self.metrics
+            .as_ref()
+            .map(crate::export::MetricsListener::address)
+    }
+
+    /// `--prometheus-listen`'s server, for the process that serves it.
+    pub(crate) fn take_metrics(&mut self) -> Option<crate::export::MetricsListener> {
+        self.metrics.take()
     }
 
     /// Starts the live watch (thresholds every 2 s, the live page every second) if there is

@@ -57,6 +57,8 @@ pub struct Settings {
     pub debug: bool,
     /// `--statsd`: where to send metrics.
     pub statsd: Option<StatsdAddress>,
+    /// `--prometheus-write`, `--prometheus-listen`, `--otlp`: where the metrics go.
+    pub(crate) export: Option<crate::export::ExportConfig>,
     /// `--sizing`: the failure tolerance in percent.
     pub sizing: Option<f64>,
     /// `--threshold`s, parsed.
@@ -127,11 +129,7 @@ impl Settings {
         let load = load(&args, workers)?;
         let processes = usize::try_from(args.processes)
             .map_err(|_| UsageError(format!("--processes {} is out of range", args.processes)))?;
-        let statsd = if args.statsd {
-            Some(StatsdAddress::parse(&args.statsd_address).map_err(UsageError)?)
-        } else {
-            None
-        };
+        let (statsd, export) = exporters(&args, &load)?;
         let output = if args.quiet {
             Output::Quiet
         } else if args.console || !std::io::stdout().is_terminal() {
@@ -158,9 +156,11 @@ impl Settings {
             // The dashboard shows latencies and status codes as the run goes; thresholds are
             // evaluated and the live page drawn on the same snapshots; only the page draws the
             // timeline.
+            // `/metrics` of a `-p` run is served by the parent, from the processes' snapshots.
             live_report: (output == Output::Dashboard
                 || !args.results.thresholds.is_empty()
-                || args.web.is_some())
+                || args.web.is_some()
+                || args.export.prometheus_listen.is_some())
             .then_some(LiveReport {
                 period: Duration::from_secs(1),
                 timeline: args.web.is_some(),
@@ -185,6 +185,7 @@ impl Settings {
             uvloop: args.uvloop,
             debug: args.debug,
             statsd,
+            export,
             sizing: args.sizing.then_some(args.sizing_tolerance),
             thresholds: Thresholds::parse(&args.results.thresholds)
                 .map_err(|e| UsageError(e.to_string()))?,
@@ -202,6 +203,23 @@ impl Settings {
     pub fn is_explicit(&self, id: &str) -> bool {
         self.explicit.iter().any(|e| e == id)
     }
+}
+
+/// `--statsd` and the Prometheus and OpenTelemetry exporters, validated.
+fn exporters(
+    args: &Args,
+    load: &Load,
+) -> Result<(Option<StatsdAddress>, Option<crate::export::ExportConfig>), UsageError> {
+    let statsd = if args.statsd {
+        Some(StatsdAddress::parse(&args.statsd_address).map_err(UsageError)?)
+    } else {
+        None
+    };
+    let open = matches!(load, Load::Open(_));
+    let export =
+        crate::export::ExportConfig::new(&args.export, open, |name| std::env::var(name).ok())
+            .map_err(UsageError)?;
+    Ok((statsd, export))
 }
 
 /// Sizing ramps up to many workers slowly, unless told otherwise (`given` says whether an

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use cadence::prelude::*;
 use cadence::{BufferedUdpMetricSink, StatsdClient};
-use molotov_core::{Observer, Outcome, Session};
+use molotov_core::{Outcome, Session, Sink};
 
 /// The variable (see [`molotov_core::Vars`]) that holds the run's [`Statsd`] client.
 pub const STATSD_VAR: &str = "molotov.statsd";
@@ -176,7 +176,7 @@ pub fn statsd(session: &Session) -> Option<Statsd> {
 }
 
 /// Sends every request and scenario run to statsd.
-pub(crate) struct StatsdObserver {
+pub(crate) struct StatsdSink {
     statsd: Statsd,
     /// Metric names of requests, by method, then key.
     requests: RefCell<HashMap<String, HashMap<String, Rc<Names>>>>,
@@ -222,9 +222,9 @@ impl Names {
     }
 }
 
-impl StatsdObserver {
+impl StatsdSink {
     pub(crate) fn new(statsd: Statsd) -> Self {
-        StatsdObserver {
+        StatsdSink {
             statsd,
             requests: RefCell::default(),
             scenarios: RefCell::default(),
@@ -271,7 +271,7 @@ impl StatsdObserver {
     }
 }
 
-impl Observer for StatsdObserver {
+impl Sink for StatsdSink {
     fn request(&self, method: &str, key: &str, outcome: Outcome<'_>, elapsed: Duration) {
         let names = self.request_names(method, key);
         self.statsd.timing(&names.timer, millis(elapsed));
@@ -352,7 +352,7 @@ mod tests {
     #[test]
     fn past_the_key_limit_requests_share_one_name() {
         let address = StatsdAddress::parse("127.0.0.1:9").unwrap();
-        let observer = StatsdObserver::new(Statsd::connect(&address).unwrap());
+        let observer = StatsdSink::new(Statsd::connect(&address).unwrap());
         for i in 0..MAX_KEYS {
             let names = observer.request_names("GET", &format!("/item/{i}"));
             assert_eq!(names.timer, format!("molotov.request.GET.item.{i}"));

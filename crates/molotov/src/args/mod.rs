@@ -15,6 +15,10 @@ use serde::Serialize;
 
 use crate::percentiles::Percentiles;
 
+mod export;
+pub use export::ExportOptions;
+pub(crate) use export::parse_push_url;
+
 /// `molotov [options] [scenario]`.
 #[derive(Debug, Clone, Parser, Serialize)]
 #[allow(
@@ -170,6 +174,12 @@ pub struct Args {
     #[command(flatten)]
     #[serde(flatten)]
     pub results: ResultsOptions,
+
+    /// Metrics for Prometheus and OpenTelemetry: `--prometheus-write`, `--prometheus-listen`,
+    /// `--otlp`, `--export-interval`, `--run-id`.
+    #[command(flatten)]
+    #[serde(flatten)]
+    pub export: ExportOptions,
 
     /// Serve the HTML report live on `[HOST:]PORT` while the run lasts (host 127.0.0.1 unless given)
     #[arg(long, value_name = "[HOST:]PORT", value_parser = parse_listen)]

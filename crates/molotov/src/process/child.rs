@@ -115,6 +115,8 @@ pub(crate) fn run(
             orphaned,
         },
     );
+    // Each process pushes its own metrics; `/metrics` is the parent's.
+    let exporter = crate::export::attach(&mut runner, settings, None);
     let hook = QuietPanics::install();
     let summary = match runtime::build(hooks) {
         Ok(runtime) => runtime.block_on(runner.run(shutdown.clone())).ok(),
@@ -129,7 +131,8 @@ pub(crate) fn run(
     if let Some(capture) = &capture {
         capture.flush();
     }
-    reporter.finish(summary);
+    let pushes = exporter.map(|e| e.outcomes()).unwrap_or_default();
+    reporter.finish(summary, pushes);
     drop(capture);
     status
 }
@@ -226,9 +229,12 @@ impl Sink {
     }
 }
 
+/// The end of the run as the reporter sends it: the outcome, and how the metrics pushes went.
+type Finished = (Option<Summary>, Vec<crate::export::PushOutcome>);
+
 /// The thread that sends the run's progress to the parent.
 struct Reporter {
-    finish: mpsc::Sender<Option<Summary>>,
+    finish: mpsc::Sender<Finished>,
     thread: std::thread::JoinHandle<()>,
 }
 
@@ -241,16 +247,16 @@ impl Reporter {
         every: Duration,
         mut sink: Sink,
     ) -> Reporter {
-        let (finish, finished) = mpsc::channel::<Option<Summary>>();
+        let (finish, finished) = mpsc::channel::<Finished>();
         let mut formatter = Formatter::new(verbose, format!("[P:{}] ", std::process::id()));
         let thread = std::thread::spawn(move || {
             let mut stop_sent = false;
             let mut last_report = Instant::now();
             loop {
                 let last = match finished.recv_timeout(every) {
-                    Ok(summary) => Some(summary),
+                    Ok(finished) => Some(finished),
                     Err(mpsc::RecvTimeoutError::Timeout) => None,
-                    Err(mpsc::RecvTimeoutError::Disconnected) => Some(None),
+                    Err(mpsc::RecvTimeoutError::Disconnected) => Some((None, Vec::new())),
                 };
                 let mut lines: Vec<Line> = Vec::new();
                 if let Some(notices) = &notices {
@@ -297,7 +303,14 @@ impl Reporter {
                         });
                     }
                 }
-                if let Some(Some(summary)) = &last {
+                if let Some((_, exported)) = &last {
+                    if !exported.is_empty() {
+                        batch.push(Message::Exported {
+                            outcomes: exported.clone(),
+                        });
+                    }
+                }
+                if let Some((Some(summary), _)) = &last {
                     batch.push(Message::Done {
                         summary: Box::new(WireSummary::from(summary)),
                     });
@@ -313,8 +326,8 @@ impl Reporter {
     }
 
     /// Sends what is left and the outcome, and waits until it is written.
-    fn finish(self, summary: Option<Summary>) {
-        let _ = self.finish.send(summary);
+    fn finish(self, summary: Option<Summary>, exported: Vec<crate::export::PushOutcome>) {
+        let _ = self.finish.send((summary, exported));
         let _ = self.thread.join();
     }
 }

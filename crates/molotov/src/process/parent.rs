@@ -9,7 +9,7 @@
 
 use std::io::{BufReader, PipeReader, PipeWriter};
 use std::sync::mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use molotov_core::stats::Report;
 use molotov_core::{Notice, Notices, Runner, Shutdown, StopCause, Summary};
@@ -23,6 +23,7 @@ use super::protocol::{self, Command, Message, WireLine};
 use crate::app::{HostHooks, Watched, conclude};
 use crate::display::{Display, Seized, eprint_line};
 use crate::exit::ExitStatus;
+use crate::export::{MetricsListener, PushOutcome};
 use crate::outputs::Outputs;
 use crate::settings::Settings;
 use crate::signal;
@@ -48,6 +49,8 @@ struct Child {
     /// Its latest statistics, and the time they span.
     report: Option<(Report, Duration)>,
     summary: Option<Summary>,
+    /// How its pushes of metrics went.
+    exported: Vec<crate::export::PushOutcome>,
     ended: bool,
     /// Where its commands go (`None` once it cannot hear them).
     control: Option<PipeWriter>,
@@ -64,6 +67,7 @@ impl Child {
             arrivals: (0, 0, 0.0),
             report: None,
             summary: None,
+            exported: Vec::new(),
             ended: false,
             control: Some(control),
         }
@@ -141,6 +145,8 @@ pub(crate) fn run(
     let verdicts = live.as_ref().map(ThresholdWatch::verdicts);
     let display = Display::start(seized, &mut runner, settings, &shutdown, verdicts);
     let notices = runner.notices();
+    // `/metrics` of every process, served here.
+    let metrics = outputs.take_metrics().and_then(MetricsListener::serving);
     if interrupted {
         shutdown.stop(StopCause::Interrupted);
     } else {
@@ -157,14 +163,15 @@ pub(crate) fn run(
         SizingWatch::start(runner.progress(), shutdown.clone(), tolerance).ok()
     });
     let mut tracked: Vec<Child> = children.iter().zip(controls).map(Child::new).collect();
+    let metrics = metrics.as_ref();
     follow(
         &received,
         &mut tracked,
         &shutdown,
-        &notices,
         &runner,
         hooks,
         settings,
+        metrics,
     );
     drop(watcher);
     let sizing = sizing.map(SizingWatch::finish);
@@ -175,7 +182,11 @@ pub(crate) fn run(
         summary.fixture_failures.push(failure);
     }
     hooks.flush_output();
-    let outcome = Watched { sizing, aborted_by };
+    let outcome = Watched {
+        sizing,
+        aborted_by,
+        exported: pushes(&tracked),
+    };
     conclude(&summary, processes, &outcome, outputs, display, settings)
 }
 
@@ -198,15 +209,18 @@ fn follow(
     received: &mpsc::Receiver<Event>,
     tracked: &mut [Child],
     shutdown: &Shutdown,
-    notices: &Notices,
     runner: &Runner,
     hooks: &HostHooks,
     settings: &Settings,
+    metrics: Option<&crate::export::MetricsListener>,
 ) {
+    let metrics = metrics.zip(settings.export.as_ref());
     let progress = runner.progress();
+    let notices = &runner.notices();
     let (mut relayed_stop, mut relayed_abort) = (false, false);
     let mut crashed = false;
     let tick = settings.console_update.min(Duration::from_millis(200));
+    let mut published = Instant::now();
     while tracked.iter().any(|c| !c.ended) {
         // The host's lock (the GIL) is not needed while waiting.
         if let Ok(event) = hooks.parked(|| received.recv_timeout(tick)) {
@@ -248,7 +262,75 @@ fn follow(
         if let Some((merged, elapsed)) = merged_reports(tracked) {
             progress.publish_report(merged, elapsed);
         }
+        if let Some((listener, export)) = metrics {
+            if published.elapsed() >= Duration::from_secs(1) {
+                published = Instant::now();
+                publish_metrics(listener, export, tracked);
+            }
+        }
     }
+    // The final figures, for a last scrape.
+    if let Some((listener, export)) = metrics {
+        publish_metrics(listener, export, tracked);
+    }
+}
+
+/// How the processes' pushes of metrics went, added up per endpoint.
+fn pushes(tracked: &[Child]) -> Vec<PushOutcome> {
+    let mut all = Vec::new();
+    for child in tracked {
+        PushOutcome::absorb(&mut all, &child.exported);
+    }
+    all
+}
+
+/// `/metrics` from each process's latest statistics, with its own `instance` label.
+fn publish_metrics(
+    listener: &crate::export::MetricsListener,
+    export: &crate::export::ExportConfig,
+    tracked: &[Child],
+) {
+    use crate::export::metrics::{Arrivals, Source};
+    let sources: Vec<Source> = tracked
+        .iter()
+        .filter_map(|c| {
+            let (report, elapsed) = match &c.summary {
+                Some(s) => (&s.report, s.elapsed),
+                None => c.report.as_ref().map(|(r, e)| (r, *e))?,
+            };
+            let runs: u64 = report
+                .scenarios
+                .values()
+                .map(|e| e.successes + e.failures)
+                .sum();
+            let seconds = elapsed.as_secs_f64();
+            let (late, dropped, target_rate) =
+                match c.summary.as_ref().and_then(|s| s.arrivals.as_ref()) {
+                    Some(a) => (a.late, a.dropped, 0.0),
+                    None => c.arrivals,
+                };
+            Some(Source {
+                instance: crate::export::instance(c.pid),
+                report: std::sync::Arc::new(report.clone()),
+                workers: if c.ended || c.summary.is_some() {
+                    0
+                } else {
+                    c.workers
+                },
+                arrivals: export.open.then_some(Arrivals {
+                    target_rate,
+                    achieved_rate: if seconds > 0.0 {
+                        runs as f64 / seconds
+                    } else {
+                        0.0
+                    },
+                    late,
+                    dropped,
+                }),
+            })
+        })
+        .collect();
+    listener.publish(&sources, &export.run_id);
 }
 
 /// Applies one event; `true` if it was a child crashing (the others must then stop).
@@ -283,6 +365,7 @@ fn handle(event: Event, tracked: &mut [Child], shutdown: &Shutdown, notices: &No
                     }
                 }
                 Message::Report { report, elapsed } => child.report = Some((report, elapsed)),
+                Message::Exported { outcomes } => child.exported = outcomes,
                 Message::Stop { cause } => {
                     if let Some(cause) = StopCause::from_name(&cause) {
                         shutdown.stop(cause);

@@ -37,6 +37,10 @@ pub(crate) enum Message {
         #[serde(default)]
         elapsed: std::time::Duration,
     },
+    /// How this process's pushes of metrics went (before `Done`).
+    Exported {
+        outcomes: Vec<crate::export::PushOutcome>,
+    },
     /// The process stopped by itself (`-x`, a fixture failed): the others must stop too.
     Stop { cause: String },
     /// The process's whole outcome; the last message.

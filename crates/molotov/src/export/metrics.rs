@@ -1,0 +1,380 @@
+//! The exported figures: one or more processes' statistics ([`Source`]) as families of
+//! series, which every encoder (Prometheus text, remote write, OTLP) writes in its own form.
+//! Everything is cumulative since the process started, so a lost push loses nothing.
+//!
+//! Request names are capped: past [`MAX_REQUEST_NAMES`] distinct `(method, name)` pairs per
+//! process, the rest are added up under the name `(other)`, so a test with ids in its URLs
+//! cannot explode the number of series.
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use molotov_core::stats::{Latency, Report};
+
+/// Distinct request names exported per process; later ones are added up under
+/// [`OTHER_NAME`].
+pub(crate) const MAX_REQUEST_NAMES: usize = 100;
+/// The name of the requests past [`MAX_REQUEST_NAMES`] (and the statistics' own overflow).
+pub(crate) const OTHER_NAME: &str = "(other)";
+
+/// The upper bounds (seconds) of the Prometheus histograms' buckets, `+Inf` besides: 1, 2.5,
+/// 5 per decade from 25 µs to a minute.
+pub(crate) const BUCKETS: [f64; 20] = [
+    0.000_025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+    0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0,
+];
+
+/// One process's statistics at one moment.
+#[derive(Clone)]
+pub(crate) struct Source {
+    /// The `instance` label: host and process.
+    pub(crate) instance: String,
+    pub(crate) report: Arc<Report>,
+    /// Workers running.
+    pub(crate) workers: usize,
+    /// The open model's figures (`None` in the closed model).
+    pub(crate) arrivals: Option<Arrivals>,
+}
+
+/// The open model's figures of one process.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub(crate) struct Arrivals {
+    /// Runs per second the schedule asks for now (the whole run's, all processes).
+    pub(crate) target_rate: f64,
+    /// Runs per second this process started, over the run so far.
+    pub(crate) achieved_rate: f64,
+    pub(crate) late: u64,
+    pub(crate) dropped: u64,
+}
+
+/// What a family holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Only grows.
+    Counter,
+    /// Goes up and down.
+    Gauge,
+    /// A latency histogram, in seconds.
+    Histogram,
+}
+
+/// One metric and its series.
+pub(crate) struct Family<'a> {
+    /// The Prometheus name (`_total` included for counters).
+    pub(crate) name: &'static str,
+    /// The OpenTelemetry name.
+    pub(crate) otel: &'static str,
+    /// The OpenTelemetry unit (UCUM).
+    pub(crate) unit: &'static str,
+    pub(crate) help: &'static str,
+    pub(crate) kind: Kind,
+    pub(crate) series: Vec<Series<'a>>,
+}
+
+/// One series: its source (an index into the sources), its labels and its value.
+pub(crate) struct Series<'a> {
+    pub(crate) source: usize,
+    pub(crate) labels: Vec<(&'static str, String)>,
+    pub(crate) value: Value<'a>,
+}
+
+/// A series' value.
+pub(crate) enum Value<'a> {
+    Number(f64),
+    Histogram(Cow<'a, Latency>),
+}
+
+/// What each family is: (Prometheus name, OpenTelemetry name, unit, help, kind), in the
+/// order they are exported (see the README's list of series).
+const FAMILIES: [(&str, &str, &str, &str, Kind); 9] = [
+    (
+        "molotov_scenario_runs_total",
+        "molotov.scenario.runs",
+        "{run}",
+        "Scenario runs that ended, by outcome (success or failure).",
+        Kind::Counter,
+    ),
+    (
+        "molotov_scenario_duration_seconds",
+        "molotov.scenario.duration",
+        "s",
+        "Duration of the successful scenario runs (in the open model, from their intended start).",
+        Kind::Histogram,
+    ),
+    (
+        "molotov_requests_total",
+        "molotov.requests",
+        "{request}",
+        "Requests that ended, by status code, or by error kind when there was no response.",
+        Kind::Counter,
+    ),
+    (
+        "molotov_request_duration_seconds",
+        "http.client.request.duration",
+        "s",
+        "Duration of the requests that got a response.",
+        Kind::Histogram,
+    ),
+    (
+        "molotov_workers",
+        "molotov.workers",
+        "{worker}",
+        "Workers running.",
+        Kind::Gauge,
+    ),
+    (
+        "molotov_target_rate",
+        "molotov.arrivals.target_rate",
+        "{run}/s",
+        "Open model: scenario runs per second the schedule asks for now (whole run).",
+        Kind::Gauge,
+    ),
+    (
+        "molotov_achieved_rate",
+        "molotov.arrivals.achieved_rate",
+        "{run}/s",
+        "Open model: scenario runs per second this process started, over the run so far.",
+        Kind::Gauge,
+    ),
+    (
+        "molotov_runs_late_total",
+        "molotov.arrivals.late",
+        "{run}",
+        "Open model: runs that started late, every worker being busy.",
+        Kind::Counter,
+    ),
+    (
+        "molotov_runs_dropped_total",
+        "molotov.arrivals.dropped",
+        "{run}",
+        "Open model: runs dropped (--drop-late).",
+        Kind::Counter,
+    ),
+];
+
+// Indexes into `FAMILIES`.
+const RUNS: usize = 0;
+const DURATIONS: usize = 1;
+const REQUESTS: usize = 2;
+const REQUEST_DURATIONS: usize = 3;
+const WORKERS: usize = 4;
+const TARGET: usize = 5;
+const ACHIEVED: usize = 6;
+const LATE: usize = 7;
+const DROPPED: usize = 8;
+
+/// The families of `sources`, in [`FAMILIES`]' order, those without series left out.
+pub(crate) fn families(sources: &[Source]) -> Vec<Family<'_>> {
+    let mut out = FAMILIES.map(|(name, otel, unit, help, kind)| Family {
+        name,
+        otel,
+        unit,
+        help,
+        kind,
+        series: Vec::new(),
+    });
+    for (source, s) in sources.iter().enumerate() {
+        for (name, entry) in &s.report.scenarios {
+            for (outcome, n) in [("success", entry.successes), ("failure", entry.failures)] {
+                let labels = vec![("scenario", name.clone()), ("outcome", outcome.into())];
+                out[RUNS].push(source, labels, n as f64);
+            }
+            out[DURATIONS].series.push(Series {
+                source,
+                labels: vec![("scenario", name.clone())],
+                value: Value::Histogram(Cow::Borrowed(&entry.latency)),
+            });
+        }
+        for ((method, name), entry) in capped_requests(&s.report) {
+            let labels = |status: &str| {
+                vec![
+                    ("method", method.to_owned()),
+                    ("name", name.to_owned()),
+                    ("status", status.to_owned()),
+                ]
+            };
+            for (status, n) in entry.statuses.iter().chain(&entry.errors) {
+                out[REQUESTS].push(source, labels(status), *n as f64);
+            }
+            out[REQUEST_DURATIONS].series.push(Series {
+                source,
+                labels: vec![("method", method.to_owned()), ("name", name.to_owned())],
+                value: Value::Histogram(entry.latency),
+            });
+        }
+        out[WORKERS].push(source, Vec::new(), s.workers as f64);
+        if let Some(a) = s.arrivals {
+            out[TARGET].push(source, Vec::new(), a.target_rate);
+            out[ACHIEVED].push(source, Vec::new(), a.achieved_rate);
+            out[LATE].push(source, Vec::new(), a.late as f64);
+            out[DROPPED].push(source, Vec::new(), a.dropped as f64);
+        }
+    }
+    out.into_iter().filter(|f| !f.series.is_empty()).collect()
+}
+
+impl Family<'_> {
+    fn push(&mut self, source: usize, labels: Vec<(&'static str, String)>, value: f64) {
+        self.series.push(Series {
+            source,
+            labels,
+            value: Value::Number(value),
+        });
+    }
+}
+
+/// One exported request name's figures.
+struct Capped<'a> {
+    statuses: BTreeMap<String, u64>,
+    errors: BTreeMap<String, u64>,
+    latency: Cow<'a, Latency>,
+}
+
+/// The report's requests by `(method, name)`: the first [`MAX_REQUEST_NAMES`] as they are,
+/// the others added up into their method's `(other)`.
+fn capped_requests(report: &Report) -> BTreeMap<(&str, &str), Capped<'_>> {
+    let mut out: BTreeMap<(&str, &str), Capped<'_>> = BTreeMap::new();
+    let mut named = 0;
+    for (key, entry) in &report.requests {
+        let (method, name) = key.split_once(' ').unwrap_or(("", key.as_str()));
+        let name = if name != OTHER_NAME && named < MAX_REQUEST_NAMES {
+            named += 1;
+            name
+        } else {
+            OTHER_NAME
+        };
+        match out.get_mut(&(method, name)) {
+            None => {
+                out.insert(
+                    (method, name),
+                    Capped {
+                        statuses: entry.statuses.clone(),
+                        errors: entry.errors.clone(),
+                        latency: Cow::Borrowed(&entry.latency),
+                    },
+                );
+            }
+            Some(capped) => {
+                for (k, n) in &entry.statuses {
+                    *capped.statuses.entry(k.clone()).or_default() += n;
+                }
+                for (k, n) in &entry.errors {
+                    *capped.errors.entry(k.clone()).or_default() += n;
+                }
+                capped.latency.to_mut().merge(&entry.latency);
+            }
+        }
+    }
+    out
+}
+
+/// How many of `latency`'s samples are at most `seconds` (a Prometheus bucket's count).
+pub(crate) fn count_at_most(latency: &Latency, seconds: f64) -> u64 {
+    latency.count_at_most(std::time::Duration::from_secs_f64(seconds))
+}
+
+/// The sum of `latency`'s samples, in seconds (to the histogram's precision).
+pub(crate) fn sum_seconds(latency: &Latency) -> f64 {
+    latency.mean().as_secs_f64() * latency.count() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use molotov_core::stats::{Stats, Transfer};
+    use std::time::Duration;
+
+    pub(crate) fn report_with(requests: usize) -> Report {
+        let mut stats = Stats::new(&["login"]);
+        for i in 0..requests {
+            let key = format!("/item/{i}");
+            let timing = Duration::from_millis(2);
+            stats.request_status("GET", &key, 200, timing, Transfer::default());
+        }
+        let timing = Duration::from_secs(1);
+        stats.request_error(
+            "POST",
+            "/login",
+            "timeout",
+            timing,
+            Transfer::default(),
+            || "timed out".into(),
+        );
+        stats.report()
+    }
+
+    #[test]
+    fn request_names_past_the_cap_add_up_under_other() {
+        let report = report_with(MAX_REQUEST_NAMES + 20);
+        let capped = capped_requests(&report);
+        // 100 names, and each method's (other): POST /login comes after the GETs.
+        assert_eq!(capped.len(), MAX_REQUEST_NAMES + 2);
+        assert_eq!(capped[&("POST", OTHER_NAME)].errors["timeout"], 1);
+        let other = &capped[&("GET", OTHER_NAME)];
+        // Every request is still counted: 121 GETs, one POST, once each.
+        let gets: u64 = capped
+            .iter()
+            .filter(|((m, _), _)| *m == "GET")
+            .map(|(_, c)| c.statuses.values().sum::<u64>())
+            .sum();
+        assert_eq!(gets, MAX_REQUEST_NAMES as u64 + 20);
+        assert_eq!(other.latency.count(), other.statuses["200"]);
+    }
+
+    #[test]
+    fn families_hold_runs_requests_and_the_open_model_when_there_is_one() {
+        let source = Source {
+            instance: "host:1".into(),
+            report: Arc::new(report_with(2)),
+            workers: 3,
+            arrivals: None,
+        };
+        let found = families(std::slice::from_ref(&source));
+        let names: Vec<_> = found.iter().map(|f| f.name).collect();
+        assert_eq!(
+            names,
+            [
+                "molotov_scenario_runs_total",
+                "molotov_scenario_duration_seconds",
+                "molotov_requests_total",
+                "molotov_request_duration_seconds",
+                "molotov_workers"
+            ]
+        );
+        let requests = &found[2];
+        let timeouts: Vec<_> = requests
+            .series
+            .iter()
+            .filter(|s| s.labels.contains(&("status", "timeout".into())))
+            .collect();
+        assert_eq!(timeouts.len(), 1);
+        let open = Source {
+            arrivals: Some(Arrivals {
+                target_rate: 10.0,
+                achieved_rate: 9.5,
+                late: 1,
+                dropped: 0,
+            }),
+            ..source
+        };
+        assert_eq!(families(&[open]).len(), 9);
+    }
+
+    #[test]
+    fn bucket_counts_are_cumulative_and_end_with_every_sample() {
+        let mut latency = Latency::new();
+        for ms in [1, 2, 3, 40, 900] {
+            latency.record(Duration::from_millis(ms));
+        }
+        let counts: Vec<u64> = BUCKETS
+            .iter()
+            .map(|&b| count_at_most(&latency, b))
+            .collect();
+        assert!(counts.windows(2).all(|w| w[0] <= w[1]), "{counts:?}");
+        assert_eq!(count_at_most(&latency, 0.001), 1);
+        assert_eq!(count_at_most(&latency, 0.005), 3);
+        assert_eq!(*counts.last().unwrap(), 5);
+        assert!((sum_seconds(&latency) - 0.946).abs() < 0.01);
+    }
+}
