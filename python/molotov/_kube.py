@@ -102,6 +102,11 @@ def manifests(args: argparse.Namespace, options: list[str], now: Optional[dateti
     name = dns_name(args.name or f"molotov-{Path(args.script).stem}")
     labels = {"app.kubernetes.io/name": "molotov", "molotov.run": name}
     command_args = [*options, "--shards", str(args.shards), "--start-at", start, "--results-stdout"]
+    # Exported metrics: every shard's series carry the same run_id (the Job's name), so that
+    # PromQL adds the shards up.
+    names = {o.split("=", 1)[0] for o in options}
+    if names & {"--prometheus-write", "--prometheus-listen", "--otlp"} and "--run-id" not in names:
+        command_args += ["--run-id", name]
     items: list[dict[str, Any]] = []
     container: dict[str, Any] = {
         "name": "molotov",

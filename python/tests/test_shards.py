@@ -90,6 +90,14 @@ def test_kube_manifests_validate_for_python_and_rust(molotov, tmp_path):
         command = pod["containers"][0]["args"]
         assert "--results-stdout" in command and "--start-at" in command
         assert spec["template"]["metadata"]["labels"]["molotov.run"] == job["metadata"]["name"]
+    # Exported metrics: every shard gets the Job's name as its run_id, unless one is given.
+    for given, run_id in ([], "molotov-loadtest"), (["--run-id", "mine"], "mine"):
+        done = kube(str(script), "--shards", "2", "--image", "x", "--prometheus-write",
+                    "http://prometheus:9090/api/v1/write", *given)
+        assert done.returncode == 0, done.stderr
+        command = json.loads(done.stdout)["items"][-1]["spec"]["template"]["spec"]["containers"][0]["args"]
+        assert command.count("--run-id") == 1, command
+        assert command[command.index("--run-id") + 1] == run_id, command
     for bad, says in [(["--shards", "2", "--image", "x", str(script), "--bogus"], "--bogus is not a molotov option"),
                       (["--shards", "2", "--image", "x", str(script), "--shard", "0/2"], "--shard is set by molotov-kube"),
                       (["--shards", "2", "--image", "x", str(tmp_path / "missing.py")], "cannot read"),

@@ -16,6 +16,9 @@
 //!   and SIGTERM; `panics`: scenario panics shown briefly while a run lasts; `statsd`
 //!   ([`Statsd`]): `--statsd` metrics and the client load tests use; `sizing`: `--sizing`'s
 //!   watch of the failure ratio.
+//! - `export`: `--prometheus-write`, `--prometheus-listen`, `--otlp` (a sink of the engine's
+//!   snapshots; `metrics`: the series; `prometheus`, `otlp`: their encodings; `push`: the
+//!   pushing thread; `listen`: `/metrics`).
 //! - `threshold`: `--threshold` (the grammar in `threshold::parse`, verdicts on a report, the
 //!   live watch that evaluates them every 2 s, stops the run on a failed `abort` one and feeds
 //!   the live page); `outputs`: what a run writes and serves besides the console (`--json`,

@@ -12,7 +12,7 @@ pub struct ExportOptions {
     #[serde(serialize_with = "super::displayed_some")]
     pub prometheus_write: Option<url::Url>,
 
-    /// Serve the metrics on /metrics at [HOST:]PORT, in Prometheus' text format, while the run lasts (host 127.0.0.1 unless given)
+    /// Serve the metrics on /metrics at `[HOST:]PORT`, in Prometheus' text format, while the run lasts (host 127.0.0.1 unless given)
     #[arg(long, value_name = "[HOST:]PORT", value_parser = super::parse_listen)]
     #[serde(serialize_with = "super::displayed_some")]
     pub prometheus_listen: Option<std::net::SocketAddr>,

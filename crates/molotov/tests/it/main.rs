@@ -17,6 +17,7 @@ mod dashboard;
 mod durations;
 mod examples;
 mod exit_codes;
+mod export;
 mod grace;
 mod limits;
 mod open_model;

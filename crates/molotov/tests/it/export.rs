@@ -1,0 +1,131 @@
+//! The metrics exporters with a Rust load test, which needs no change: `/metrics` scraped while
+//! the run lasts (`--prometheus-listen`), alone and with `-p 2` (one `instance` per process,
+//! served by the parent), and bad exporter options refused before any load.
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::time::Duration;
+
+use crate::support::{target, testbed, wait_until};
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `GET /metrics` on `port`, its body (empty when nothing answers).
+fn scrape(port: u16) -> String {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return String::new();
+    };
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 200 OK\r\n"),
+        "{answer}"
+    );
+    answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default()
+}
+
+/// The sum of the samples of `name` whose labels contain `with`, and their `instance`s.
+fn total(text: &str, name: &str, with: &str) -> (f64, Vec<String>) {
+    let mut sum = 0.0;
+    let mut instances = Vec::new();
+    for line in text.lines().filter(|l| l.starts_with(&format!("{name}{{"))) {
+        if !line.contains(with) {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').unwrap();
+        sum += value.parse::<f64>().unwrap();
+        let instance = series
+            .split("instance=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        if !instances.iter().any(|i| i == instance) {
+            instances.push(instance.to_owned());
+        }
+    }
+    (sum, instances)
+}
+
+#[test]
+fn metrics_are_served_while_a_rust_load_test_runs_alone_or_in_two_processes() {
+    for processes in ["1", "2"] {
+        let server = target();
+        let port = free_port();
+        let mut running = testbed()
+            .at(&server)
+            .args([
+                "-w", "2", "-d", "3", "-c", "-p", processes, "--run-id", "rust-1",
+            ])
+            .args(["--prometheus-listen", &port.to_string()])
+            .spawn();
+        let mut seen = String::new();
+        wait_until(Duration::from_secs(20), "metrics of every process", || {
+            assert!(
+                !running.has_exited(),
+                "the run ended before its metrics were seen"
+            );
+            seen = scrape(port);
+            let (requests, instances) = total(&seen, "molotov_requests_total", "run_id=\"rust-1\"");
+            requests > 0.0 && instances.len().to_string() == processes
+        });
+        let done = running.wait(Duration::from_secs(30));
+        done.code(0).stdout_has(&["Metrics: run_id rust-1"]);
+        let (requests, _) = total(&seen, "molotov_requests_total", "status=\"200\"");
+        assert!(requests <= server.requests() as f64, "{seen}");
+        assert!(
+            seen.contains("# TYPE molotov_request_duration_seconds histogram"),
+            "{seen}"
+        );
+        assert!(seen.contains("molotov_workers{run_id=\"rust-1\""), "{seen}");
+        assert!(
+            done.stderr
+                .contains(&format!("served on http://127.0.0.1:{port}/metrics")),
+            "{done}"
+        );
+    }
+}
+
+#[test]
+fn bad_exporter_options_are_one_line_and_exit_2_before_any_load() {
+    let server = target();
+    for (args, says) in [
+        (
+            &["--prometheus-write", "localhost:9090"][..],
+            "--prometheus-write",
+        ),
+        (&["--otlp", "ftp://collector/"][..], "--otlp"),
+        (&["--run-id", "two words"][..], "--run-id"),
+        (&["--export-interval", "-1"][..], "--export-interval"),
+    ] {
+        let done = testbed().at(&server).args(args).args(["-d", "1"]).run();
+        done.code(2);
+        assert!(done.one_error_line().contains(says), "{done}");
+    }
+    // A port in use: said before any load.
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let done = testbed()
+        .at(&server)
+        .args(["--prometheus-listen", &port, "-d", "1"])
+        .run();
+    done.code(2);
+    assert!(
+        done.one_error_line().contains("cannot serve /metrics"),
+        "{done}"
+    );
+    assert_eq!(server.requests(), 0);
+}
