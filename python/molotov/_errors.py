@@ -113,4 +113,8 @@ BY_KIND = {
     "files": ClientOSError,
     "too-large": ClientPayloadError,
     "io": ClientOSError,
+    # HTTP/2: a stream reset, a GOAWAY, a protocol error.
+    "h2-reset": ServerDisconnectedError,
+    "h2-goaway": ServerDisconnectedError,
+    "h2-protocol": ClientPayloadError,
 }

@@ -117,6 +117,10 @@ impl Partition {
 
 /// The settings of one run.
 #[derive(Debug, Clone)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent switches, each a command-line flag"
+)]
 pub struct RunConfig {
     /// Concurrent workers in this process (`-w`).
     pub workers: NonZeroUsize,
@@ -155,6 +159,8 @@ pub struct RunConfig {
     pub request_key_limit: usize,
     /// Connections to these origins go elsewhere (`--connect-to`).
     pub connect_to: Vec<molotov_http::ConnectTo>,
+    /// Every session speaks HTTP/2 (`--http2`).
+    pub http2: bool,
     /// Start the load at this wall-clock time (after `global_setup`): processes and machines
     /// started at different moments run the same seconds (`--start-at`).
     pub start_at: Option<std::time::SystemTime>,
@@ -190,6 +196,7 @@ impl Default for RunConfig {
             global_fixtures: true,
             request_key_limit: 1000,
             connect_to: Vec::new(),
+            http2: false,
             start_at: None,
             live_report: None,
             load: Load::default(),

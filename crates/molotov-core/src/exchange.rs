@@ -43,7 +43,11 @@ impl Exchange {
 
     /// Records the outcome: a response (its status, what it moved), or an error.
     fn record(&self, outcome: Result<(&HttpResponse, u64), &HttpError>) {
-        let elapsed = self.start.elapsed();
+        // Over HTTP/2, the wait for a free stream (the server's MAX_CONCURRENT_STREAMS all
+        // busy) is the client's queue, not the server's time: it stays in the scenario run's
+        // duration only.
+        let queued = outcome.map_or(Duration::ZERO, |(r, _)| r.queued());
+        let elapsed = self.start.elapsed().saturating_sub(queued);
         let timing = Timing {
             service: elapsed,
             lag: self.lag,

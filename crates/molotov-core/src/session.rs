@@ -31,6 +31,10 @@ pub use molotov_http::Request;
 /// Options of a worker's session, returned by the `setup` fixture (Molotov's dict of
 /// `ClientSession` arguments).
 #[derive(Debug, Clone, Default)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent switches, each one of aiohttp's session arguments or molotov's"
+)]
 pub struct SessionOptions {
     /// Headers sent with every request.
     pub headers: HeaderMap,
@@ -56,6 +60,9 @@ pub struct SessionOptions {
     /// Neither ask for compressed responses nor decompress them (aiohttp's
     /// `auto_decompress=False`): bodies are as the server sent them.
     pub no_decompress: bool,
+    /// Speak HTTP/2 (`h2` offered by ALPN over TLS, prior knowledge for `http://`); a run's
+    /// `--http2` turns it on for every session.
+    pub http2: bool,
 }
 
 impl SessionOptions {
@@ -76,6 +83,7 @@ impl SessionOptions {
             tls,
             connect_to: self.connect_to,
             auto_decompress: !self.no_decompress,
+            http2: self.http2,
             ..ClientConfig::default()
         };
         if let Some(max_body) = self.max_body {
@@ -122,6 +130,7 @@ impl Session {
         config
             .connect_to
             .extend(env.info.config.connect_to.iter().cloned());
+        config.http2 |= env.info.config.http2;
         Session {
             inner: Rc::new(Inner {
                 worker,

@@ -32,6 +32,21 @@ pub(crate) enum Stream {
     Tls(Box<TlsStream<TcpStream>>),
 }
 
+impl Stream {
+    /// Whether it is a TLS stream.
+    pub(crate) fn is_tls(&self) -> bool {
+        matches!(self, Stream::Tls(_))
+    }
+
+    /// Whether TLS negotiated `h2` by ALPN.
+    pub(crate) fn alpn_is_h2(&self) -> bool {
+        match self {
+            Stream::Tls(tls) => tls.get_ref().1.alpn_protocol() == Some(b"h2"),
+            Stream::Plain(_) => false,
+        }
+    }
+}
+
 impl AsyncRead for Stream {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -102,6 +117,11 @@ impl Conn {
             reused: false,
             received: 0,
         }
+    }
+
+    /// The socket, for a protocol of its own (HTTP/2).
+    pub(crate) fn into_stream(self) -> Stream {
+        self.stream
     }
 
     /// Whether an idle connection may carry a request: nothing arrived on it since its last

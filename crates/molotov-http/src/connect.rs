@@ -90,7 +90,18 @@ impl Dialer {
         origin: OriginRef<'_>,
         host: &Host<&str>,
     ) -> Result<Conn, Error> {
-        let open = self.open(config, origin, host);
+        self.connect_offering(config, origin, host, false).await
+    }
+
+    /// A connection, whose TLS handshake offers `h2` by ALPN when `h2`.
+    pub(crate) async fn connect_offering(
+        &self,
+        config: &ClientConfig,
+        origin: OriginRef<'_>,
+        host: &Host<&str>,
+        h2: bool,
+    ) -> Result<Conn, Error> {
+        let open = self.open(config, origin, host, h2);
         let stream = match config.connect_timeout {
             Some(limit) => tokio::time::timeout(limit, open)
                 .await
@@ -109,6 +120,7 @@ impl Dialer {
         config: &ClientConfig,
         origin: OriginRef<'_>,
         host: &Host<&str>,
+        h2: bool,
     ) -> Result<Stream, Error> {
         let addrs = self.resolve(config, origin, host).await?;
         let mut last = None;
@@ -139,8 +151,9 @@ impl Dialer {
             Host::Ipv4(ip) => ServerName::IpAddress(std::net::IpAddr::V4(ip).into()),
             Host::Ipv6(ip) => ServerName::IpAddress(std::net::IpAddr::V6(ip).into()),
         };
-        let connector =
-            tokio_rustls::TlsConnector::from(config.tls.config(origin.tls == Security::Verified));
+        let connector = tokio_rustls::TlsConnector::from(
+            config.tls.config_for(origin.tls == Security::Verified, h2),
+        );
         let tls = connector.connect(name, tcp).await.map_err(|e| {
             Error::new(Kind::Tls)
                 .with_context(format!("{}:{}", origin.host, origin.port))

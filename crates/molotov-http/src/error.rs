@@ -57,11 +57,17 @@ pub enum Kind {
     TooLarge,
     /// Any other I/O failure on the socket.
     Io,
+    /// HTTP/2: the server reset the request's stream (`RST_STREAM`).
+    StreamReset,
+    /// HTTP/2: the server is closing the connection (`GOAWAY`) and did not process the request.
+    GoAway,
+    /// HTTP/2: the connection broke the protocol (a frame out of place, a bad header block...).
+    Http2Protocol,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 15] = [
         Kind::Url,
         Kind::Request,
         Kind::Dns,
@@ -74,6 +80,9 @@ impl Kind {
         Kind::Files,
         Kind::TooLarge,
         Kind::Io,
+        Kind::StreamReset,
+        Kind::GoAway,
+        Kind::Http2Protocol,
     ];
 
     /// The stable, lower-case name used in statistics and reports.
@@ -91,6 +100,9 @@ impl Kind {
             Kind::Files => "files",
             Kind::TooLarge => "too-large",
             Kind::Io => "io",
+            Kind::StreamReset => "h2-reset",
+            Kind::GoAway => "h2-goaway",
+            Kind::Http2Protocol => "h2-protocol",
         }
     }
 
@@ -108,6 +120,9 @@ impl Kind {
             Kind::Files => "out of file descriptors (the open-file limit, ulimit -n)",
             Kind::TooLarge => "response larger than the limit",
             Kind::Io => "I/O error",
+            Kind::StreamReset => "the server reset the HTTP/2 stream",
+            Kind::GoAway => "the server closed the HTTP/2 connection (GOAWAY)",
+            Kind::Http2Protocol => "HTTP/2 protocol error",
         }
     }
 }

@@ -5,6 +5,8 @@
 //! - [`client`](Client): the client and its [`ClientConfig`]; sends a [`Request`], follows
 //!   redirects, applies timeouts, keeps cookies and a keep-alive pool.
 //! - `conn`: one HTTP/1.1 connection (plain or TLS) and the exchange of a request on it.
+//! - `http2`: HTTP/2 (`ClientConfig::http2`): one connection per origin, requests as streams
+//!   (h2c for `http://`, ALPN over TLS), on the `h2` crate; its driver is a task of its own.
 //! - `codec`: request encoding, response head parsing and chunked decoding on `httparse`
 //!   (pure functions over buffers).
 //! - `pool`: idle connections by origin. `cookie`: the jar.
@@ -43,6 +45,7 @@ mod decode;
 mod encode;
 mod error;
 mod head;
+mod http2;
 mod pool;
 mod request;
 mod response;

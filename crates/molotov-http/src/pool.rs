@@ -42,7 +42,7 @@ pub(crate) struct OriginRef<'a> {
 }
 
 impl OriginRef<'_> {
-    fn matches(&self, origin: &Origin) -> bool {
+    pub(crate) fn matches(&self, origin: &Origin) -> bool {
         origin.port == self.port && origin.tls == self.tls && &*origin.host == self.host
     }
 

@@ -94,6 +94,8 @@ pub struct Response {
     pub(crate) received: u64,
     /// The unread part of the body, with its connection.
     pub(crate) rest: Option<Box<Rest>>,
+    /// HTTP/2: how long the request waited for a free stream before it was sent.
+    pub(crate) queued: std::time::Duration,
 }
 
 /// A clone has the body read so far, not the unread part of a streamed body (which comes once,
@@ -111,6 +113,7 @@ impl Clone for Response {
             retries: self.retries,
             received: self.received,
             rest: None,
+            queued: self.queued,
         }
     }
 }
@@ -119,6 +122,13 @@ impl Response {
     /// The status code.
     pub fn status(&self) -> StatusCode {
         self.status
+    }
+
+    /// How long the request waited for a free HTTP/2 stream (the server's
+    /// `MAX_CONCURRENT_STREAMS` were all busy) before it was sent: not the server's time.
+    /// Zero over HTTP/1.1.
+    pub fn queued(&self) -> std::time::Duration {
+        self.queued
     }
 
     /// The protocol version the server answered with.

@@ -20,6 +20,9 @@ pub struct TlsContext {
 struct Configs {
     verified: OnceLock<Arc<ClientConfig>>,
     unverified: OnceLock<Arc<ClientConfig>>,
+    /// The same, offering `h2` before `http/1.1` by ALPN.
+    verified_h2: OnceLock<Arc<ClientConfig>>,
+    unverified_h2: OnceLock<Arc<ClientConfig>>,
 }
 
 impl TlsContext {
@@ -28,14 +31,23 @@ impl TlsContext {
         TlsContext::default()
     }
 
-    /// The rustls configuration; `verify: false` accepts any certificate and host name.
-    pub(crate) fn config(&self, verify: bool) -> Arc<ClientConfig> {
-        let cell = if verify {
-            &self.inner.verified
-        } else {
-            &self.inner.unverified
+    /// The rustls configuration; `verify: false` accepts any certificate and host name;
+    /// `h2` offers `h2` before `http/1.1` by ALPN.
+    pub(crate) fn config_for(&self, verify: bool, h2: bool) -> Arc<ClientConfig> {
+        let cell = match (verify, h2) {
+            (true, false) => &self.inner.verified,
+            (false, false) => &self.inner.unverified,
+            (true, true) => &self.inner.verified_h2,
+            (false, true) => &self.inner.unverified_h2,
         };
-        cell.get_or_init(|| Arc::new(build(verify))).clone()
+        cell.get_or_init(|| {
+            let mut config = build(verify);
+            if h2 {
+                config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+            }
+            Arc::new(config)
+        })
+        .clone()
     }
 }
 

@@ -210,6 +210,8 @@ pub(crate) fn session_options(value: &Bound<'_, PyAny>) -> PyResult<SessionOptio
             }
             // aiohttp's `auto_decompress=False`: bodies as sent, no `Accept-Encoding`.
             "auto_decompress" => options.no_decompress = !value.is_truthy()?,
+            // molotov's own: HTTP/2 (ALPN over TLS, prior knowledge for http://).
+            "http2" => options.http2 = value.is_truthy()?,
             // molotov's own: the largest response body accepted, in bytes.
             "max_body" => options.max_body = Some(value.extract()?),
             "raise_for_status"

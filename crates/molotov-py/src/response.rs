@@ -258,9 +258,19 @@ impl PyResponse {
         self.inner.url().host_str()
     }
 
+    /// aiohttp's `HttpVersion(major, minor)`: `(1, 1)`, or `(2, 0)` over HTTP/2.
     #[getter]
-    fn version(&self) -> String {
-        format!("{:?}", self.inner.version())
+    fn version<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let (major, minor) = match self.inner.version() {
+            http::Version::HTTP_09 => (0, 9),
+            http::Version::HTTP_10 => (1, 0),
+            http::Version::HTTP_2 => (2, 0),
+            http::Version::HTTP_3 => (3, 0),
+            _ => (1, 1),
+        };
+        py.import("aiohttp")?
+            .getattr("HttpVersion")?
+            .call1((major, minor))
     }
 
     #[getter]

@@ -21,6 +21,8 @@ const ARRIVAL_BUCKETS: usize = 30_000;
 #[derive(Debug)]
 pub struct Counters {
     requests: AtomicU64,
+    /// Requests that came over HTTP/2 (`/stats` excluded, as everywhere).
+    http2: AtomicU64,
     connections: AtomicU64,
     root: AtomicU64,
     paths: Mutex<HashMap<String, u64>>,
@@ -32,6 +34,7 @@ impl Default for Counters {
     fn default() -> Self {
         Counters {
             requests: AtomicU64::new(0),
+            http2: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             root: AtomicU64::new(0),
             paths: Mutex::default(),
@@ -83,6 +86,16 @@ impl Counters {
             return self.root.load(Ordering::SeqCst);
         }
         self.paths().get(path).copied().unwrap_or(0)
+    }
+
+    /// Requests counted so far that came over HTTP/2.
+    pub fn http2_requests(&self) -> u64 {
+        self.http2.load(Ordering::SeqCst)
+    }
+
+    /// Counts one request that came over HTTP/2 (besides its path).
+    pub(crate) fn count_http2(&self) {
+        self.http2.fetch_add(1, Ordering::SeqCst);
     }
 
     /// TCP connections accepted so far.

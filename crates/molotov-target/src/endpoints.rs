@@ -342,6 +342,7 @@ pub(crate) fn stats(counters: &Counters) -> Response<TargetBody> {
     let stats = json!({
         "requests": counters.requests(),
         "connections": counters.connections(),
+        "http2": counters.http2_requests(),
         "paths": counters.by_path(),
         "arrivals_10ms": counters.arrivals(),
     });

@@ -93,6 +93,9 @@ pub(crate) async fn handle(
     request: Request<Incoming>,
     state: Arc<AppState>,
 ) -> Response<TargetBody> {
+    if request.version() == http::Version::HTTP_2 && request.uri().path() != "/stats" {
+        state.counters.count_http2();
+    }
     // The benchmark path first: one atomic add and a static body.
     if request.uri().path() == "/" {
         state.counters.count_root();

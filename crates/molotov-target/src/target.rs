@@ -89,6 +89,11 @@ impl Target {
         self.counters.requests_to(path)
     }
 
+    /// Requests counted so far that came over HTTP/2.
+    pub fn http2_requests(&self) -> u64 {
+        self.counters.http2_requests()
+    }
+
     /// TCP connections accepted so far.
     pub fn connections(&self) -> u64 {
         self.counters.connections()

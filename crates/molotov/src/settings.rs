@@ -153,6 +153,7 @@ impl Settings {
             verbose: args.verbose,
             seed: args.seed,
             connect_to: args.connect_to.clone(),
+            http2: args.http2,
             // The dashboard shows latencies and status codes as the run goes; thresholds are
             // evaluated and the live page drawn on the same snapshots; only the page draws the
             // timeline.

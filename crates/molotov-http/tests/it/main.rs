@@ -13,6 +13,7 @@ mod cookies;
 mod failures;
 mod harness;
 mod hostile;
+mod http2;
 mod keep_alive;
 mod redirects;
 mod requests;

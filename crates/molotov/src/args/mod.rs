@@ -208,6 +208,10 @@ pub struct Args {
     #[arg(long)]
     pub results_stdout: bool,
 
+    /// Speak HTTP/2: offered by ALPN over TLS (the server picks), with prior knowledge (h2c) for http:// URLs; one connection per origin and worker carries its requests as streams
+    #[arg(long)]
+    pub http2: bool,
+
     /// Seed of the scenario picking, to repeat a run's choices
     #[arg(long)]
     pub seed: Option<u64>,

@@ -33,8 +33,14 @@ use crate::response::{Headers, Response};
 use crate::streamed::Rest;
 use crate::tls::TlsContext;
 
+mod multiplexed;
+
 /// How a client behaves; plain data with defaults matching aiohttp's where a load test cares.
 #[derive(Clone, Debug)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "independent switches, each aiohttp's or a command-line flag"
+)]
 pub struct ClientConfig {
     /// Headers sent with every request (a request's own headers of the same name win).
     pub headers: HeaderMap,
@@ -63,6 +69,9 @@ pub struct ClientConfig {
     /// Ask for compressed responses (`Accept-Encoding: gzip, deflate, br`) and decompress
     /// them (aiohttp's `auto_decompress`, on by default).
     pub auto_decompress: bool,
+    /// Speak HTTP/2: offered by ALPN over TLS (the server picks), with prior knowledge (h2c)
+    /// for `http://` URLs. One connection per origin carries every request as a stream.
+    pub http2: bool,
 }
 
 impl Default for ClientConfig {
@@ -80,11 +89,12 @@ impl Default for ClientConfig {
             connect_to: Vec::new(),
             max_body: DEFAULT_MAX_BODY,
             auto_decompress: true,
+            http2: false,
         }
     }
 }
 
-/// An HTTP/1.1 client with keep-alive, cookies, redirects, timeouts, compression and TLS.
+/// An HTTP/1.1 (and, when asked, HTTP/2) client with keep-alive, cookies, redirects, timeouts, compression and TLS.
 pub struct Client {
     config: ClientConfig,
     /// Shared with the responses that are still reading their body (see
@@ -92,6 +102,8 @@ pub struct Client {
     pool: Rc<RefCell<Pool>>,
     jar: RefCell<Jar>,
     dialer: Dialer,
+    /// HTTP/2 connections, when `config.http2`.
+    h2: crate::http2::Connections,
 }
 
 /// Responses up to this size (head and body) are copied out of the read buffer in one small
@@ -129,6 +141,7 @@ impl Client {
             pool: Rc::default(),
             jar: RefCell::new(Jar::with_fixed(cookies)),
             dialer: Dialer::default(),
+            h2: crate::http2::Connections::default(),
         }
     }
 
@@ -202,6 +215,12 @@ impl Client {
         options: Options,
         eager: u64,
     ) -> Result<Response, Error> {
+        if self.config.http2 {
+            let sent = Box::pin(self.exchange_h2(method, url, headers, body, options)).await?;
+            if let Some(response) = sent {
+                return Ok(response);
+            }
+        }
         let mut started = self.start(method, url, headers, body, options).await?;
         if let Some(response) = self.small(&mut started, url) {
             if started.head.keep_alive && started.conn.rbuf.is_empty() {
@@ -250,6 +269,7 @@ impl Client {
             retries: rest.retries,
             received: rest.received(),
             rest: None,
+            queued: Duration::ZERO,
         };
         if !rest.is_done() {
             response.rest = Some(Box::new(rest));
@@ -297,6 +317,7 @@ impl Client {
             retries: started.retries,
             received: total as u64,
             rest: None,
+            queued: Duration::ZERO,
         })
     }
 
