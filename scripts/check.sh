@@ -49,7 +49,7 @@ rm -rf "$venv"
 python3 -m venv "$venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
 "$venv/bin/python" -m pip install --quiet . pytest uvloop mypy junitparser kubernetes-validate \
-    opentelemetry-proto
+    opentelemetry-proto hypercorn
 
 step "python tests (pytest python/tests)"
 # A missing browser fails the report tests here instead of skipping them.

@@ -13,8 +13,10 @@
 //! protocol error is a failure with its own kind; after a GOAWAY or a connection error the
 //! connection is forgotten and the next request opens a new one.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
@@ -30,6 +32,9 @@ use crate::pool::{Origin, OriginRef};
 /// bounded by the network, not by window updates.
 pub(crate) const WINDOW: u32 = 16 * 1024 * 1024;
 
+/// Times a request whose stream the server refused is sent again.
+const MAX_REFUSED: u32 = 3;
+
 /// Headers HTTP/2 forbids (RFC 9113 §8.2.2): they are left out of a request.
 const CONNECTION_SPECIFIC: [&str; 6] = [
     "connection",
@@ -40,10 +45,43 @@ const CONNECTION_SPECIFIC: [&str; 6] = [
     "host",
 ];
 
+/// An HTTP/2 connection as its requests see it: its handle, the server's stream limit (kept
+/// current by the connection's driver), the streams open, and a wake-up when one ends.
+#[derive(Clone)]
+pub(crate) struct Multiplexed {
+    send: SendRequest<Bytes>,
+    limit: Arc<AtomicUsize>,
+    open: Rc<Cell<usize>>,
+    freed: Rc<tokio::sync::Notify>,
+}
+
+/// A stream slot taken; given back when dropped (the response read, failed or cancelled).
+struct Taken<'a>(&'a Multiplexed);
+
+impl Drop for Taken<'_> {
+    fn drop(&mut self) {
+        self.0.open.set(self.0.open.get().saturating_sub(1));
+        self.0.freed.notify_one();
+    }
+}
+
+impl Multiplexed {
+    /// Waits for a stream slot under the server's `MAX_CONCURRENT_STREAMS`; the wait is the
+    /// request's queue time.
+    async fn take(&self) -> (Taken<'_>, Duration) {
+        let waiting = Instant::now();
+        while self.open.get() >= self.limit.load(Ordering::Relaxed).max(1) {
+            self.freed.notified().await;
+        }
+        self.open.set(self.open.get() + 1);
+        (Taken(self), waiting.elapsed())
+    }
+}
+
 /// What an origin speaks, once known.
 enum Known {
-    /// An HTTP/2 connection (its handle; clones share it).
-    H2(SendRequest<Bytes>),
+    /// An HTTP/2 connection.
+    H2(Multiplexed),
     /// The server picked HTTP/1.1 by ALPN.
     Http1,
 }
@@ -62,7 +100,7 @@ type Slot = Rc<tokio::sync::Mutex<Option<Known>>>;
 /// What [`Connections::sender`] found for an origin.
 pub(crate) enum Route {
     /// Send on this HTTP/2 connection.
-    H2(SendRequest<Bytes>),
+    H2(Multiplexed),
     /// The origin speaks HTTP/1.1; here is a fresh connection to it when one was just opened.
     Http1(Option<Stream>),
 }
@@ -90,12 +128,12 @@ impl Connections {
         if let Some(Known::Http1) = &*known {
             return Ok(Route::Http1(None));
         }
-        if let Some(Known::H2(send)) = &mut *known {
+        if let Some(Known::H2(mux)) = &mut *known {
             // A connection that got a GOAWAY or failed refuses new streams: open another.
             let ready =
-                std::future::poll_fn(|cx| std::task::Poll::Ready(send.poll_ready(cx))).await;
+                std::future::poll_fn(|cx| std::task::Poll::Ready(mux.send.poll_ready(cx))).await;
             if ready.is_pending_or_ok() {
-                return Ok(Route::H2(send.clone()));
+                return Ok(Route::H2(mux.clone()));
             }
         }
         let stream = open().await?;
@@ -112,12 +150,24 @@ impl Connections {
             .handshake::<_, Bytes>(stream)
             .await
             .map_err(error)?;
-        // The driver ends when the connection does (every handle dropped, or an error).
-        tokio::spawn(async move {
-            let _ = connection.await;
-        });
-        *known = Some(Known::H2(send.clone()));
-        Ok(Route::H2(send))
+        // The driver ends when the connection does (every handle dropped, or an error). Each
+        // time it runs, it notes the server's stream limit (SETTINGS may change it).
+        let limit = Arc::new(AtomicUsize::new(usize::MAX));
+        let noted = limit.clone();
+        let mut connection = Box::pin(connection);
+        tokio::spawn(std::future::poll_fn(move |cx| {
+            let polled = connection.as_mut().poll(cx);
+            noted.store(connection.max_concurrent_send_streams(), Ordering::Relaxed);
+            polled.map(|_| ())
+        }));
+        let mux = Multiplexed {
+            send,
+            limit,
+            open: Rc::new(Cell::new(0)),
+            freed: Rc::new(tokio::sync::Notify::new()),
+        };
+        *known = Some(Known::H2(mux.clone()));
+        Ok(Route::H2(mux))
     }
 }
 
@@ -143,20 +193,22 @@ pub(crate) struct Exchanged {
     pub(crate) received: u64,
     /// How long the request waited for a free stream before it was sent.
     pub(crate) queued: Duration,
+    /// Times it was sent again after the server refused its stream.
+    pub(crate) retries: u32,
 }
 
 /// Sends one request on `send` and reads its whole response, at most `max_body` bytes of
 /// body. `headers` are the request's own (with the client's defaults, cookies and agent
 /// already merged in); the connection-specific ones are left out.
 pub(crate) async fn exchange(
-    mut send: SendRequest<Bytes>,
+    mux: &Multiplexed,
     method: &Method,
     url: &Url,
     headers: &HeaderMap,
     body: &Bytes,
     max_body: u64,
 ) -> Result<Exchanged, Error> {
-    let mut request = Request::builder()
+    let mut request: Request<()> = Request::builder()
         .method(method.clone())
         .uri(url.as_str())
         .body(())
@@ -171,14 +223,28 @@ pub(crate) async fn exchange(
             .headers_mut()
             .insert(http::header::CONTENT_LENGTH, body.len().into());
     }
-    let waiting = Instant::now();
-    send = send.ready().await.map_err(error)?;
-    let queued = waiting.elapsed();
-    let (response, mut stream) = send.send_request(request, body.is_empty()).map_err(error)?;
-    if !body.is_empty() {
-        stream.send_data(body.clone(), true).map_err(error)?;
-    }
-    let response = response.await.map_err(error)?;
+    // A stream the server refused (`REFUSED_STREAM`: it did not process it, RFC 9113 §8.7;
+    // typically sent before the client knew its stream limit) is sent again, a few times.
+    let mut retries = 0;
+    let mut queued = Duration::ZERO;
+    let (_slot, response) = loop {
+        let (slot, waited) = mux.take().await;
+        queued += waited;
+        let mut send = mux.send.clone().ready().await.map_err(error)?;
+        let (response, mut stream) = send
+            .send_request(request.clone(), body.is_empty())
+            .map_err(error)?;
+        if !body.is_empty() {
+            stream.send_data(body.clone(), true).map_err(error)?;
+        }
+        match response.await {
+            Ok(response) => break (slot, response),
+            Err(e) if e.reason() == Some(h2::Reason::REFUSED_STREAM) && retries < MAX_REFUSED => {
+                retries += 1;
+            }
+            Err(e) => return Err(error(e).with_retries(retries)),
+        }
+    };
     let (parts, mut recv) = response.into_parts();
     let mut received: u64 = parts
         .headers
@@ -202,6 +268,7 @@ pub(crate) async fn exchange(
         body: out.freeze(),
         received,
         queued,
+        retries,
     })
 }
 

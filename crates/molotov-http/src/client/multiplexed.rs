@@ -35,8 +35,8 @@ impl Client {
                 Ok(conn.into_stream())
             })
             .await?;
-        let send = match route {
-            Route::H2(send) => send,
+        let mux = match route {
+            Route::H2(mux) => mux,
             Route::Http1(opened) => {
                 if let Some(stream) = opened {
                     self.pool.borrow_mut().put(origin, Conn::new(stream));
@@ -46,7 +46,7 @@ impl Client {
         };
         let all = self.request_headers(url, headers, options);
         let exchanged =
-            http2::exchange(send, method, url, &all, body, self.config.max_body).await?;
+            http2::exchange(&mux, method, url, &all, body, self.config.max_body).await?;
         let (text, spans) = http2::head_text(&exchanged.headers);
         let headers = Headers::new(text, spans);
         if headers.contains("set-cookie") {
@@ -75,7 +75,7 @@ impl Client {
             url: url.clone(),
             body,
             history: Vec::new(),
-            retries: 0,
+            retries: exchanged.retries,
             received: exchanged.received,
             rest: None,
             queued: exchanged.queued,

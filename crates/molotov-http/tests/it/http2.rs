@@ -148,3 +148,48 @@ async fn a_goaway_is_followed_by_a_new_connection_and_a_reset_is_its_own_failure
         })
         .await;
 }
+
+#[tokio::test]
+async fn the_servers_stream_limit_is_respected_and_the_wait_is_not_latency() {
+    tokio::task::LocalSet::new()
+        .run_until(async {
+            // At most 2 streams at once; each answer takes 100 ms.
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let address = listener.local_addr().unwrap();
+            let busiest = std::rc::Rc::new(std::cell::Cell::new(0_usize));
+            let seen = busiest.clone();
+            tokio::task::spawn_local(async move {
+                let (socket, _) = listener.accept().await.unwrap();
+                let mut connection = h2::server::Builder::new()
+                    .max_concurrent_streams(2)
+                    .handshake::<_, Bytes>(socket)
+                    .await
+                    .unwrap();
+                let open = std::rc::Rc::new(std::cell::Cell::new(0_usize));
+                while let Some(Ok((_, mut respond))) = connection.accept().await {
+                    let (open, seen) = (open.clone(), seen.clone());
+                    open.set(open.get() + 1);
+                    seen.set(seen.get().max(open.get()));
+                    tokio::task::spawn_local(async move {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                        open.set(open.get() - 1);
+                        let response = http::Response::builder().status(200).body(()).unwrap();
+                        let _ = respond.send_response(response, true);
+                    });
+                }
+            });
+            let client = h2(true);
+            let requests: Vec<_> = (0..6).map(|_| get(&format!("http://{address}/"))).collect();
+            let responses = join_all(requests.iter().map(|r| client.send(r))).await;
+            let queued: Vec<_> = responses.into_iter().map(|r| r.unwrap().queued()).collect();
+            assert_eq!(
+                busiest.get(),
+                2,
+                "never more streams than the server allows"
+            );
+            // Four of the six waited for a free stream (about 100 and 200 ms).
+            let waited = queued.iter().filter(|q| q.as_millis() >= 50).count();
+            assert_eq!(waited, 4, "{queued:?}");
+        })
+        .await;
+}

@@ -171,3 +171,17 @@ fn a_refused_url_says_once_that_every_run_fails() {
     run.code(1);
     assert!(!run.stdout.contains("-f 1 makes"), "-f was given: {run}");
 }
+
+#[test]
+fn http2_sends_every_request_as_a_stream_of_one_connection_per_worker() {
+    let server = target();
+    let (run, results) = molotov()
+        .args(["-w", "3", "-r", "40", "-c", "--http2"])
+        .args([server.url("/")])
+        .run_with_results();
+    run.code(0).stdout_has(&["SUCCESSES: 120 | FAILURES: 0"]);
+    assert_eq!(server.http2_requests(), 120);
+    assert_eq!(server.requests(), 120);
+    assert_eq!(server.connections(), 3);
+    assert_eq!(results["requests"]["GET /"]["statuses"]["200"], 120);
+}
