@@ -26,6 +26,8 @@ struct Inner {
     /// where opening a socket already costs far more than the string.
     context: Option<String>,
     source: Option<Cause>,
+    /// The status of a response that made the request fail (a refused WebSocket handshake).
+    status: Option<http::StatusCode>,
 }
 
 /// The classification of an [`Error`]; [`Error::kind_name`] gives its stable name.
@@ -63,11 +65,14 @@ pub enum Kind {
     GoAway,
     /// HTTP/2: the connection broke the protocol (a frame out of place, a bad header block...).
     Http2Protocol,
+    /// WebSocket: the server refused the handshake (its status is kept), or the connection
+    /// broke the protocol.
+    WebSocket,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 16] = [
         Kind::Url,
         Kind::Request,
         Kind::Dns,
@@ -83,6 +88,7 @@ impl Kind {
         Kind::StreamReset,
         Kind::GoAway,
         Kind::Http2Protocol,
+        Kind::WebSocket,
     ];
 
     /// The stable, lower-case name used in statistics and reports.
@@ -103,6 +109,7 @@ impl Kind {
             Kind::StreamReset => "h2-reset",
             Kind::GoAway => "h2-goaway",
             Kind::Http2Protocol => "h2-protocol",
+            Kind::WebSocket => "websocket",
         }
     }
 
@@ -123,6 +130,7 @@ impl Kind {
             Kind::StreamReset => "the server reset the HTTP/2 stream",
             Kind::GoAway => "the server closed the HTTP/2 connection (GOAWAY)",
             Kind::Http2Protocol => "HTTP/2 protocol error",
+            Kind::WebSocket => "WebSocket handshake refused or protocol error",
         }
     }
 }
@@ -137,8 +145,22 @@ impl Error {
                 retries: 0,
                 context: None,
                 source: None,
+                status: None,
             }),
         }
+    }
+
+    /// Keeps the status of the response that made the request fail.
+    #[must_use]
+    pub fn with_status(mut self, status: http::StatusCode) -> Self {
+        self.inner.status = Some(status);
+        self
+    }
+
+    /// The status of the response that made the request fail (a WebSocket handshake the
+    /// server refused), if there was one.
+    pub fn status(&self) -> Option<http::StatusCode> {
+        self.inner.status
     }
 
     /// Attaches the underlying cause.

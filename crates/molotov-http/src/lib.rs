@@ -5,6 +5,8 @@
 //! - [`client`](Client): the client and its [`ClientConfig`]; sends a [`Request`], follows
 //!   redirects, applies timeouts, keeps cookies and a keep-alive pool.
 //! - `conn`: one HTTP/1.1 connection (plain or TLS) and the exchange of a request on it.
+//! - `websocket` ([`WebSocket`]): the handshake on a connection of the client's, then
+//!   `tokio-tungstenite`'s protocol.
 //! - `http2`: HTTP/2 (`ClientConfig::http2`): one connection per origin, requests as streams
 //!   (h2c for `http://`, ALPN over TLS), on the `h2` crate; its driver is a task of its own.
 //! - `codec`: request encoding, response head parsing and chunked decoding on `httparse`
@@ -51,6 +53,7 @@ mod request;
 mod response;
 mod streamed;
 mod tls;
+mod websocket;
 #[doc(hidden)]
 pub mod wire;
 
@@ -64,6 +67,7 @@ pub use head::{MAX_HEAD, MAX_HEADERS};
 pub use request::Request;
 pub use response::{Headers, Response};
 pub use tls::TlsContext;
+pub use websocket::{Message, WebSocket, WebSocketRequest};
 
 pub use bytes::Bytes;
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};

@@ -27,6 +27,8 @@
 //!   path `/` from a precomputed body.
 //! - `endpoints` — the endpoint handlers (`/delay`, `/status`, `/echo`, `/redirect`,
 //!   `/cookies`, `/basic-auth`, `/bytes`, `/chunked`, `/limit`, `/close`, `/stats`).
+//! - `websocket` — `/ws`: a WebSocket echo (`close` makes the server close), on hyper's
+//!   upgrade and `tokio-tungstenite`.
 //! - `responses` — JSON answers, error bodies and the constant bodies of the hot path.
 //! - `query` — query-string splitting and percent-decoding for the endpoints.
 //! - `body` — the response body type: one buffer, or a buffer streamed as several chunks.
@@ -47,6 +49,7 @@ mod routes;
 mod server;
 mod target;
 mod tls;
+mod websocket;
 
 pub use cli::{cli, cli_status};
 pub use config::TargetConfig;

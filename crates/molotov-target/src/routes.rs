@@ -48,6 +48,7 @@ enum Route<'a> {
     Limit(&'a str),
     Close,
     Stats,
+    WebSocket,
     NotFound,
 }
 
@@ -65,6 +66,7 @@ fn route(path: &str) -> Route<'_> {
         ("echo", None) => Route::Echo,
         ("close", None) => Route::Close,
         ("stats", None) => Route::Stats,
+        ("ws", None) => Route::WebSocket,
         ("cookies", None) => Route::Cookies,
         ("cookies", Some("set")) => Route::CookiesSet,
         ("redirect", None) => Route::RedirectTo,
@@ -115,6 +117,9 @@ pub(crate) async fn handle(
         _ => None,
     };
     state.counters.count(path);
+    if route == Route::WebSocket {
+        return crate::websocket::echo(request);
+    }
     let answer = match route {
         Route::Delay(ms) => endpoints::delay(ms).await,
         Route::Status(code) => endpoints::status(code),
@@ -136,7 +141,8 @@ pub(crate) async fn handle(
         }
         Route::Close => Ok(endpoints::close()),
         Route::Stats => Ok(stats_method_not_allowed()),
-        Route::NotFound => Ok(responses::not_found()),
+        // `/ws` was answered above.
+        Route::WebSocket | Route::NotFound => Ok(responses::not_found()),
     };
     answer.unwrap_or_else(|BadRequest(reason)| responses::bad_request(&reason))
 }

@@ -112,5 +112,5 @@ where
         async move { Ok::<_, Infallible>(routes::handle(request, state).await) }
     });
     // A client hanging up mid-request is its business, not the server's.
-    let _ = http.serve_connection(io, service).await;
+    let _ = http.serve_connection_with_upgrades(io, service).await;
 }

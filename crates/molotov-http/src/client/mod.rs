@@ -34,6 +34,7 @@ use crate::streamed::Rest;
 use crate::tls::TlsContext;
 
 mod multiplexed;
+mod upgrade;
 
 /// How a client behaves; plain data with defaults matching aiohttp's where a load test cares.
 #[derive(Clone, Debug)]

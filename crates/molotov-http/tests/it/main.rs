@@ -23,6 +23,7 @@ mod streaming;
 mod support;
 mod timeouts;
 mod tls;
+mod websocket;
 mod wire_damage;
 mod wire_diff;
 mod wire_gen;
