@@ -53,8 +53,8 @@ fn stats_reports_the_counters() {
     assert_eq!(arrivals, target.arrivals());
     assert_eq!(
         body,
-        json!({"requests": 3, "connections": 1, "paths": {"/": 2, "/delay/0": 1},
-               "arrivals_10ms": null})
+        json!({"requests": 3, "connections": 1, "http2": 0,
+               "paths": {"/": 2, "/delay/0": 1}, "arrivals_10ms": null})
     );
     assert_eq!(target.requests(), 3);
 }
