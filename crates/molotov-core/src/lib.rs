@@ -91,6 +91,7 @@ mod sink;
 mod summary;
 mod timeline;
 mod vars;
+mod websocket;
 mod worker;
 
 pub use blocking::{BLOCKING_TIMEOUT, SyncResponse, blocking_request};
@@ -111,6 +112,7 @@ pub use shutdown::{Shutdown, StopCause};
 pub use sink::{Outcome, Sink, Snapshot};
 pub use summary::{FixtureFailure, Summary};
 pub use vars::Vars;
+pub use websocket::{WebSocket, WebSocketBuilder};
 
 pub use molotov_http as http;
 pub use molotov_stats as stats;

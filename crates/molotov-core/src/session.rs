@@ -143,6 +143,11 @@ impl Session {
         }
     }
 
+    /// What every session of the run shares.
+    pub(crate) fn env(&self) -> &Rc<SessionEnv> {
+        &self.inner.env
+    }
+
     /// A session outside any run: for the synchronous request helpers and for unit tests of
     /// scenario code. Its statistics and events go nowhere.
     pub fn detached(options: SessionOptions) -> Session {

@@ -23,3 +23,4 @@ mod stopping;
 mod streaming;
 mod support;
 mod validation;
+mod websocket;
