@@ -99,6 +99,21 @@ class ContentTypeError(*_bases("ContentTypeError", ClientResponseError)):  # typ
     """``json()`` on a response that is not JSON."""
 
 
+class WSServerHandshakeError(*_bases("WSServerHandshakeError", ClientResponseError)):  # type: ignore[misc]
+    """The server refused a WebSocket handshake (its status is kept), or broke the protocol."""
+
+    def __init__(self, message: str = "", kind: str = "") -> None:
+        import re
+
+        found = re.search(r"handshake with (\d{3})", message)
+        ClientResponseError.__init__(self, status=int(found.group(1)) if found else 0,
+                                     message=message)
+        self.kind = kind or "websocket"
+
+    def __str__(self) -> str:
+        return self.message
+
+
 #: The class raised for each molotov HTTP error kind.
 BY_KIND = {
     "url": InvalidURL,
@@ -117,4 +132,5 @@ BY_KIND = {
     "h2-reset": ServerDisconnectedError,
     "h2-goaway": ServerDisconnectedError,
     "h2-protocol": ClientPayloadError,
+    "websocket": WSServerHandshakeError,
 }

@@ -13,6 +13,7 @@ __all__ = [
     "Pending",
     "Ready",
     "ScenarioTask",
+    "WebSocket",
     "__version__",
     "main",
     "option_table",
@@ -176,6 +177,20 @@ class Context:
     def attach(self, name: str, value: Any) -> None: ...
 
 @final
+@final
+class WebSocket:
+    """An open WebSocket (the native half of ``molotov._websocket``): each call a
+    :class:`Pending`; a message received is ``(type, data, extra)`` with aiohttp's
+    ``WSMsgType`` numbers."""
+
+    def send(self, kind: int, data: Any) -> Pending: ...
+    def receive(self, timeout: Optional[float] = None) -> Pending: ...
+    def close(self, code: int, reason: str) -> Pending: ...
+    @property
+    def protocol(self) -> Optional[str]: ...
+    @property
+    def close_code(self) -> Optional[int]: ...
+
 class ClientSession:
     """A worker's session (aiohttp's ``ClientSession`` look-alike).
 
@@ -184,6 +199,11 @@ class ClientSession:
     generator); both are awaited or used with ``async with``."""
 
     def get(self, url: Any, **kwargs: Any) -> Any: ...
+    # aiohttp's ws_connect (molotov._websocket), over _ws_open.
+    def ws_connect(self, url: Any, **kwargs: Any) -> Any: ...
+    def _ws_open(self, url: str, headers: Sequence[tuple[str, str]], protocols: Sequence[str],
+                 origin: Optional[str], timeout: Optional[float], max_msg_size: int,
+                 name: Optional[str], verify: Optional[bool]) -> Pending: ...
     def post(self, url: Any, **kwargs: Any) -> Any: ...
     def put(self, url: Any, **kwargs: Any) -> Any: ...
     def patch(self, url: Any, **kwargs: Any) -> Any: ...

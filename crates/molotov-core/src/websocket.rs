@@ -4,7 +4,7 @@
 //! ```no_run
 //! # async fn scenario(session: molotov_core::Session) -> Result<(), molotov_core::http::Error> {
 //! use molotov_core::http::Message;
-//! let mut socket = session.websocket("ws://127.0.0.1:8080/ws").name("echo").connect().await?;
+//! let socket = session.websocket("ws://127.0.0.1:8080/ws").name("echo").connect().await?;
 //! socket.send(Message::Text("hello".into())).await?;
 //! let echoed = socket.recv().await;
 //! socket.close(1000, "done").await?;
@@ -98,6 +98,15 @@ impl WebSocketBuilder<'_> {
         self
     }
 
+    /// Whether to verify the server's certificate (default: the session's setting).
+    #[must_use]
+    pub fn verify_tls(mut self, verify: bool) -> Self {
+        if let Ok(request) = &mut self.request {
+            request.verify_tls = Some(verify);
+        }
+        self
+    }
+
     /// The name the handshake is recorded under (default: the URL's path).
     #[must_use]
     pub fn name(mut self, name: &str) -> Self {
@@ -143,22 +152,22 @@ pub struct WebSocket {
 
 impl WebSocket {
     /// Sends a message.
-    pub async fn send(&mut self, message: Message) -> Result<(), HttpError> {
+    pub async fn send(&self, message: Message) -> Result<(), HttpError> {
         self.inner.send(message).await
     }
 
     /// Sends a text message.
-    pub async fn send_text(&mut self, text: &str) -> Result<(), HttpError> {
+    pub async fn send_text(&self, text: &str) -> Result<(), HttpError> {
         self.inner.send(Message::Text(text.to_owned())).await
     }
 
     /// The next message; `None` once the socket is closed.
-    pub async fn recv(&mut self) -> Option<Result<Message, HttpError>> {
+    pub async fn recv(&self) -> Option<Result<Message, HttpError>> {
         self.inner.recv().await
     }
 
     /// Closes with `code` and `reason` and waits for the peer's close frame.
-    pub async fn close(&mut self, code: u16, reason: &str) -> Result<(), HttpError> {
+    pub async fn close(&self, code: u16, reason: &str) -> Result<(), HttpError> {
         self.inner.close(code, reason).await
     }
 

@@ -6,9 +6,11 @@
 //! keeps the status; a message larger than the limit, a protocol error or a connection that
 //! ends without a close frame fail with `websocket` too (or `closed`, `io`...).
 
+use std::cell::Cell;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt as _, StreamExt as _};
 use http::{HeaderMap, HeaderValue};
 use tokio_tungstenite::WebSocketStream;
@@ -68,22 +70,24 @@ pub enum Message {
     Close(u16, String),
 }
 
-/// An open WebSocket.
+/// An open WebSocket. Sending and receiving go through halves of their own, so one task may
+/// wait for a message while another sends.
 pub struct WebSocket {
-    inner: WebSocketStream<Stream>,
+    sink: tokio::sync::Mutex<SplitSink<WebSocketStream<Stream>, WireMessage>>,
+    stream: tokio::sync::Mutex<SplitStream<WebSocketStream<Stream>>>,
     /// The subprotocol the server chose.
     protocol: Option<String>,
     /// The handshake response's headers.
     headers: HeaderMap,
     /// The close code, once closed (by either side).
-    close_code: Option<u16>,
+    close_code: Cell<Option<u16>>,
 }
 
 impl std::fmt::Debug for WebSocket {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebSocket")
             .field("protocol", &self.protocol)
-            .field("close_code", &self.close_code)
+            .field("close_code", &self.close_code.get())
             .finish_non_exhaustive()
     }
 }
@@ -166,11 +170,13 @@ impl Client {
             .get(http::header::SEC_WEBSOCKET_PROTOCOL)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let (sink, stream) = inner.split();
         Ok(WebSocket {
-            inner,
+            sink: tokio::sync::Mutex::new(sink),
+            stream: tokio::sync::Mutex::new(stream),
             protocol,
             headers,
-            close_code: None,
+            close_code: Cell::new(None),
         })
     }
 }
@@ -188,11 +194,11 @@ impl WebSocket {
 
     /// The close code, once the socket is closed (by either side).
     pub fn close_code(&self) -> Option<u16> {
-        self.close_code
+        self.close_code.get()
     }
 
     /// Sends a message (a `Close` sends a close frame: prefer [`WebSocket::close`]).
-    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
+    pub async fn send(&self, message: Message) -> Result<(), Error> {
         let wire = match message {
             Message::Text(text) => WireMessage::text(text),
             Message::Binary(bytes) => WireMessage::binary(bytes),
@@ -200,14 +206,15 @@ impl WebSocket {
             Message::Pong(bytes) => WireMessage::Pong(bytes),
             Message::Close(code, reason) => WireMessage::Close(Some(close_frame(code, &reason))),
         };
-        self.inner.send(wire).await.map_err(ws_error)
+        self.sink.lock().await.send(wire).await.map_err(ws_error)
     }
 
     /// The next message; `None` once the socket is closed. A close frame from the peer is
     /// returned as [`Message::Close`] (and answered).
-    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+    pub async fn recv(&self) -> Option<Result<Message, Error>> {
+        let mut stream = self.stream.lock().await;
         loop {
-            let wire = match self.inner.next().await? {
+            let wire = match stream.next().await? {
                 Ok(wire) => wire,
                 Err(tungstenite::Error::ConnectionClosed) => return None,
                 Err(e) => return Some(Err(ws_error(e))),
@@ -221,7 +228,9 @@ impl WebSocket {
                     let (code, reason) = frame.map_or((1005, String::new()), |f| {
                         (u16::from(f.code), f.reason.as_str().to_owned())
                     });
-                    self.close_code = Some(code);
+                    if self.close_code.get().is_none() {
+                        self.close_code.set(Some(code));
+                    }
                     Message::Close(code, reason)
                 }
                 WireMessage::Frame(_) => continue,
@@ -232,16 +241,23 @@ impl WebSocket {
 
     /// Closes with `code` and `reason`, and waits for the peer's close frame (what arrives
     /// before it is dropped).
-    pub async fn close(&mut self, code: u16, reason: &str) -> Result<(), Error> {
-        if self.close_code.is_none() {
-            self.close_code = Some(code);
+    pub async fn close(&self, code: u16, reason: &str) -> Result<(), Error> {
+        if self.close_code.get().is_none() {
+            self.close_code.set(Some(code));
         }
-        match self.inner.close(Some(close_frame(code, reason))).await {
+        let frame = WireMessage::Close(Some(close_frame(code, reason)));
+        match self.sink.lock().await.send(frame).await {
+            // Closed already, or closing since the peer's close frame was answered.
             Ok(())
-            | Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {}
+            | Err(
+                tungstenite::Error::ConnectionClosed
+                | tungstenite::Error::AlreadyClosed
+                | tungstenite::Error::Protocol(tungstenite::error::ProtocolError::SendAfterClosing),
+            ) => {}
             Err(e) => return Err(ws_error(e)),
         }
-        while let Some(next) = self.inner.next().await {
+        let mut stream = self.stream.lock().await;
+        while let Some(next) = stream.next().await {
             if next.is_err() {
                 break;
             }

@@ -69,6 +69,8 @@ pub(crate) enum Job {
     Send(Send),
     /// A read of a response body that was not complete with its head.
     Read(Read),
+    /// WebSocket I/O: open, send, receive, close.
+    Ws(Box<crate::websocket::WsJob>),
 }
 
 /// A request to send: what the session built from the script's call.
@@ -93,6 +95,7 @@ pub(crate) enum Done {
         timeout: Option<Duration>,
     },
     Read(Read, Result<Got, ReadError>),
+    Ws(Box<crate::websocket::WsDone>),
 }
 
 impl Job {
@@ -123,6 +126,7 @@ impl Job {
                 let result = read.run().await;
                 Done::Read(read, result)
             }
+            Job::Ws(job) => Done::Ws(Box::new(job.run().await)),
         }
     }
 }
@@ -190,6 +194,10 @@ impl Pending {
                 Pending::response(slf, &bridge, result, raise_for_status, timeout)
             }
             Done::Read(read, result) => PyResponse::answer_read(py, read, result),
+            Done::Ws(done) => {
+                let bridge = slf.borrow().bridge.clone();
+                crate::websocket::WsJob::answer(py, &bridge, *done)
+            }
         };
         Pending::complete(slf, outcome)
     }

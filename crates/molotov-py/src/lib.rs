@@ -47,6 +47,7 @@ mod statsd;
 mod step;
 mod task;
 mod values;
+mod websocket;
 
 use pyo3::prelude::*;
 
@@ -64,6 +65,7 @@ fn _molotov(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<session::CookieJar>()?;
     module.add_class::<statsd::PyStatsd>()?;
     module.add_class::<response::PyResponse>()?;
+    module.add_class::<websocket::PyWebSocket>()?;
     module.add_class::<headers::PyHeaders>()?;
     module.add_class::<awaitable::Pending>()?;
     module.add_class::<awaitable::Ready>()?;

@@ -121,6 +121,56 @@ impl PySession {
 
 #[pymethods]
 impl PySession {
+    /// aiohttp's `ws_connect`, made in `molotov._websocket` over [`PySession::_ws_open`].
+    #[pyo3(signature = (url, **kwargs))]
+    fn ws_connect(
+        slf: &Bound<'_, Self>,
+        url: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let py = slf.py();
+        py.import("molotov._websocket")?
+            .getattr("ws_connect")?
+            .call((slf, url), kwargs)
+            .map(Bound::unbind)
+    }
+
+    /// Opens a WebSocket (the native half of `ws_connect`): a `Pending` whose value is a
+    /// `molotov._molotov.WebSocket`.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the keyword arguments of one Python call"
+    )]
+    #[pyo3(signature = (url, headers, protocols, origin, timeout, max_msg_size, name, verify))]
+    fn _ws_open(
+        &self,
+        py: Python<'_>,
+        url: String,
+        headers: Vec<(String, String)>,
+        protocols: Vec<String>,
+        origin: Option<String>,
+        timeout: Option<f64>,
+        max_msg_size: usize,
+        name: Option<String>,
+        verify: Option<bool>,
+    ) -> PyResult<Py<PyAny>> {
+        let open = crate::websocket::Open {
+            session: self.session.clone(),
+            url,
+            headers,
+            protocols,
+            origin,
+            timeout: timeout
+                .filter(|t| t.is_finite() && *t > 0.0)
+                .map(std::time::Duration::from_secs_f64),
+            max_message: max_msg_size,
+            name,
+            verify,
+        };
+        let job = Job::Ws(Box::new(crate::websocket::WsJob::Open(open)));
+        Ok(Py::new(py, Pending::new(job, self.bridge.clone()))?.into_any())
+    }
+
     #[pyo3(signature = (url, **kwargs))]
     fn get(
         slf: &Bound<'_, Self>,

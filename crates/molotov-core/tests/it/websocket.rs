@@ -16,7 +16,7 @@ async fn a_socket_echoes_and_its_handshake_is_a_recorded_request() {
         .scenario(Scenario::new("chat", move |session: Session| {
             let url = url.clone();
             async move {
-                let mut socket = session.websocket(&url).name("echo").connect().await?;
+                let socket = session.websocket(&url).name("echo").connect().await?;
                 for i in 0..3 {
                     socket.send_text(&format!("message {i}")).await?;
                     let echoed = socket.recv().await.expect("an answer")?;

@@ -16,7 +16,7 @@ fn ws_url(http: &str) -> Url {
 async fn text_binary_ping_and_a_server_close() {
     let server = target();
     let client = Client::new(ClientConfig::default());
-    let mut socket = client
+    let socket = client
         .websocket(&WebSocketRequest::new(ws_url(&server.url("/ws"))))
         .await
         .unwrap();
@@ -56,7 +56,7 @@ async fn wss_and_a_client_close() {
         verify_tls: false,
         ..ClientConfig::default()
     });
-    let mut socket = client
+    let socket = client
         .websocket(&WebSocketRequest::new(ws_url(&server.url("/ws"))))
         .await
         .unwrap();
