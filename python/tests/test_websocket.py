@@ -149,6 +149,11 @@ def test_aiohttp_clients_websocket_api_against_aiohttps_server(fresh_molotov, tm
         handshake = result.results["requests"]["WS /ws"]
         assert handshake["statuses"] == {"101": 6}, handshake
         assert log.read_text().splitlines() == ["handshake yes http://example.test"] * 6
+        # The server's close (4000, an application code) is a normal end.
+        sockets = result.results["websockets"]["/ws"]
+        assert (sockets["opened"], sockets["closed"], sockets["failures"]) == (6, 6, {}), sockets
+        # Sent: hello, the bytes, the JSON, ping-me, after, close; received: 4 echoes.
+        assert sockets["sent"] == 6 * 6 and sockets["received"] == 6 * 4, sockets
 
         refused = fresh_molotov.run("-r", "2", "-c", "-s", "refused", source=source,
                                     connect=False)
@@ -189,3 +194,8 @@ def test_the_bundled_targets_echo(fresh_molotov):
     assert result.code == 0 and result.results["successes"] == 12, result
     assert result.results["requests"]["WS echo"]["statuses"] == {"101": 12}
     assert fresh_molotov.target.requests("/ws") == 12
+    sockets = result.results["websockets"]["echo"]
+    assert (sockets["opened"], sockets["closed"], sockets["sent"], sockets["received"]) == (
+        12, 12, 60, 60), sockets
+    assert sockets["duration"]["count"] == 12
+    assert "WebSocket" in result.stdout and "echo" in result.stdout

@@ -11,13 +11,15 @@
 //! # Ok(()) }
 //! ```
 
+use std::cell::Cell;
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 use http::{HeaderName, HeaderValue, Method};
 use molotov_http::{Error as HttpError, Message, WebSocket as HttpWebSocket, WebSocketRequest};
 
 use crate::exchange::Exchange;
-use crate::session::Session;
+use crate::session::{Session, SessionEnv};
 
 /// The method name a WebSocket handshake is recorded under.
 const WS: &str = "WS";
@@ -130,9 +132,14 @@ impl WebSocketBuilder<'_> {
         match self.session.client().websocket(&request).await {
             Ok(socket) => {
                 exchange.record_upgrade(101);
+                let env = self.session.env().clone();
+                env.stats.borrow_mut().socket_opened(&exchange.key);
                 Ok(WebSocket {
                     inner: socket,
                     opened: Instant::now(),
+                    env,
+                    name: exchange.key.clone(),
+                    ended: Cell::new(false),
                 })
             }
             Err(e) => {
@@ -143,32 +150,106 @@ impl WebSocketBuilder<'_> {
     }
 }
 
-/// An open WebSocket (see [`molotov_http::WebSocket`] for the protocol's behaviour).
-#[derive(Debug)]
+/// An open WebSocket (see [`molotov_http::WebSocket`] for the protocol's behaviour). Its
+/// messages and its end are counted under its name ([`molotov_stats::SocketReport`]): a close
+/// with 1000, 1001, no code or an application code (3000-4999) is normal; a protocol or server
+/// error code (`close 1011`), an end without a close frame, an error (its kind) or a socket
+/// dropped open (`not closed`) is a failure.
 pub struct WebSocket {
     inner: HttpWebSocket,
     opened: Instant,
+    env: Rc<SessionEnv>,
+    name: Box<str>,
+    /// Its end was counted.
+    ended: Cell<bool>,
+}
+
+impl std::fmt::Debug for WebSocket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebSocket")
+            .field("name", &self.name)
+            .field("inner", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether a close code is a normal end: not one of the codes RFC 6455 (§7.4.1) gives to a
+/// protocol error, a broken connection, a bad message or a server failure; the application
+/// codes (3000-4999) are normal.
+fn normal(code: u16) -> bool {
+    !matches!(code, 1002 | 1003 | 1006..=1015)
 }
 
 impl WebSocket {
+    fn count_message(&self, message: &Message, sent: bool) {
+        let bytes = match message {
+            Message::Text(text) => text.len(),
+            Message::Binary(bytes) => bytes.len(),
+            _ => return,
+        };
+        self.env
+            .stats
+            .borrow_mut()
+            .socket_message(&self.name, sent, bytes as u64);
+    }
+
+    /// Counts the socket's end, once.
+    fn end(&self, failure: Option<&str>) {
+        if !self.ended.replace(true) {
+            self.env
+                .stats
+                .borrow_mut()
+                .socket_ended(&self.name, self.opened.elapsed(), failure);
+        }
+    }
+
     /// Sends a message.
     pub async fn send(&self, message: Message) -> Result<(), HttpError> {
-        self.inner.send(message).await
+        let counted = matches!(message, Message::Text(_) | Message::Binary(_));
+        let bytes = counted.then(|| message.clone());
+        let sent = self.inner.send(message).await;
+        match (&sent, bytes) {
+            (Ok(()), Some(message)) => self.count_message(&message, true),
+            (Err(e), _) => self.end(Some(e.kind_name())),
+            _ => {}
+        }
+        sent
     }
 
     /// Sends a text message.
     pub async fn send_text(&self, text: &str) -> Result<(), HttpError> {
-        self.inner.send(Message::Text(text.to_owned())).await
+        self.send(Message::Text(text.to_owned())).await
     }
 
     /// The next message; `None` once the socket is closed.
     pub async fn recv(&self) -> Option<Result<Message, HttpError>> {
-        self.inner.recv().await
+        let got = self.inner.recv().await;
+        match &got {
+            Some(Ok(Message::Close(code, _))) => {
+                let code = *code;
+                let kind = format!("close {code}");
+                self.end((!normal(code)).then_some(kind.as_str()));
+            }
+            Some(Ok(message)) => self.count_message(message, false),
+            Some(Err(e)) => self.end(Some(e.kind_name())),
+            None => match self.inner.close_code() {
+                Some(code) if normal(code) => self.end(None),
+                Some(code) => self.end(Some(&format!("close {code}"))),
+                None => self.end(Some("no close frame")),
+            },
+        }
+        got
     }
 
     /// Closes with `code` and `reason` and waits for the peer's close frame.
     pub async fn close(&self, code: u16, reason: &str) -> Result<(), HttpError> {
-        self.inner.close(code, reason).await
+        let closed = self.inner.close(code, reason).await;
+        match &closed {
+            Ok(()) if normal(code) => self.end(None),
+            Ok(()) => self.end(Some(&format!("close {code}"))),
+            Err(e) => self.end(Some(e.kind_name())),
+        }
+        closed
     }
 
     /// The subprotocol the server chose.
@@ -184,5 +265,11 @@ impl WebSocket {
     /// Since the handshake completed.
     pub fn open_for(&self) -> Duration {
         self.opened.elapsed()
+    }
+}
+
+impl Drop for WebSocket {
+    fn drop(&mut self) {
+        self.end(Some("not closed"));
     }
 }

@@ -17,6 +17,8 @@
 //!   status class and error kind, workers, the open model's schedule, a 2-digit latency
 //!   [`Spread`]), at most [`MAX_INTERVALS`] kept (the interval doubles past that), merged by
 //!   wall-clock second.
+//! - `sockets`: [`SocketReport`], the web sockets of one name (opened, closed, failures by
+//!   kind, messages and bytes each way, open durations).
 //! - `report`: [`Report`] and [`EntryReport`], the versioned ([`REPORT_FORMAT`]), serde-ready,
 //!   mergeable results document, and [`MergeError`].
 //!
@@ -33,6 +35,7 @@ mod entry;
 mod latency;
 mod report;
 mod requests;
+mod sockets;
 mod stats;
 mod timeline;
 
@@ -40,5 +43,6 @@ pub use counts::Counts;
 pub use entry::{Entry, Timing, Transfer};
 pub use latency::Latency;
 pub use report::{EntryReport, MergeError, REPORT_FORMAT, Report, TransferReport};
+pub use sockets::SocketReport;
 pub use stats::Stats;
 pub use timeline::{Gauges, Interval, IntervalArrivals, MAX_INTERVALS, Spread, Timeline};

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::entry::Transfer;
 use crate::latency::Latency;
+use crate::sockets::SocketReport;
 use crate::timeline::Timeline;
 
 /// Version of the [`Report`] layout. Bumped whenever a field changes meaning, so that reports
@@ -66,6 +67,9 @@ pub struct Report {
     /// The run interval by interval, when the recorder kept one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeline: Option<Timeline>,
+    /// The web sockets by name (empty when the run opened none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub websockets: BTreeMap<String, SocketReport>,
 }
 
 impl Default for Report {
@@ -75,6 +79,7 @@ impl Default for Report {
             scenarios: BTreeMap::new(),
             requests: BTreeMap::new(),
             timeline: None,
+            websockets: BTreeMap::new(),
         }
     }
 }
@@ -92,6 +97,12 @@ impl Report {
         }
         merge_maps(&mut self.scenarios, &other.scenarios);
         merge_maps(&mut self.requests, &other.requests);
+        for (name, socket) in &other.websockets {
+            self.websockets
+                .entry(name.clone())
+                .or_default()
+                .merge(socket);
+        }
         match (&mut self.timeline, &other.timeline) {
             (Some(ours), Some(theirs)) => ours.merge(theirs),
             (None, Some(theirs)) => self.timeline = Some(theirs.clone()),
@@ -348,6 +359,7 @@ mod tests {
             scenarios: own(scenarios),
             requests: own(requests),
             timeline: None,
+            websockets: BTreeMap::new(),
         }
     }
 

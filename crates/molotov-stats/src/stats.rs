@@ -3,6 +3,7 @@
 use crate::entry::{Entry, Timing, Transfer};
 use crate::report::{EntryReport, Report};
 use crate::requests::Requests;
+use crate::sockets::Sockets;
 use crate::timeline::{Gauges, IntervalRecorder, Timeline};
 
 /// The per-process (per-thread) recorder.
@@ -41,6 +42,8 @@ pub struct Stats {
     names: Vec<Box<str>>,
     scenarios: Vec<Entry>,
     requests: Requests,
+    /// The web sockets, by name.
+    sockets: Sockets,
     /// The current interval of the timeline, filled whether or not a timeline was started
     /// (a branch less on the hot path).
     interval: IntervalRecorder,
@@ -55,6 +58,7 @@ impl Stats {
             names: scenarios.iter().map(|&name| Box::from(name)).collect(),
             scenarios: vec![Entry::default(); scenarios.len()],
             requests: Requests::new(),
+            sockets: Sockets::default(),
             interval: IntervalRecorder::default(),
             timeline: None,
         }
@@ -152,6 +156,26 @@ impl Stats {
         });
     }
 
+    /// A WebSocket named `name` opened (its handshake is recorded as a request apart).
+    pub fn socket_opened(&mut self, name: &str) {
+        self.sockets.opened(name);
+    }
+
+    /// A message of `bytes` sent (`sent`) or received on a WebSocket named `name`.
+    pub fn socket_message(&mut self, name: &str, sent: bool, bytes: u64) {
+        self.sockets.message(name, sent, bytes);
+    }
+
+    /// A WebSocket named `name` ended after `open_for`: normally, or with `failure`'s kind.
+    pub fn socket_ended(
+        &mut self,
+        name: &str,
+        open_for: std::time::Duration,
+        failure: Option<&str>,
+    ) {
+        self.sockets.ended(name, open_for, failure);
+    }
+
     /// Cardinality guard: at most `max` distinct request keys (default 1000, across methods).
     /// Later new keys are recorded under the key `"(other)"` of their method; keys already
     /// tracked keep their own entries.
@@ -188,6 +212,7 @@ impl Stats {
                 .merge(&entry);
         }
         self.requests.report_into(&mut report.requests);
+        self.sockets.report_into(&mut report.websockets);
         if timeline {
             report.timeline.clone_from(&self.timeline);
         }
@@ -200,6 +225,7 @@ impl Stats {
     pub fn reset(&mut self) {
         self.scenarios.iter_mut().for_each(Entry::zero);
         self.requests.zero();
+        self.sockets.zero();
         self.interval.clear();
         if let Some(timeline) = &mut self.timeline {
             timeline.intervals.clear();

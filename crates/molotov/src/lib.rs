@@ -16,6 +16,7 @@
 //!   and SIGTERM; `panics`: scenario panics shown briefly while a run lasts; `statsd`
 //!   ([`Statsd`]): `--statsd` metrics and the client load tests use; `sizing`: `--sizing`'s
 //!   watch of the failure ratio.
+//! - `websockets`: the summary's WebSocket table.
 //! - `export`: `--prometheus-write`, `--prometheus-listen`, `--otlp` (a sink of the engine's
 //!   snapshots; `metrics`: the series; `prometheus`, `otlp`: their encodings; `push`: the
 //!   pushing thread; `listen`: `/metrics`).
@@ -91,6 +92,7 @@ mod sizing;
 mod statsd;
 mod threshold;
 mod url_test;
+mod websockets;
 
 pub use app::{Host, HostHooks, SetEnv, main, run_with_hooks, run_with_loader};
 pub use args::{Args, ExportOptions, OptionKind, OptionSpec, Parsed, ResultsOptions, option_table};

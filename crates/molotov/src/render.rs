@@ -117,6 +117,7 @@ pub(crate) fn summary(summary: &Summary, style: &SummaryStyle<'_>) -> String {
             table(&mut out, title, entries.iter(), elapsed, style.percentiles);
         }
     }
+    out.push_str(&crate::websockets::table(&summary.report.websockets));
     if style.chart {
         let latency = summary.report.request_totals().latency;
         if !latency.is_empty() {

@@ -49,6 +49,9 @@ struct Results<'a> {
     /// The run second by second (or per longer interval for long runs).
     #[serde(skip_serializing_if = "Option::is_none")]
     timeline: Option<&'a Timeline>,
+    /// The web sockets by name: opened, closed, failures, messages and bytes, open durations.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    websockets: &'a BTreeMap<String, molotov_core::stats::SocketReport>,
     /// The `--threshold`s' verdicts.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     thresholds: &'a [Verdict],
@@ -278,6 +281,7 @@ pub(crate) fn render(summary: &Summary, written: &Written<'_>) -> std::io::Resul
             requests: true,
         },
         timeline: summary.report.timeline.as_ref(),
+        websockets: &summary.report.websockets,
         thresholds: verdicts,
         shard,
         plan,

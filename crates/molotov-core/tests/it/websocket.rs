@@ -44,6 +44,14 @@ async fn a_socket_echoes_and_its_handshake_is_a_recorded_request() {
     assert_eq!(handshake.statuses["101"], 8);
     assert_eq!(handshake.latency.count(), 8);
     assert_eq!(server.requests_to("/ws"), 8);
+    let sockets = &summary.report.websockets["echo"];
+    assert_eq!(
+        (sockets.opened, sockets.closed, sockets.failed()),
+        (8, 8, 0)
+    );
+    assert_eq!((sockets.sent, sockets.received), (24, 24));
+    assert_eq!(sockets.sent_bytes, 8 * 3 * "message 0".len() as u64);
+    assert_eq!(sockets.duration.count(), 8);
 
     let plan = Plan::new().scenario(Scenario::new("refused", move |session: Session| {
         let refused = server.url("/status/403").replacen("http", "ws", 1);

@@ -25,10 +25,12 @@ pub(crate) fn draw(frame: &mut Frame<'_>, board: &Board) {
     let table_height = u16::try_from(scenarios.min(8)).unwrap_or(8) + 3;
     let failing = u16::from(board.failing.is_some());
     let thresholds = u16::from(board.thresholds.is_some());
+    let sockets = websockets_line(board);
     let [
         title,
         failing_line,
         thresholds_line,
+        sockets_line,
         panes,
         middle,
         table,
@@ -39,6 +41,7 @@ pub(crate) fn draw(frame: &mut Frame<'_>, board: &Board) {
             Constraint::Length(1),
             Constraint::Length(failing),
             Constraint::Length(thresholds),
+            Constraint::Length(u16::from(sockets.is_some())),
             Constraint::Min(6),
             Constraint::Length(7),
             Constraint::Length(table_height),
@@ -60,6 +63,9 @@ pub(crate) fn draw(frame: &mut Frame<'_>, board: &Board) {
             Paragraph::new(Span::styled(text.clone(), style)),
             thresholds_line,
         );
+    }
+    if let Some(text) = sockets {
+        frame.render_widget(Paragraph::new(text), sockets_line);
     }
     let [activity, errors] = halves(panes);
     let plain = Style::default();
@@ -243,6 +249,28 @@ fn scenario_table(board: &Board) -> Table<'static> {
         .block(Block::default().borders(Borders::ALL).title("Scenarios"))
 }
 
+/// `WEBSOCKETS  chat: 12 opened, 340 sent, 338 received, 1 failed`, when the run has any.
+fn websockets_line(board: &Board) -> Option<String> {
+    let (report, _) = board.report.as_ref()?;
+    if report.websockets.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = report
+        .websockets
+        .iter()
+        .map(|(name, s)| {
+            format!(
+                "{name}: {} opened, {} sent, {} received, {} failed",
+                s.opened,
+                s.sent,
+                s.received,
+                s.failed()
+            )
+        })
+        .collect();
+    Some(format!("WEBSOCKETS  {}", parts.join(" | ")))
+}
+
 fn footer_line(board: &Board) -> Paragraph<'static> {
     let grey = Color::Rgb(0xce, 0xce, 0xce);
     let arrivals = board
@@ -355,6 +383,27 @@ mod tests {
         ] {
             assert!(text.contains(expected), "{expected:?} missing from\n{text}");
         }
+    }
+
+    #[test]
+    fn websockets_show_on_a_line_of_their_own() {
+        let mut board = board();
+        let mut report = molotov_core::stats::Report::default();
+        report.websockets.insert(
+            "chat".into(),
+            molotov_core::stats::SocketReport {
+                opened: 3,
+                sent: 12,
+                received: 11,
+                ..Default::default()
+            },
+        );
+        board.report = Some((std::sync::Arc::new(report), Duration::from_secs(1)));
+        let text = screen(&board, 120, 40);
+        assert!(
+            text.contains("WEBSOCKETS  chat: 3 opened, 12 sent, 11 received, 0 failed"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -191,6 +191,8 @@ struct Document {
     #[serde(default)]
     requests: BTreeMap<String, EntryReport>,
     timeline: Option<Timeline>,
+    #[serde(default)]
+    websockets: BTreeMap<String, molotov_core::stats::SocketReport>,
 }
 
 #[derive(Deserialize)]
@@ -227,6 +229,7 @@ impl Document {
                 scenarios: self.scenarios,
                 requests: self.requests,
                 timeline: self.timeline,
+                websockets: self.websockets,
             },
             elapsed: Duration::try_from_secs_f64(self.elapsed_seconds).unwrap_or_default(),
             stop: self.stop.as_deref().and_then(StopCause::from_name),
