@@ -177,7 +177,6 @@ class Context:
     def attach(self, name: str, value: Any) -> None: ...
 
 @final
-@final
 class WebSocket:
     """An open WebSocket (the native half of ``molotov._websocket``): each call a
     :class:`Pending`; a message received is ``(type, data, extra)`` with aiohttp's
@@ -191,6 +190,7 @@ class WebSocket:
     @property
     def close_code(self) -> Optional[int]: ...
 
+@final
 class ClientSession:
     """A worker's session (aiohttp's ``ClientSession`` look-alike).
 
