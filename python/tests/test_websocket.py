@@ -199,3 +199,30 @@ def test_the_bundled_targets_echo(fresh_molotov):
         12, 12, 60, 60), sockets
     assert sockets["duration"]["count"] == 12
     assert "WebSocket" in result.stdout and "echo" in result.stdout
+
+
+EVENTS = """
+import molotov
+
+SEEN = []
+
+@molotov.events()
+async def record(event, **info):
+    if event == "sending_request":
+        SEEN.append(("sending", str(info["request"].url)))
+    elif event == "response_received":
+        SEEN.append(("received", info["response"].status))
+
+@molotov.scenario()
+async def echo(session):
+    SEEN.clear()
+    async with session.ws_connect("ws://localhost:8080/ws") as ws:
+        await ws.send_str("x")
+        assert (await ws.receive()).data == "x"
+    assert SEEN == [("sending", "ws://localhost:8080/ws"), ("received", 101)], SEEN
+"""
+
+
+def test_events_fire_for_the_handshake(fresh_molotov):
+    result = fresh_molotov.run("-r", "2", "-c", source=EVENTS)
+    assert result.code == 0 and result.results["successes"] == 2, result

@@ -18,8 +18,9 @@ use std::time::{Duration, Instant};
 use http::{HeaderName, HeaderValue, Method};
 use molotov_http::{Error as HttpError, Message, WebSocket as HttpWebSocket, WebSocketRequest};
 
+use crate::event::Event;
 use crate::exchange::Exchange;
-use crate::session::{Session, SessionEnv};
+use crate::session::{Request, Response, Session, SessionEnv};
 
 /// The method name a WebSocket handshake is recorded under.
 const WS: &str = "WS";
@@ -118,8 +119,23 @@ impl WebSocketBuilder<'_> {
 
     /// Opens the socket. The handshake is recorded as the request `WS <name or path>`: its
     /// status (101) and latency, or its failure's kind (`websocket` for a refused handshake).
+    /// Listeners get `sending_request` and `response_received` for it, as for a request (a
+    /// `GET` with the handshake's headers; the `101` response).
     pub async fn connect(self) -> Result<WebSocket, HttpError> {
         let request = self.request?;
+        let env = self.session.env().clone();
+        let event_request = (!env.listeners.is_empty()).then(|| {
+            let mut shown = Request::new(Method::GET, request.url.clone());
+            shown.headers = request.headers.clone();
+            shown
+        });
+        if let Some(shown) = &event_request {
+            let event = Event::SendingRequest {
+                session: self.session,
+                request: shown,
+            };
+            env.listeners.emit(&event, &env.notices).await;
+        }
         let key = self.name.unwrap_or_else(|| request.url.path().to_owned());
         let exchange = Exchange {
             env: self.session.env().clone(),
@@ -132,8 +148,16 @@ impl WebSocketBuilder<'_> {
         match self.session.client().websocket(&request).await {
             Ok(socket) => {
                 exchange.record_upgrade(101);
-                let env = self.session.env().clone();
                 env.stats.borrow_mut().socket_opened(&exchange.key);
+                if let Some(shown) = &event_request {
+                    let response = Response::from(socket.handshake().clone());
+                    let event = Event::ResponseReceived {
+                        session: self.session,
+                        request: shown,
+                        response: &response,
+                    };
+                    env.listeners.emit(&event, &env.notices).await;
+                }
                 Ok(WebSocket {
                     inner: socket,
                     opened: Instant::now(),

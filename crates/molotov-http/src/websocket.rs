@@ -20,6 +20,7 @@ use url::Url;
 use crate::client::Client;
 use crate::conn::Stream;
 use crate::error::{Error, Kind};
+use crate::response::{Headers, Response};
 
 /// What to open.
 #[derive(Clone, Debug)]
@@ -79,6 +80,8 @@ pub struct WebSocket {
     protocol: Option<String>,
     /// The handshake response's headers.
     headers: HeaderMap,
+    /// The handshake's response (`101 Switching Protocols`), for events.
+    handshake: Response,
     /// The close code, once closed (by either side).
     close_code: Cell<Option<u16>>,
 }
@@ -166,6 +169,20 @@ impl Client {
                 .map_err(ws_error)?;
         let headers = response.headers().clone();
         self.store_cookies(&headers, &http_url);
+        let (text, spans) = crate::http2::head_text(&headers);
+        let handshake = Response {
+            status: response.status(),
+            version: http::Version::HTTP_11,
+            reason: (0, 0),
+            headers: Headers::new(text, spans),
+            url: request.url.clone(),
+            body: Bytes::new(),
+            history: Vec::new(),
+            retries: 0,
+            received: 0,
+            rest: None,
+            queued: Duration::ZERO,
+        };
         let protocol = headers
             .get(http::header::SEC_WEBSOCKET_PROTOCOL)
             .and_then(|v| v.to_str().ok())
@@ -176,6 +193,7 @@ impl Client {
             stream: tokio::sync::Mutex::new(stream),
             protocol,
             headers,
+            handshake,
             close_code: Cell::new(None),
         })
     }
@@ -185,6 +203,11 @@ impl WebSocket {
     /// The subprotocol the server chose, if any.
     pub fn protocol(&self) -> Option<&str> {
         self.protocol.as_deref()
+    }
+
+    /// The handshake's response (`101 Switching Protocols`, its headers, the URL).
+    pub fn handshake(&self) -> &Response {
+        &self.handshake
     }
 
     /// The headers of the handshake's response.

@@ -2,8 +2,11 @@
 //! recorded as the request `WS <name>` with status 101, a refused one as a `websocket`
 //! failure.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use molotov_core::http::Message;
-use molotov_core::{Plan, Scenario, Session};
+use molotov_core::{Event, Plan, Scenario, Session};
 
 use crate::support::{config, run, target};
 
@@ -64,4 +67,54 @@ async fn a_socket_echoes_and_its_handshake_is_a_recorded_request() {
     let refused = &summary.report.requests["WS /status/403"];
     assert_eq!(refused.errors["websocket"], 2);
     assert_eq!(summary.report.scenarios["refused"].failures, 2);
+}
+
+#[tokio::test]
+async fn listeners_see_the_handshake_as_a_request_and_its_101() {
+    let server = target();
+    let url = server.url("/ws").replacen("http", "ws", 1);
+    let seen: Rc<RefCell<Vec<(String, String)>>> = Rc::default();
+    let recorded = seen.clone();
+    let plan = Plan::new()
+        .scenario(Scenario::new("chat", move |session: Session| {
+            let url = url.clone();
+            async move {
+                let socket = session
+                    .websocket(&url)
+                    .header("X-Hello", "1")
+                    .connect()
+                    .await?;
+                socket.close(1000, "done").await?;
+                Ok(())
+            }
+        }))
+        .listener(move |event: &Event<'_>| {
+            match event {
+                Event::SendingRequest { request, .. } => recorded.borrow_mut().push((
+                    event.name().to_owned(),
+                    format!(
+                        "{} {}",
+                        request.url.scheme(),
+                        request.headers["x-hello"].to_str().unwrap()
+                    ),
+                )),
+                Event::ResponseReceived { response, .. } => recorded.borrow_mut().push((
+                    event.name().to_owned(),
+                    response.status().as_u16().to_string(),
+                )),
+                _ => {}
+            }
+            Ok(())
+        });
+    let summary = run(plan, config(1, 2)).await;
+    assert_eq!(summary.successes(), 2);
+    let seen = seen.borrow();
+    let expected = [("sending_request", "ws 1"), ("response_received", "101")];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .cycle()
+        .take(4)
+        .map(|(a, b)| ((*a).to_owned(), (*b).to_owned()))
+        .collect();
+    assert_eq!(*seen, expected);
 }
