@@ -36,25 +36,6 @@ impl Exchange {
         self.record(Ok((response, body_bytes)));
     }
 
-    /// Records a protocol upgrade (a WebSocket handshake) answered with `status`.
-    pub(crate) fn record_upgrade(&self, status: u16) {
-        let timing = Timing {
-            service: self.start.elapsed(),
-            lag: self.lag,
-        };
-        let (method, key) = (self.method.as_str(), &*self.key);
-        self.env.stats.borrow_mut().request_status(
-            method,
-            key,
-            status,
-            timing,
-            Transfer::default(),
-        );
-        self.env
-            .sinks
-            .request(method, key, Outcome::Status(status), timing.latency());
-    }
-
     /// Records a failure.
     pub(crate) fn record_error(&self, error: &HttpError) {
         self.record(Err(error));

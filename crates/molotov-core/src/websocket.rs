@@ -147,7 +147,7 @@ impl WebSocketBuilder<'_> {
         };
         match self.session.client().websocket(&request).await {
             Ok(socket) => {
-                exchange.record_upgrade(101);
+                exchange.record_response(socket.handshake(), 0);
                 env.stats.borrow_mut().socket_opened(&exchange.key);
                 if let Some(shown) = &event_request {
                     let response = Response::from(socket.handshake().clone());

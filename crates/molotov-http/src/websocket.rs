@@ -144,7 +144,7 @@ impl Client {
         let mut handshake =
             tungstenite::client::IntoClientRequest::into_client_request(ws_url.as_str())
                 .map_err(ws_error)?;
-        for (name, value) in &self.handshake_headers(&http_url, &request.headers) {
+        for (name, value) in &self.added_headers(&http_url, &request.headers, true, false) {
             handshake.headers_mut().append(name.clone(), value.clone());
         }
         if !request.protocols.is_empty() {

@@ -2,13 +2,12 @@
 //! decompression around one stream.
 
 use bytes::{Bytes, BytesMut};
-use http::header::{ACCEPT_ENCODING as ACCEPT_ENCODING_HEADER, COOKIE, USER_AGENT};
-use http::{HeaderMap, HeaderValue, Method, Version};
+use http::{HeaderMap, Method, Version};
 use url::Url;
 
 use super::{Client, Options, origin_of};
 use crate::conn::Conn;
-use crate::decode::{ACCEPT_ENCODING, Coding, Decoder};
+use crate::decode::{Coding, Decoder};
 use crate::error::Error;
 use crate::http2::{self, Route};
 use crate::response::{Headers, Response};
@@ -44,7 +43,7 @@ impl Client {
                 return Ok(None);
             }
         };
-        let all = self.request_headers(url, headers, options);
+        let all = self.added_headers(url, headers, options.default_headers, true);
         let exchanged =
             http2::exchange(&mux, method, url, &all, body, self.config.max_body).await?;
         let (text, spans) = http2::head_text(&exchanged.headers);
@@ -80,39 +79,5 @@ impl Client {
             rest: None,
             queued: exchanged.queued,
         }))
-    }
-
-    /// The request's headers with what the client adds: its default headers (unless the
-    /// request says not to; the request's own win), its `User-Agent`, the jar's cookies and
-    /// `Accept-Encoding`, as the HTTP/1.1 encoder adds them.
-    fn request_headers(&self, url: &Url, headers: &HeaderMap, options: Options) -> HeaderMap {
-        let mut all = HeaderMap::new();
-        if options.default_headers {
-            for (name, value) in &self.config.headers {
-                if !headers.contains_key(name) {
-                    all.append(name.clone(), value.clone());
-                }
-            }
-        }
-        for (name, value) in headers {
-            all.append(name.clone(), value.clone());
-        }
-        if !all.contains_key(USER_AGENT) {
-            if let Ok(agent) = HeaderValue::from_str(&self.config.user_agent) {
-                all.insert(USER_AGENT, agent);
-            }
-        }
-        if let Some(cookie) = self.jar.borrow().header_for(url) {
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                all.append(COOKIE, value);
-            }
-        }
-        if self.config.auto_decompress && !all.contains_key(ACCEPT_ENCODING_HEADER) {
-            all.insert(
-                ACCEPT_ENCODING_HEADER,
-                HeaderValue::from_static(ACCEPT_ENCODING),
-            );
-        }
-        all
     }
 }

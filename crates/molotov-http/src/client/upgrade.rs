@@ -1,12 +1,14 @@
-//! What a protocol upgrade (WebSocket) needs of the client: a connection of its own to an
-//! origin, the headers a request gets, and the cookies of the answer.
+//! What requests that bypass the HTTP/1.1 encoder (HTTP/2, WebSocket handshakes) need of the
+//! client: a connection of its own to an origin, the headers the client adds, and the
+//! cookies of the answer.
 
-use http::header::{COOKIE, USER_AGENT};
+use http::header::{ACCEPT_ENCODING as ACCEPT_ENCODING_HEADER, COOKIE, USER_AGENT};
 use http::{HeaderMap, HeaderValue};
 use url::Url;
 
 use super::{Client, origin_of};
 use crate::conn::Stream;
+use crate::decode::ACCEPT_ENCODING;
 use crate::error::Error;
 use crate::response::Headers;
 
@@ -18,13 +20,24 @@ impl Client {
         Ok(conn.into_stream())
     }
 
-    /// The client's default headers (the request's own win), its `User-Agent` and the jar's
-    /// cookies for `url`, with `headers`.
-    pub(crate) fn handshake_headers(&self, url: &Url, headers: &HeaderMap) -> HeaderMap {
+    /// `headers` with what the client adds to a request that does not go through the
+    /// HTTP/1.1 encoder (HTTP/2 requests, WebSocket handshakes), as the encoder adds them:
+    /// its default headers when `defaults` (the request's own win), its `User-Agent`, the
+    /// jar's cookies for `url`, and `Accept-Encoding` when `decompress` and the client
+    /// decompresses.
+    pub(crate) fn added_headers(
+        &self,
+        url: &Url,
+        headers: &HeaderMap,
+        defaults: bool,
+        decompress: bool,
+    ) -> HeaderMap {
         let mut all = HeaderMap::new();
-        for (name, value) in &self.config.headers {
-            if !headers.contains_key(name) {
-                all.append(name.clone(), value.clone());
+        if defaults {
+            for (name, value) in &self.config.headers {
+                if !headers.contains_key(name) {
+                    all.append(name.clone(), value.clone());
+                }
             }
         }
         for (name, value) in headers {
@@ -39,6 +52,12 @@ impl Client {
             if let Ok(value) = HeaderValue::from_str(&cookie) {
                 all.append(COOKIE, value);
             }
+        }
+        if decompress && self.config.auto_decompress && !all.contains_key(ACCEPT_ENCODING_HEADER) {
+            all.insert(
+                ACCEPT_ENCODING_HEADER,
+                HeaderValue::from_static(ACCEPT_ENCODING),
+            );
         }
         all
     }
