@@ -11,10 +11,11 @@ What it measures (2-core machine: the target on core 0, the load generator on co
 - the open model: `hello --rate R` with R at 90 % of the rate a closed `hello -w 10` reached
   just before it, round by round (10 workers, --max-workers 10): the runs started against
   scheduled, the start lag p99 (from --json), and the CPU per request against that closed
-  round's;
+  round's, and against a closed run with fewer workers at about the same rate;
 - peak RSS of one process running 10,000 workers with keep-alive connections.
 
 Usage: python3 bench/engine.py [--rounds 5] [--duration 5] [--skip-memory]
+                               [--open-fraction 0.9] [--open-max-workers 10]
 Installs wrk from Debian if it is missing; needs taskset (util-linux).
 """
 
@@ -44,6 +45,10 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--duration", type=int, default=5)
     parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--open-fraction", type=float, default=0.9,
+                        help="the open model's rate, as a fraction of the closed round's (0.9)")
+    parser.add_argument("--open-max-workers", type=int, default=10,
+                        help="the open model's --max-workers (10, as many as -w)")
     opts = parser.parse_args()
     require("taskset", "cargo")
     build()
@@ -78,28 +83,42 @@ def main():
 
 
 def open_model(hello, url, env, opts):
-    """`--rate` at 90 % of the closed model's rate, each round right after a closed round (the
-    machine's noise then weighs on both alike): runs started against scheduled, start lag p99,
-    CPU per request against that round's closed model."""
-    started, lags, ratios = [], [], []
+    """`--rate` at a fraction (90 %) of the closed model's rate, each round right after a closed
+    round (the machine's noise then weighs on both alike): runs started against scheduled, start
+    lag p99, CPU per request against that round's closed model.
+
+    A client below its full rate pays more per request whatever its model: its event loop finds
+    fewer responses ready per wake and sleeps and wakes more often. So each round also runs the
+    closed model with fewer workers (-w 2, 3, 4), and the open model is compared with the one
+    whose rate came closest to its own: the same load, closed against open."""
+    started, lags, ratios, same_rate = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         results = os.path.join(tmp, "results.json")
         for _ in range(opts.rounds):
             closed_cpu, closed_rate = measure(
                 [hello, "-w", "10", "-d", str(opts.duration), "-q"], url, env)
-            rate = round(closed_rate * 0.9)
-            cmd = [hello, "--rate", str(rate), "-w", "10", "--max-workers", "10",
+            rate = round(closed_rate * opts.open_fraction)
+            cmd = [hello, "--rate", str(rate), "-w", "10",
+                   "--max-workers", str(opts.open_max_workers),
                    "-d", str(opts.duration), "-q", "--json", results]
-            cpu, _ = measure(cmd, url, env)
+            cpu, open_rate = measure(cmd, url, env)
             with open(results) as f:
                 r = json.load(f)
             started.append(round(r["started"] / r["scheduled"] * 100, 2))
             lags.append(r["start_lag"]["p99_us"])
             ratios.append(round(cpu / closed_cpu, 3))
-    print(f"open model at 90 % of the closed rate, each round after a closed one: "
+            fewer = [measure([hello, "-w", str(w), "-d", str(opts.duration), "-q"], url, env)
+                     for w in (2, 3, 4)]
+            near_cpu, near_rate = min(fewer, key=lambda m: abs(m[1] - open_rate))
+            same_rate.append((round(cpu / near_cpu, 3), round(near_rate / open_rate, 2)))
+    print(f"open model at {opts.open_fraction:.0%} of the closed rate "
+          f"(-w 10 --max-workers {opts.open_max_workers}), each round after a closed one: "
           f"started/scheduled {statistics.median(started):.2f} % {started}, "
           f"start lag p99 {statistics.median(lags)} us {lags}, "
           f"CPU per request {statistics.median(ratios):.3f}x the closed model's {ratios}")
+    print(f"  against the closed model at about the same rate (-w 2, 3 or 4, the closest; "
+          f"(CPU ratio, its rate / the open model's)): "
+          f"{statistics.median(r for r, _ in same_rate):.3f}x {same_rate}")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ use crate::config::Timer;
 const RUNTIME_WINDOW: Duration = Duration::from_micros(500);
 /// The precise timer: runs due this far ahead are released with the one it woke for (at most
 /// one wake per window: 8000 a second).
-const PRECISE_WINDOW: Duration = Duration::from_micros(125);
+const PRECISE_WINDOW: Duration = crate::pacing::EARLY;
 
 /// The dispatcher's timer.
 pub(crate) enum Alarm {

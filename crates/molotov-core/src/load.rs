@@ -1,13 +1,14 @@
 //! The tasks that keep a load model going beside the workers: they release the runs, start
 //! workers when the model asks for more, and publish the schedule's live figures.
 //!
-//! - Open model: the dispatcher waits for each run's due time (on a precise timer,
-//!   [`Alarm`]) and releases it: a waiting worker is woken for it, or, when every worker is
-//!   busy, one more worker starts, up to `max_workers` (one per due run that found no worker,
-//!   as k6 allocates one per missed iteration); past that, the run waits for a worker and
-//!   starts late. The schedule's rate now goes to [`Progress`](crate::Progress) once a
-//!   second; the moment the run is asked to stop is noted, so only runs due before it count
-//!   as scheduled.
+//! - Open model: while a worker waits for a run, the dispatcher waits for the next run's due
+//!   time (on a precise timer, [`Alarm`]) and releases it: a waiting worker is woken for it,
+//!   or, when every worker is busy, one more worker starts, up to `max_workers` (one per due
+//!   run that found no worker, as k6 allocates one per missed iteration); past that, the run
+//!   waits for a worker and starts late. While every worker is busy and none can be added, the
+//!   dispatcher waits for one to be idle instead: busy workers take the due runs themselves.
+//!   The schedule's rate now goes to [`Progress`](crate::Progress) once a second; the moment
+//!   the run is asked to stop is noted, so only runs due before it count as scheduled.
 //! - Closed model with stages: every 50 ms, workers start in the slots under the stage's
 //!   count that have none (workers over it stop by themselves, asking their pacing).
 
@@ -76,20 +77,33 @@ async fn dispatch(
     // start one more worker).
     tokio::task::yield_now().await;
     loop {
-        let j = timetable.released();
-        let Some(due) = timetable.release_time(j) else {
+        let Some(due) = timetable.release_time(timetable.released()) else {
             // The schedule ended (or the deadline comes first): no more runs.
             timetable.exhaust();
             return;
         };
+        if timetable.all_busy() && started >= most {
+            // Nobody to wake and no worker to add: the workers take the due runs themselves
+            // as they finish. Wait until one waits for a run instead of for each due time.
+            tokio::select! {
+                () = timetable.went_idle() => {}
+                () = shared.shutdown.stopped() => return,
+            }
+            continue;
+        }
         tokio::select! {
             () = alarm.until(due) => {}
             () = shared.shutdown.stopped() => return,
         }
-        // Every run due by now (at high rates, several per wake).
+        // Every run due by now (at high rates, several per wake) that no worker took itself
+        // meanwhile.
         let now = Instant::now() + alarm.window();
-        let mut j = j;
         loop {
+            let j = timetable.released();
+            match timetable.release_time(j) {
+                Some(due) if due <= now => {}
+                _ => break,
+            }
             if let Released::NoWorker = timetable.release(j) {
                 if started < most {
                     if spawn.send(started).is_err() {
@@ -97,11 +111,6 @@ async fn dispatch(
                     }
                     started += 1;
                 }
-            }
-            j += 1;
-            match timetable.release_time(j) {
-                Some(due) if due <= now => {}
-                _ => break,
             }
         }
         // Let the woken workers start before the next wait.
