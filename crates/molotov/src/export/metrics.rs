@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use molotov_core::stats::{Latency, Report};
+use molotov_core::stats::{Latency, Report, SocketReport};
 
 /// Distinct request names exported per process; later ones are added up under
 /// [`OTHER_NAME`].
@@ -87,7 +87,7 @@ pub(crate) enum Value<'a> {
 
 /// What each family is: (Prometheus name, OpenTelemetry name, unit, help, kind), in the
 /// order they are exported (see the README's list of series).
-const FAMILIES: [(&str, &str, &str, &str, Kind); 9] = [
+const FAMILIES: [(&str, &str, &str, &str, Kind); 14] = [
     (
         "molotov_scenario_runs_total",
         "molotov.scenario.runs",
@@ -151,6 +151,41 @@ const FAMILIES: [(&str, &str, &str, &str, Kind); 9] = [
         "Open model: runs dropped (--drop-late).",
         Kind::Counter,
     ),
+    (
+        "molotov_websockets_opened_total",
+        "molotov.websocket.opened",
+        "{socket}",
+        "Web sockets opened (handshakes that succeeded), by socket name.",
+        Kind::Counter,
+    ),
+    (
+        "molotov_websockets_ended_total",
+        "molotov.websocket.ended",
+        "{socket}",
+        "Web sockets that ended, by outcome: closed (a normal close) or how they failed.",
+        Kind::Counter,
+    ),
+    (
+        "molotov_websocket_messages_total",
+        "molotov.websocket.messages",
+        "{message}",
+        "Web socket messages (text and binary), by direction (sent or received).",
+        Kind::Counter,
+    ),
+    (
+        "molotov_websocket_message_bytes_total",
+        "molotov.websocket.message.size",
+        "By",
+        "Bytes of the web socket messages, by direction (sent or received).",
+        Kind::Counter,
+    ),
+    (
+        "molotov_websocket_duration_seconds",
+        "molotov.websocket.duration",
+        "s",
+        "How long web sockets stayed open, handshake to close.",
+        Kind::Histogram,
+    ),
 ];
 
 // Indexes into `FAMILIES`.
@@ -163,6 +198,11 @@ const TARGET: usize = 5;
 const ACHIEVED: usize = 6;
 const LATE: usize = 7;
 const DROPPED: usize = 8;
+const SOCKETS_OPENED: usize = 9;
+const SOCKETS_ENDED: usize = 10;
+const MESSAGES: usize = 11;
+const MESSAGE_BYTES: usize = 12;
+const SOCKET_DURATIONS: usize = 13;
 
 /// The families of `sources`, in [`FAMILIES`]' order, those without series left out.
 pub(crate) fn families(sources: &[Source]) -> Vec<Family<'_>> {
@@ -201,6 +241,33 @@ pub(crate) fn families(sources: &[Source]) -> Vec<Family<'_>> {
                 source,
                 labels: vec![("method", method.to_owned()), ("name", name.to_owned())],
                 value: Value::Histogram(entry.latency),
+            });
+        }
+        for (name, socket) in capped_sockets(&s.report) {
+            let socket_label = || ("socket", name.to_owned());
+            out[SOCKETS_OPENED].push(source, vec![socket_label()], socket.opened as f64);
+            let ended = std::iter::once(("closed", socket.closed))
+                .chain(socket.failures.iter().map(|(kind, n)| (kind.as_str(), *n)));
+            for (outcome, n) in ended {
+                let labels = vec![socket_label(), ("outcome", outcome.to_owned())];
+                out[SOCKETS_ENDED].push(source, labels, n as f64);
+            }
+            for (direction, messages, bytes) in [
+                ("sent", socket.sent, socket.sent_bytes),
+                ("received", socket.received, socket.received_bytes),
+            ] {
+                let labels = vec![socket_label(), ("direction", direction.to_owned())];
+                out[MESSAGES].push(source, labels.clone(), messages as f64);
+                out[MESSAGE_BYTES].push(source, labels, bytes as f64);
+            }
+            let duration = match socket {
+                Cow::Borrowed(socket) => Cow::Borrowed(&socket.duration),
+                Cow::Owned(socket) => Cow::Owned(socket.duration),
+            };
+            out[SOCKET_DURATIONS].series.push(Series {
+                source,
+                labels: vec![socket_label()],
+                value: Value::Histogram(duration),
             });
         }
         out[WORKERS].push(source, Vec::new(), s.workers as f64);
@@ -264,6 +331,26 @@ fn capped_requests(report: &Report) -> BTreeMap<(&str, &str), Capped<'_>> {
                 }
                 capped.latency.to_mut().merge(&entry.latency);
             }
+        }
+    }
+    out
+}
+
+/// The report's web sockets by name: the first [`MAX_REQUEST_NAMES`] as they are, the others
+/// added up under [`OTHER_NAME`].
+fn capped_sockets(report: &Report) -> BTreeMap<&str, Cow<'_, SocketReport>> {
+    let mut out: BTreeMap<&str, Cow<'_, SocketReport>> = BTreeMap::new();
+    for (i, (name, socket)) in report.websockets.iter().enumerate() {
+        let name = if i < MAX_REQUEST_NAMES {
+            name.as_str()
+        } else {
+            OTHER_NAME
+        };
+        match out.get_mut(name) {
+            None => {
+                out.insert(name, Cow::Borrowed(socket));
+            }
+            Some(capped) => capped.to_mut().merge(socket),
         }
     }
     out
@@ -359,6 +446,70 @@ mod tests {
             ..source
         };
         assert_eq!(families(&[open]).len(), 9);
+    }
+
+    #[test]
+    // Counts of whole messages and sockets: exact in an f64.
+    #[allow(clippy::float_cmp)]
+    fn socket_names_past_the_cap_add_up_under_other_and_every_figure_is_a_series() {
+        let mut report = report_with(0);
+        for i in 0..MAX_REQUEST_NAMES + 5 {
+            let mut socket = SocketReport {
+                opened: 2,
+                closed: 1,
+                sent: 10,
+                received: 9,
+                sent_bytes: 50,
+                received_bytes: 45,
+                ..SocketReport::default()
+            };
+            socket.failures.insert("close 1011".into(), 1);
+            socket.duration.record(Duration::from_millis(20));
+            socket.duration.record(Duration::from_millis(30));
+            report.websockets.insert(format!("ws{i:03}"), socket);
+        }
+        let capped = capped_sockets(&report);
+        assert_eq!(capped.len(), MAX_REQUEST_NAMES + 1);
+        let other = &capped[OTHER_NAME];
+        assert_eq!(
+            (other.opened, other.sent, other.failures["close 1011"]),
+            (10, 50, 5)
+        );
+        assert_eq!(other.duration.count(), 10);
+
+        let source = Source {
+            instance: "host:1".into(),
+            report: Arc::new(report),
+            workers: 1,
+            arrivals: None,
+        };
+        let found = families(std::slice::from_ref(&source));
+        let family = |name: &str| found.iter().find(|f| f.name == name).unwrap();
+        let sum = |name: &str, with: (&str, &str)| -> f64 {
+            family(name)
+                .series
+                .iter()
+                .filter(|s| s.labels.iter().any(|(k, v)| *k == with.0 && v == with.1))
+                .map(|s| match &s.value {
+                    Value::Number(n) => *n,
+                    Value::Histogram(h) => h.count() as f64,
+                })
+                .sum()
+        };
+        let sockets = (MAX_REQUEST_NAMES + 5) as f64;
+        let named = ("socket", "ws000");
+        assert_eq!(sum("molotov_websockets_opened_total", named), 2.0);
+        let ended = "molotov_websockets_ended_total";
+        assert_eq!(sum(ended, ("outcome", "closed")), sockets);
+        assert_eq!(sum(ended, ("outcome", "close 1011")), sockets);
+        let messages = "molotov_websocket_messages_total";
+        assert_eq!(sum(messages, ("direction", "sent")), 10.0 * sockets);
+        assert_eq!(sum(messages, ("direction", "received")), 9.0 * sockets);
+        let bytes = "molotov_websocket_message_bytes_total";
+        assert_eq!(sum(bytes, ("direction", "received")), 45.0 * sockets);
+        let durations = "molotov_websocket_duration_seconds";
+        assert_eq!(sum(durations, ("socket", OTHER_NAME)), 10.0);
+        assert_eq!(family(durations).kind, Kind::Histogram);
     }
 
     #[test]

@@ -228,6 +228,13 @@ fn attributes(labels: &[(&'static str, String)]) -> Vec<KeyValue> {
             },
             "scenario" => string("molotov.scenario", value),
             "outcome" => string("molotov.outcome", value),
+            "socket" => string("molotov.websocket.name", value),
+            // OpenTelemetry's values for a direction.
+            "direction" => match value.as_str() {
+                "sent" => string("network.io.direction", "transmit"),
+                "received" => string("network.io.direction", "receive"),
+                _ => string("network.io.direction", value),
+            },
             other => string(other, value),
         })
         .collect()

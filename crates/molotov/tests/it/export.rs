@@ -1,12 +1,12 @@
 //! The metrics exporters with a Rust load test, which needs no change: `/metrics` scraped while
 //! the run lasts (`--prometheus-listen`), alone and with `-p 2` (one `instance` per process,
-//! served by the parent), and bad exporter options refused before any load.
+//! served by the parent), a web socket load test's figures, and bad exporter options refused before any load.
 
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
-use crate::support::{target, testbed, wait_until};
+use crate::support::{molotov, target, testbed, wait_until};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -97,6 +97,72 @@ fn metrics_are_served_while_a_rust_load_test_runs_alone_or_in_two_processes() {
             "{done}"
         );
     }
+}
+
+#[test]
+// Counts of whole messages and sockets: exact in an f64.
+#[allow(clippy::float_cmp)]
+fn web_socket_figures_are_exported_beside_the_requests() {
+    let server = target();
+    let port = free_port();
+    let mut running = molotov("ws_echo")
+        .at(&server)
+        .args(["-w", "2", "-d", "3", "-q", "--run-id", "ws-1"])
+        .args(["--prometheus-listen", &port.to_string()])
+        .spawn();
+    let mut seen = String::new();
+    wait_until(Duration::from_secs(20), "web socket metrics", || {
+        assert!(
+            !running.has_exited(),
+            "the run ended before its metrics were seen"
+        );
+        seen = scrape(port);
+        // A socket sends 100 messages and closes: wait for a closed one.
+        total(
+            &seen,
+            "molotov_websockets_ended_total",
+            "outcome=\"closed\"",
+        )
+        .0 > 0.0
+    });
+    running.wait(Duration::from_secs(30)).code(0);
+    let socket = "socket=\"echo\"";
+    let (opened, _) = total(&seen, "molotov_websockets_opened_total", socket);
+    let (closed, _) = total(&seen, "molotov_websockets_ended_total", socket);
+    let (sent, _) = total(
+        &seen,
+        "molotov_websocket_messages_total",
+        "direction=\"sent\"",
+    );
+    let (received, _) = total(
+        &seen,
+        "molotov_websocket_messages_total",
+        "direction=\"received\"",
+    );
+    let (bytes, _) = total(
+        &seen,
+        "molotov_websocket_message_bytes_total",
+        "direction=\"sent\"",
+    );
+    assert!(opened >= closed && closed >= 1.0, "{seen}");
+    // Each message waits for its echo: at most one sent and not yet received per socket open.
+    assert!(
+        sent >= closed * 100.0 && received >= sent - opened,
+        "{seen}"
+    );
+    assert_eq!(bytes, sent * 5.0, "\"hello\" is 5 bytes: {seen}");
+    let (durations, _) = total(&seen, "molotov_websocket_duration_seconds_count", socket);
+    assert_eq!(
+        durations, closed,
+        "one duration per socket that ended: {seen}"
+    );
+    assert!(
+        seen.contains("# TYPE molotov_websocket_duration_seconds histogram"),
+        "{seen}"
+    );
+    // The handshakes are requests, as every request is.
+    let (handshakes, _) = total(&seen, "molotov_requests_total", "status=\"101\"");
+    assert!(handshakes >= opened, "{seen}");
 }
 
 #[test]
