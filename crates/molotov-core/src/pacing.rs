@@ -349,9 +349,17 @@ impl Timetable {
             }
             // Nothing released: the next run of the schedule, if it is due soon enough,
             // without waiting for the dispatcher to release it.
+            let now = Instant::now();
             match self.release_time(j) {
-                Some(due) if due <= Instant::now() + EARLY => {
-                    self.released.set(j + 1);
+                Some(due) if due <= now + EARLY => {
+                    let upto = if self.drop_late && now.saturating_duration_since(due) > LATE {
+                        // Every run due during a stall at once: `skip_late` drops them in
+                        // one step, not one pass of this loop each.
+                        self.first_not_late(j, now)
+                    } else {
+                        j + 1
+                    };
+                    self.released.set(upto);
                     continue;
                 }
                 Some(_) => {}
@@ -395,6 +403,34 @@ impl Timetable {
         self.dropped.set(self.dropped.get() + skipped);
         self.progress.runs_dropped(skipped);
         self.next.set(high);
+        high
+    }
+
+    /// The first run from `j` (which is late) that is not late at `now`, or past the schedule
+    /// or the deadline: found by doubling, then bisection (due times only grow).
+    fn first_not_late(&self, j: u64, now: Instant) -> u64 {
+        let late = |k: u64| {
+            self.release_time(k)
+                .is_some_and(|due| now.saturating_duration_since(due) > LATE)
+        };
+        // late(low) holds, late(high) does not.
+        let (mut low, mut step) = (j, 1u64);
+        let mut high = loop {
+            let probe = low.saturating_add(step);
+            if probe == low || !late(probe) {
+                break probe;
+            }
+            low = probe;
+            step = step.saturating_mul(2);
+        };
+        while high - low > 1 {
+            let mid = low + (high - low) / 2;
+            if late(mid) {
+                low = mid;
+            } else {
+                high = mid;
+            }
+        }
         high
     }
 
@@ -485,3 +521,6 @@ impl Timetable {
         high
     }
 }
+
+#[cfg(test)]
+mod tests;

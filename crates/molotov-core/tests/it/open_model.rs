@@ -123,39 +123,6 @@ async fn a_constant_rate_starts_runs_evenly_whatever_their_length() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn a_worker_that_finishes_just_before_the_next_due_run_takes_it_a_little_early() {
-    let origin = Instant::now();
-    let starts = Starts::default();
-    // One worker, a run every 1 ms, each taking 950 us: the worker is free 50 us before the
-    // next run is due, and takes it then (never later), without waiting for the dispatcher.
-    let plan = Plan::new().scenario(recorded(&starts, origin, |_| Duration::from_micros(950)));
-    let summary = run(plan, open(Schedule::constant(1000.0), 1, 1, Some(1))).await;
-
-    let a = arrivals(&summary);
-    assert_eq!(
-        (a.scheduled, a.started, a.late, a.dropped),
-        (1000, 1000, 0, 0)
-    );
-    assert_eq!(
-        a.max_lag(),
-        Duration::ZERO,
-        "no run started after its due time"
-    );
-    let times = starts.times();
-    assert_eq!(times.len(), 1000);
-    // The schedule starts when the worker is set up: due times are counted from the first run.
-    let first = times[0];
-    for (k, t) in times.into_iter().enumerate() {
-        let due = first + Duration::from_millis(k as u64);
-        assert!(t <= due, "run {k} at {t:?}, due {due:?}: late");
-        assert!(
-            due.abs_diff(t) <= Duration::from_micros(125),
-            "run {k} at {t:?}, due {due:?}: more than 125 us early"
-        );
-    }
-}
-
-#[tokio::test(start_paused = true)]
 async fn a_ramp_starts_run_k_when_the_ramped_rate_has_made_k_runs() {
     let origin = Instant::now();
     let starts = Starts::default();

@@ -1,0 +1,90 @@
+//! `Timetable::claim` on tokio's paused clock, moved by exact microseconds (`advance`), with no
+//! dispatcher: what a worker does by itself when it finishes a run.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::FutureExt as _;
+use tokio::time::advance;
+
+use super::{Next, Timetable};
+use crate::config::Partition;
+use crate::notice::Progress;
+use crate::schedule::Schedule;
+use crate::shutdown::Shutdown;
+
+fn timetable(rate: f64, drop_late: bool) -> Timetable {
+    let progress = Arc::new(Progress::default());
+    let t = Timetable::new(
+        Schedule::constant(rate),
+        Partition::default(),
+        drop_late,
+        1,
+        None,
+        progress,
+    );
+    // The one first worker is set up: the schedule starts now.
+    t.set_up();
+    t
+}
+
+/// The lag of the run `claim` starts at once; `None` if it would wait.
+fn claim_now(t: &Timetable, shutdown: &Shutdown) -> Option<Duration> {
+    match t.claim(shutdown).now_or_never()? {
+        Next::Run(late) => Some(late.expect("an open-model run has its lag").lag),
+        Next::Stop => panic!("the schedule goes on"),
+    }
+}
+
+fn us(n: u64) -> Duration {
+    Duration::from_micros(n)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_worker_takes_the_next_run_itself_up_to_125_us_before_it_is_due_and_waits_otherwise() {
+    let t = timetable(1000.0, false);
+    let shutdown = Shutdown::new();
+    // Run 0 is due at the start.
+    assert_eq!(claim_now(&t, &shutdown), Some(Duration::ZERO));
+    // 50 us before run 1 is due: taken at once, on time (no lag), released by the worker.
+    advance(us(950)).await;
+    assert_eq!(claim_now(&t, &shutdown), Some(Duration::ZERO));
+    assert_eq!(t.released(), 2);
+    // 150 us before run 2: more than 125 us early, so the worker waits for it.
+    advance(us(900)).await;
+    assert_eq!(claim_now(&t, &shutdown), None);
+    assert_eq!(t.released(), 2, "nothing released early");
+    // 100 us before: taken.
+    advance(us(50)).await;
+    assert_eq!(claim_now(&t, &shutdown), Some(Duration::ZERO));
+    // 3 ms after run 3 was due: taken late, with its lag.
+    advance(us(4100)).await;
+    assert_eq!(claim_now(&t, &shutdown), Some(Duration::from_millis(3)));
+    // Runs 4 and 5 are due too, and not started: at the end, they count as dropped.
+    let summary = t.summary();
+    assert_eq!(summary.scheduled, 6);
+    assert_eq!((summary.started, summary.late, summary.dropped), (4, 1, 2));
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_stall_drop_late_drops_every_late_run_in_one_claim() {
+    let t = timetable(100_000.0, true);
+    let shutdown = Shutdown::new();
+    assert_eq!(claim_now(&t, &shutdown), Some(Duration::ZERO));
+    // A 10 s stall: runs 1 to 999,899 are more than 1 ms late (run 999,900 is due exactly
+    // 1 ms ago, which is not late).
+    advance(Duration::from_secs(10)).await;
+    let lag = claim_now(&t, &shutdown).expect("a run on time");
+    assert!(lag <= Duration::from_millis(1), "{lag:?}");
+    assert_eq!(t.dropped.get(), 999_899, "every late run, dropped");
+    assert_eq!(
+        t.released(),
+        999_901,
+        "released in one step, and the run taken"
+    );
+    let summary = t.summary();
+    assert_eq!((summary.started, summary.late), (2, 0));
+    // Runs due before now: a million; those not started were dropped, or were still waiting.
+    assert_eq!(summary.scheduled, 1_000_000);
+    assert_eq!(summary.dropped, 999_998);
+}
