@@ -5,7 +5,8 @@
 //!   the worker's slot is under the stage's count: a worker over it stops.
 //! - The open model ([`Timetable`]): a dispatcher ([`crate::load`]) releases the runs of the
 //!   schedule at their due times, waking a waiting worker for each; a worker that finishes
-//!   takes the next released run at once. A run nobody could start on time starts late (or is
+//!   takes the next released run at once, or the next run of the schedule if it is due within
+//!   [`EARLY`] (so a busy process needs no wake per run). A run nobody could start on time starts late (or is
 //!   dropped, with `--drop-late`). A due run is just its index: the memory does not grow when
 //!   the server falls behind.
 
