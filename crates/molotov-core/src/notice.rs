@@ -356,8 +356,17 @@ impl Progress {
     /// Replaces the statistics snapshot; `elapsed` is how long the run had lasted when it was
     /// taken (what its rates are over).
     pub fn publish_report(&self, report: Report, elapsed: Duration) {
-        *self.report.lock().unwrap_or_else(PoisonError::into_inner) =
-            Some((Arc::new(report), elapsed));
+        self.replace_report(report, elapsed);
+    }
+
+    /// [`publish_report`](Progress::publish_report), giving back the snapshot it replaced
+    /// (to reuse its memory once nobody holds it).
+    pub fn replace_report(&self, report: Report, elapsed: Duration) -> Option<Arc<Report>> {
+        self.report
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .replace((Arc::new(report), elapsed))
+            .map(|(old, _)| old)
     }
 
     /// The latest statistics snapshot and the run's length when it was taken, if one was

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use molotov_http::TlsContext;
-use molotov_stats::Stats;
+use molotov_stats::{Report, Stats};
 use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet, LocalSet};
 use tokio::time::Instant;
@@ -418,11 +418,15 @@ fn spawn_helpers(
         let live = shared.clone();
         helpers.push(tokio::task::spawn_local(async move {
             let mut ticker = tokio::time::interval_at(first, period);
+            // The snapshot before the latest: its memory is reused once the views and sinks
+            // let go of it (they hold the latest).
+            let mut spare: Option<Arc<Report>> = None;
             loop {
                 ticker.tick().await;
-                let report = live.env.stats.borrow().snapshot(timeline);
+                let old = spare.take().and_then(|old| Arc::try_unwrap(old).ok());
+                let report = live.env.stats.borrow().snapshot_reusing(timeline, old);
                 let elapsed = start.elapsed();
-                live.progress.publish_report(report, elapsed);
+                spare = live.progress.replace_report(report, elapsed);
                 if live.env.sinks.wants_snapshots() {
                     if let Some((report, elapsed)) = live.progress.latest_report() {
                         live.env.sinks.snapshot(&Snapshot {

@@ -149,6 +149,21 @@ pub(crate) fn cut(mut text: String, max: usize) -> String {
 /// left out, so a report after a reset reads as if the kinds were never seen.
 impl From<&Entry> for EntryReport {
     fn from(entry: &Entry) -> Self {
+        EntryReport::from_entry(entry, &mut Vec::new())
+    }
+}
+
+impl EntryReport {
+    /// The report of `entry`, its histograms copied into ones taken from `pool` (histograms of
+    /// an earlier snapshot, see [`Latency::copy_from`]) while it has any.
+    pub(crate) fn from_entry(entry: &Entry, pool: &mut Vec<Latency>) -> Self {
+        let mut copy = |latency: &Latency| match pool.pop() {
+            Some(mut pooled) => {
+                pooled.copy_from(latency);
+                pooled
+            }
+            None => latency.clone(),
+        };
         let counts = &entry.counts;
         EntryReport {
             successes: counts.successes,
@@ -165,13 +180,13 @@ impl From<&Entry> for EntryReport {
                 .filter(|(_, n)| *n > 0)
                 .map(|(kind, n)| (kind.clone(), *n))
                 .collect(),
-            latency: entry.latency.clone(),
+            latency: copy(&entry.latency),
             failed_latency: entry
                 .failed_latency
                 .as_deref()
                 .filter(|l| !l.is_empty())
-                .cloned(),
-            service_latency: entry.service_latency.as_deref().cloned(),
+                .map(&mut copy),
+            service_latency: entry.service_latency.as_deref().map(&mut copy),
             error_samples: entry
                 .samples
                 .iter()

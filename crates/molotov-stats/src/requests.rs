@@ -4,6 +4,7 @@ use std::collections::btree_map::Entry as Slot;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::entry::Entry;
+use crate::latency::Latency;
 use crate::report::EntryReport;
 
 /// Key that new request keys are recorded under once the limit is reached.
@@ -98,16 +99,27 @@ impl Requests {
         }
     }
 
-    /// Report entries keyed `"METHOD key"`, skipping entries with nothing recorded (as after a
-    /// reset). Merges rather than inserts in case a key string appears twice (say a literal
-    /// `(other)` key), so nothing is ever dropped.
+    /// `report_pooled` with no histograms to reuse.
+    #[cfg(test)]
     pub(crate) fn report_into(&self, out: &mut BTreeMap<String, EntryReport>) {
+        self.report_pooled(out, &mut Vec::new());
+    }
+
+    /// Report entries keyed `"METHOD key"`, skipping entries with nothing recorded (as after a
+    /// reset), their histograms copied into ones taken from `pool` while it has any. Merges
+    /// rather than inserts in case a key string appears twice (say a literal `(other)` key),
+    /// so nothing is ever dropped.
+    pub(crate) fn report_pooled(
+        &self,
+        out: &mut BTreeMap<String, EntryReport>,
+        pool: &mut Vec<Latency>,
+    ) {
         for table in &self.methods {
             for (key, entry) in &table.keys {
                 if entry.counts.total() == 0 && entry.latency.is_empty() {
                     continue;
                 }
-                let report = EntryReport::from(entry);
+                let report = EntryReport::from_entry(entry, pool);
                 match out.entry(format!("{} {key}", table.method)) {
                     Slot::Vacant(slot) => {
                         slot.insert(report);

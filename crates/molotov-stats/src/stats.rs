@@ -1,5 +1,7 @@
 //! [`Stats`]: the per-thread recorder workers call on the hot path.
 
+use std::collections::btree_map::Entry as Slot;
+
 use crate::entry::{Entry, Timing, Transfer};
 use crate::report::{EntryReport, Report};
 use crate::requests::Requests;
@@ -201,17 +203,37 @@ impl Stats {
     /// [`report`](Stats::report), with the timeline or without it (a live view that does not
     /// draw it spares the copy, which grows with the run).
     pub fn snapshot(&self, timeline: bool) -> Report {
+        self.snapshot_reusing(timeline, None)
+    }
+
+    /// [`snapshot`](Stats::snapshot), its histograms copied into the memory of `old` (an
+    /// earlier snapshot nobody holds any more) rather than into fresh allocations: a live
+    /// view's snapshot each second then costs copies, not megabytes of new pages.
+    pub fn snapshot_reusing(&self, timeline: bool, old: Option<Report>) -> Report {
+        let mut pool = Vec::new();
+        if let Some(old) = old {
+            for entry in old
+                .scenarios
+                .into_values()
+                .chain(old.requests.into_values())
+            {
+                pool.push(entry.latency);
+                pool.extend(entry.failed_latency);
+                pool.extend(entry.service_latency);
+            }
+        }
         let mut report = Report::default();
         for (name, entry) in self.names.iter().zip(&self.scenarios) {
-            let entry = EntryReport::from(entry);
+            let entry = EntryReport::from_entry(entry, &mut pool);
             // Duplicate names share one report entry rather than overwrite each other.
-            report
-                .scenarios
-                .entry(name.to_string())
-                .or_default()
-                .merge(&entry);
+            match report.scenarios.entry(name.to_string()) {
+                Slot::Vacant(slot) => {
+                    slot.insert(entry);
+                }
+                Slot::Occupied(mut slot) => slot.get_mut().merge(&entry),
+            }
         }
-        self.requests.report_into(&mut report.requests);
+        self.requests.report_pooled(&mut report.requests, &mut pool);
         self.sockets.report_into(&mut report.websockets);
         if timeline {
             report.timeline.clone_from(&self.timeline);
@@ -242,6 +264,50 @@ mod tests {
 
     fn ms(n: u64) -> Duration {
         Duration::from_millis(n)
+    }
+
+    #[test]
+    fn a_snapshot_in_an_earlier_ones_memory_is_the_same_snapshot() {
+        let mut s = Stats::new(&["a", "b", "a"]);
+        let record = |s: &mut Stats, round: u64| {
+            for i in 0..5 + round {
+                let slow = Duration::from_micros(50 * (i + 1) * (round + 1) * 997);
+                s.request_status("GET", &format!("/item/{i}"), 200, slow, Transfer::default());
+                s.scenario_success(usize::try_from(i % 3).unwrap(), slow);
+            }
+            let lagged = Timing {
+                service: ms(3),
+                lag: Some(ms(40 * round)),
+            };
+            s.scenario_success(1, lagged);
+            s.request_error(
+                "POST",
+                "/login",
+                "timeout",
+                ms(900),
+                Transfer::default(),
+                || "timed out".into(),
+            );
+            s.scenario_failure(0, "AssertionError", ms(2), || "no".into());
+        };
+        let json = |r: &Report| serde_json::to_value(r).unwrap();
+        let mut old: Option<Report> = None;
+        for round in 0..4 {
+            record(&mut s, round);
+            let fresh = s.snapshot(false);
+            // The earlier snapshot had fewer request names, and histograms of narrower ranges.
+            let reused = s.snapshot_reusing(false, old.take());
+            assert_eq!(json(&reused), json(&fresh), "round {round}");
+            for (key, entry) in &fresh.requests {
+                let other = &reused.requests[key];
+                assert_eq!(
+                    other.latency.percentile(99.0),
+                    entry.latency.percentile(99.0)
+                );
+                assert_eq!(other.latency.max(), entry.latency.max());
+            }
+            old = Some(reused);
+        }
     }
 
     #[test]
