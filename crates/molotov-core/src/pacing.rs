@@ -354,9 +354,11 @@ impl Timetable {
             match self.release_time(j) {
                 Some(due) if due <= now + EARLY => {
                     let upto = if self.drop_late && now.saturating_duration_since(due) > LATE {
-                        // Every run due during a stall at once: `skip_late` drops them in
-                        // one step, not one pass of this loop each.
-                        self.first_not_late(j, now)
+                        // Every run due during a stall at once (up to the deadline):
+                        // `skip_late` drops them in one step, not one pass of this loop each.
+                        first_failing(j, |k| {
+                            self.release_time(k).is_some() && self.is_late(start, k, now)
+                        })
                     } else {
                         j + 1
                     };
@@ -383,22 +385,10 @@ impl Timetable {
     /// With `--drop-late`: drops the waiting runs from `j` that are already late, found by
     /// bisection (due times only grow); returns the first that is not.
     fn skip_late(&self, start: Instant, j: u64, now: Instant) -> u64 {
-        let late = |k: u64| {
-            self.due(start, k)
-                .is_some_and(|due| now.saturating_duration_since(due) > LATE)
-        };
-        let (mut low, mut high) = (j, self.released.get());
-        if !late(low) {
+        let released = self.released.get();
+        let high = first_failing(j, |k| k < released && self.is_late(start, k, now));
+        if high == j {
             return j;
-        }
-        // late(low) holds; find the first k in (low, high] that is not late.
-        while high - low > 1 {
-            let mid = low + (high - low) / 2;
-            if late(mid) {
-                low = mid;
-            } else {
-                high = mid;
-            }
         }
         let skipped = high - j;
         self.dropped.set(self.dropped.get() + skipped);
@@ -407,32 +397,11 @@ impl Timetable {
         high
     }
 
-    /// The first run from `j` (which is late) that is not late at `now`, or past the schedule
-    /// or the deadline: found by doubling, then bisection (due times only grow).
-    fn first_not_late(&self, j: u64, now: Instant) -> u64 {
-        let late = |k: u64| {
-            self.release_time(k)
-                .is_some_and(|due| now.saturating_duration_since(due) > LATE)
-        };
-        // late(low) holds, late(high) does not.
-        let (mut low, mut step) = (j, 1u64);
-        let mut high = loop {
-            let probe = low.saturating_add(step);
-            if probe == low || !late(probe) {
-                break probe;
-            }
-            low = probe;
-            step = step.saturating_mul(2);
-        };
-        while high - low > 1 {
-            let mid = low + (high - low) / 2;
-            if late(mid) {
-                low = mid;
-            } else {
-                high = mid;
-            }
-        }
-        high
+    /// Whether run `k` of the schedule started at `start` is more than [`LATE`] past due at
+    /// `now` (a run the schedule does not have is not).
+    fn is_late(&self, start: Instant, k: u64, now: Instant) -> bool {
+        self.due(start, k)
+            .is_some_and(|due| now.saturating_duration_since(due) > LATE)
     }
 
     /// Returns once the schedule started.
@@ -499,28 +468,36 @@ impl Timetable {
     /// How many runs of this partition are due before `end`: the first `j` due at or after
     /// it, found by bisection (due times only grow with `j`).
     fn due_before(&self, start: Instant, end: Instant) -> u64 {
-        let before = |j: u64| self.due(start, j).is_some_and(|due| due < end);
-        if !before(0) {
-            return 0;
-        }
-        let mut high = 1u64;
-        while before(high) {
-            if high >= 1 << 62 {
-                return high;
-            }
-            high *= 2;
-        }
-        let mut low = high / 2;
-        while high - low > 1 {
-            let mid = low + (high - low) / 2;
-            if before(mid) {
-                low = mid;
-            } else {
-                high = mid;
-            }
-        }
-        high
+        first_failing(0, |j| self.due(start, j).is_some_and(|due| due < end))
     }
+}
+
+/// The first `k` from `from` for which `holds` is false, where `holds` is true up to some
+/// point and false from there on (due times only grow with the run's index): found by
+/// doubling, then bisection, in O(log k) calls. `from` itself when `holds(from)` is false.
+fn first_failing(from: u64, holds: impl Fn(u64) -> bool) -> u64 {
+    if !holds(from) {
+        return from;
+    }
+    // holds(low); then find a `high` for which it does not.
+    let (mut low, mut step) = (from, 1u64);
+    let mut high = loop {
+        let probe = low.saturating_add(step);
+        if probe == low || !holds(probe) {
+            break probe;
+        }
+        low = probe;
+        step = step.saturating_mul(2);
+    };
+    while high - low > 1 {
+        let mid = low + (high - low) / 2;
+        if holds(mid) {
+            low = mid;
+        } else {
+            high = mid;
+        }
+    }
+    high
 }
 
 #[cfg(test)]

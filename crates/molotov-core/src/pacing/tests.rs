@@ -88,3 +88,14 @@ async fn after_a_stall_drop_late_drops_every_late_run_in_one_claim() {
     assert_eq!(summary.scheduled, 1_000_000);
     assert_eq!(summary.dropped, 999_998);
 }
+
+#[test]
+fn the_first_failing_index_is_found_wherever_it_is() {
+    use super::first_failing;
+    for end in [1u64, 2, 3, 1000, 1 << 40, u64::MAX] {
+        assert_eq!(first_failing(0, |k| k < end), end);
+        assert_eq!(first_failing(1, |k| k < end), end.max(1));
+    }
+    assert_eq!(first_failing(7, |k| k < 7), 7, "false at the start");
+    assert_eq!(first_failing(0, |_| true), u64::MAX, "true everywhere");
+}
