@@ -19,31 +19,16 @@ Usage: python3 bench/engine.py [--rounds 5] [--duration 5] [--skip-memory]
 Installs wrk from Debian if it is missing; needs taskset (util-linux).
 """
 
-import argparse
 import json
 import os
 import statistics
-import subprocess
 import tempfile
 
-from measure import measure, median_table, peak_rss_mb, require, start_target
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
-
-
-def build():
-    subprocess.run(
-        ["cargo", "build", "--release", "-p", "molotov-target", "-p", "molotov", "--examples", "--bins"],
-        cwd=ROOT,
-        check=True,
-    )
+from measure import RELEASE, build, measure, median_table, peak_rss_mb, require, round_options, start_target
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=int, default=5)
+    parser = round_options(__doc__)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--open-fraction", type=float, default=0.9,
                         help="the open model's rate, as a fraction of the closed round's (0.9)")

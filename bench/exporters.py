@@ -14,7 +14,6 @@ Usage: python3 bench/exporters.py [--rounds 5] [--duration 5]
 Needs wrk, taskset, prometheus (apt-get install prometheus).
 """
 
-import argparse
 import http.server
 import json
 import os
@@ -27,10 +26,8 @@ import threading
 import time
 import urllib.request
 
-from measure import measure, median_table, require, start_target
+from measure import RELEASE, build, measure, median_table, require, round_options, start_target
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
 
 
 def free_port():
@@ -77,15 +74,12 @@ def prometheus(directory, scrape_port):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=int, default=5)
+    parser = round_options(__doc__)
     opts = parser.parse_args()
     require("taskset", "cargo")
     if shutil.which("prometheus") is None:
         raise SystemExit("error: prometheus is needed (apt-get install prometheus)")
-    subprocess.run(["cargo", "build", "--release", "-p", "molotov-target", "-p", "molotov",
-                    "--examples", "--bins"], cwd=ROOT, check=True)
+    build()
     os.sched_setaffinity(0, {0})  # this harness and its receiver thread stay on core 0
     target, url = start_target(os.path.join(RELEASE, "molotov-target"))
     drop = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Drop)

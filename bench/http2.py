@@ -14,28 +14,21 @@ Usage: python3 bench/http2.py [--rounds 5] [--duration 5]
 Needs wrk, taskset, h2load (apt-get install nghttp2-client).
 """
 
-import argparse
 import os
 import shutil
 import statistics
-import subprocess
 
-from measure import measure, median_table, require, start_target
+from measure import RELEASE, build, measure, median_table, require, round_options, start_target
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=int, default=5)
+    parser = round_options(__doc__)
     opts = parser.parse_args()
     require("taskset", "cargo")
     if shutil.which("h2load") is None:
         raise SystemExit("error: h2load is needed (apt-get install nghttp2-client)")
-    subprocess.run(["cargo", "build", "--release", "-p", "molotov-target", "-p", "molotov",
-                    "--examples", "--bins"], cwd=ROOT, check=True)
+    build()
     target, url = start_target(os.path.join(RELEASE, "molotov-target"))
     env = dict(os.environ, MOLOTOV_TARGET=url + "/")
     hello = os.path.join(RELEASE, "examples", "hello")

@@ -1,7 +1,9 @@
 """What both benchmarks share: a pinned target server, its request counter, and the CPU time
 and peak memory of a load generator run as a child process."""
 
+import argparse
 import json
+import os
 import resource
 import shutil
 import statistics
@@ -9,6 +11,28 @@ import subprocess
 import sys
 import time
 import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RELEASE = os.path.join(ROOT, "target", "release")
+
+
+def round_options(doc):
+    """An argument parser described by `doc`'s first line, with `--rounds` and `--duration`
+    (seconds per run), 5 each; the caller adds its own options."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--duration", type=int, default=5)
+    return parser
+
+
+def build(*what, directory=ROOT, target_dir=None):
+    """`cargo build --release` of the target server and molotov in `directory`: `what` (cargo's
+    target selection), every example and binary by default."""
+    cmd = ["cargo", "build", "--release", "-p", "molotov-target", "-p", "molotov",
+           *(what or ("--examples", "--bins"))]
+    if target_dir:
+        cmd += ["--target-dir", target_dir]
+    subprocess.run(cmd, cwd=directory, check=True)
 
 
 def require(*tools):

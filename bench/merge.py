@@ -17,10 +17,8 @@ import subprocess
 import tempfile
 import time
 
-from measure import peak_rss_mb, start_target
+from measure import RELEASE, build, peak_rss_mb, start_target
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
 
 
 def main():
@@ -28,8 +26,7 @@ def main():
     parser.add_argument("--shards", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=300)
     opts = parser.parse_args()
-    subprocess.run(["cargo", "build", "--release", "-p", "molotov-target", "-p", "molotov", "--examples",
-                    "--bins"], cwd=ROOT, check=True)
+    build()
     target, url = start_target(os.path.join(RELEASE, "molotov-target"))
     work = tempfile.mkdtemp()
     try:

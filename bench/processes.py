@@ -26,7 +26,6 @@ Usage: python3 bench/processes.py [--rounds 5] [--duration 5] [--python]
 installed by bench/python.py (bench/.work/ours; run that once first).
 """
 
-import argparse
 import fcntl
 import os
 import shlex
@@ -38,10 +37,9 @@ import termios
 import threading
 import time
 
-from engine import RELEASE, build
-from measure import child_cpu, measure, require, start_target
+from measure import ROOT, RELEASE, build
+from measure import child_cpu, measure, require, round_options, start_target
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PYTHON_MOLOTOV = os.path.join(ROOT, "bench", ".work", "ours", "bin", "molotov")
 SCRIPT = os.path.join(ROOT, "examples", "python", "example2.py")
 TICK = os.sysconf("SC_CLK_TCK")
@@ -110,9 +108,7 @@ def drain_terminal(master):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=int, default=5)
+    parser = round_options(__doc__)
     parser.add_argument("--python", action="store_true")
     opts = parser.parse_args()
     require("taskset", "cargo")

@@ -13,14 +13,12 @@ project is built and installed into another (bench/.work/ours) with `pip install
 Usage: python3 bench/python.py [--rounds 5] [--duration 5] [--skip-memory] [--skip-install]
 """
 
-import argparse
 import os
 import subprocess
 import sys
 
-from measure import measure, median_table, peak_rss_mb, require, start_target
+from measure import ROOT, measure, median_table, peak_rss_mb, require, round_options, start_target
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORK = os.path.join(ROOT, "bench", ".work")
 SCRIPT = os.path.join(ROOT, "examples", "python", "example2.py")
 
@@ -34,9 +32,7 @@ def venv(name, packages):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=int, default=5)
+    parser = round_options(__doc__)
     parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-install", action="store_true", help="reuse the virtualenvs as they are")
     opts = parser.parse_args()

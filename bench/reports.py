@@ -18,7 +18,6 @@ Usage: python3 bench/reports.py [--rounds 5] [--duration 5] [--baseline REV]
 Needs wrk, taskset, git, and chromium for the live page (scripts/browser_check.py finds it).
 """
 
-import argparse
 import json
 import os
 import socket
@@ -28,18 +27,9 @@ import sys
 import tempfile
 import threading
 
-from measure import measure, median_table, require, start_target
+from measure import ROOT, RELEASE, build, measure, median_table, require, round_options, start_target
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
-
-
-def build(directory, target_dir=None):
-    cmd = ["cargo", "build", "--release", "-p", "molotov-target", "-p", "molotov", "--examples", "--bins"]
-    if target_dir:
-        cmd += ["--target-dir", target_dir]
-    subprocess.run(cmd, cwd=directory, check=True)
 
 
 def baseline_hello(rev):
@@ -50,7 +40,7 @@ def baseline_hello(rev):
         subprocess.run(["git", "worktree", "add", "--detach", tree, rev], cwd=ROOT, check=True)
     else:
         subprocess.run(["git", "checkout", "--detach", rev], cwd=tree, check=True)
-    build(tree, target_dir)
+    build(directory=tree, target_dir=target_dir)
     return os.path.join(target_dir, "release", "examples", "hello")
 
 
@@ -113,15 +103,13 @@ def with_browser(cmd, url, env, port, seconds):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=int, default=5)
+    parser = round_options(__doc__)
     parser.add_argument("--baseline", default=None,
                         help="a revision without the timeline, to measure its cost")
     opts = parser.parse_args()
     require("taskset", "cargo")
     pin_browser_to_core_0()
-    build(ROOT)
+    build()
     old = baseline_hello(opts.baseline) if opts.baseline else None
     target, url = start_target(os.path.join(RELEASE, "molotov-target"))
     env = dict(os.environ, MOLOTOV_TARGET=url + "/")

@@ -13,7 +13,6 @@ per core, and the ratio.
 Usage: python3 bench/websocket.py [--rounds 5] [--duration 5]
 """
 
-import argparse
 import json
 import os
 import statistics
@@ -21,10 +20,8 @@ import subprocess
 import tempfile
 import time
 
-from measure import child_cpu, require, start_target
+from measure import RELEASE, build, child_cpu, require, round_options, start_target
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-RELEASE = os.path.join(ROOT, "target", "release")
 
 
 def run(cmd, env=None):
@@ -37,14 +34,10 @@ def run(cmd, env=None):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--duration", type=int, default=5)
+    parser = round_options(__doc__)
     opts = parser.parse_args()
     require("taskset", "cargo")
-    subprocess.run(["cargo", "build", "--release", "-p", "molotov-target", "-p", "molotov",
-                    "--example", "ws_echo", "--example", "ws_baseline", "--bins"],
-                   cwd=ROOT, check=True)
+    build("--example", "ws_echo", "--example", "ws_baseline", "--bins")
     target, url = start_target(os.path.join(RELEASE, "molotov-target"))
     ws_url = url.replace("http", "ws", 1) + "/ws"
     env = dict(os.environ, MOLOTOV_TARGET=url + "/")
