@@ -324,61 +324,69 @@ impl Timetable {
         };
         loop {
             let j = self.next.get();
-            if j < self.released.get() {
-                let now = Instant::now();
-                let j = if self.drop_late {
-                    self.skip_late(start, j, now)
-                } else {
-                    j
-                };
-                if j >= self.released.get() {
-                    continue;
-                }
-                self.next.set(j + 1);
-                let due = self.due(start, j).unwrap_or(now);
-                let lag = now.saturating_duration_since(due);
-                if lag > LATE {
-                    self.late.set(self.late.get() + 1);
-                    self.progress.run_late();
-                }
-                self.started.set(self.started.get() + 1);
-                self.lag.borrow_mut().record(lag);
-                return Next::Run(Some(Late { lag, now }));
-            }
-            if self.exhausted.get() || self.stopped_at.get().is_some() {
-                return Next::Stop;
-            }
-            // Nothing released: the next run of the schedule, if it is due soon enough,
-            // without waiting for the dispatcher to release it.
+            // One clock reading per run: it is the run's start too.
             let now = Instant::now();
-            match self.release_time(j) {
-                Some(due) if due <= now + EARLY => {
-                    let upto = if self.drop_late && now.saturating_duration_since(due) > LATE {
-                        // Every run due during a stall at once (up to the deadline):
-                        // `skip_late` drops them in one step, not one pass of this loop each.
-                        first_failing(j, |k| {
-                            self.release_time(k).is_some() && self.is_late(start, k, now)
-                        })
-                    } else {
-                        j + 1
-                    };
-                    self.released.set(upto);
-                    continue;
-                }
-                Some(_) => {}
-                None => {
-                    self.exhaust();
+            // A run's due time, when this pass already computed it.
+            let mut known_due = None;
+            if j >= self.released.get() {
+                if self.exhausted.get() || self.stopped_at.get().is_some() {
                     return Next::Stop;
                 }
+                // Nothing released: the next run of the schedule, if it is due soon enough,
+                // without waiting for the dispatcher to release it.
+                match self.release_time(j) {
+                    Some(due) if due <= now + EARLY => {
+                        let upto = if self.drop_late && now.saturating_duration_since(due) > LATE {
+                            // Every run due during a stall at once (up to the deadline):
+                            // `skip_late` drops them in one step, not one pass each.
+                            first_failing(j, |k| {
+                                self.release_time(k).is_some() && self.is_late(start, k, now)
+                            })
+                        } else {
+                            known_due = Some((j, due));
+                            j + 1
+                        };
+                        self.released.set(upto);
+                    }
+                    Some(_) => {
+                        self.idle.set(self.idle.get() + 1);
+                        self.went_idle.notify_one();
+                        self.release.notified().await;
+                        self.idle.set(self.idle.get() - 1);
+                        self.woken.set(self.woken.get().saturating_sub(1));
+                        if shutdown.is_stopping() {
+                            return Next::Stop;
+                        }
+                        continue;
+                    }
+                    None => {
+                        self.exhaust();
+                        return Next::Stop;
+                    }
+                }
             }
-            self.idle.set(self.idle.get() + 1);
-            self.went_idle.notify_one();
-            self.release.notified().await;
-            self.idle.set(self.idle.get() - 1);
-            self.woken.set(self.woken.get().saturating_sub(1));
-            if shutdown.is_stopping() {
-                return Next::Stop;
+            let j = if self.drop_late {
+                self.skip_late(start, j, now)
+            } else {
+                j
+            };
+            if j >= self.released.get() {
+                continue;
             }
+            self.next.set(j + 1);
+            let due = match known_due {
+                Some((k, due)) if k == j => Some(due),
+                _ => self.due(start, j),
+            }
+            .unwrap_or(now);
+            let lag = now.saturating_duration_since(due);
+            if lag > LATE {
+                self.late.set(self.late.get() + 1);
+                self.progress.run_late();
+            }
+            self.started.set(self.started.get() + 1);
+            self.lag.borrow_mut().record(lag);
+            return Next::Run(Some(Late { lag, now }));
         }
     }
 
