@@ -21,6 +21,9 @@
 //!   process's share of the schedule.
 //! - `timeline`: the clock that closes the statistics' current interval once a second (the
 //!   run's `molotov_stats::Timeline`: runs, statuses, workers, the schedule, per second).
+//! - `busy`: how busy the workers' thread is each second, from a [`ThreadClock`] the host
+//!   gives (time running and waiting for a core); saturated seconds warn once and are counted
+//!   in the summary's [`GeneratorLoad`].
 //! - `exchange`: one request's recording (status, latency, bytes) whenever it completes.
 //! - [`session`](Session): what scenario code receives; [`RequestBuilder`] and [`Response`];
 //!   every request goes through [`Session::send`], which fires events and records statistics.
@@ -70,6 +73,7 @@
 
 mod alarm;
 mod blocking;
+mod busy;
 mod config;
 mod dump;
 mod error;
@@ -95,6 +99,7 @@ mod websocket;
 mod worker;
 
 pub use blocking::{BLOCKING_TIMEOUT, SyncResponse, blocking_request};
+pub use busy::{GeneratorLoad, SATURATED, ThreadClock, ThreadTimes};
 pub use config::{
     Arrivals, DEFAULT_GRACEFUL_STOP, LiveReport, Load, Mode, Partition, RunConfig, RunInfo, Timer,
 };

@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet, LocalSet};
 use tokio::time::Instant;
 
+use crate::busy::{BusyMeter, ThreadClock};
 use crate::config::{Load, RunConfig, RunInfo};
 use crate::error::{BoxError, Error, Failure, Fixture};
 use crate::event::{Event, Listeners};
@@ -44,6 +45,7 @@ pub struct Runner {
     notices: Notices,
     receiver: Option<NoticeReceiver>,
     sinks: Sinks,
+    busy: Option<ThreadClock>,
 }
 
 impl Runner {
@@ -69,6 +71,7 @@ impl Runner {
             notices,
             receiver: Some(receiver),
             sinks: Sinks::default(),
+            busy: None,
         })
     }
 
@@ -83,6 +86,12 @@ impl Runner {
             });
         }
         self.sinks.add(sink);
+    }
+
+    /// Measures how busy the thread running the workers is, with `clock` (see [`ThreadClock`]):
+    /// the run warns once its thread is saturated, and its summary has a [`GeneratorLoad`](crate::GeneratorLoad).
+    pub fn measure_busy(&mut self, clock: ThreadClock) {
+        self.busy = Some(clock);
     }
 
     /// The notices of the run, for a console; `None` after the first call.
@@ -189,6 +198,7 @@ impl Runner {
             notices,
             receiver: _,
             sinks,
+            busy,
         } = self;
         let Plan {
             mut fixtures,
@@ -224,6 +234,7 @@ impl Runner {
             sinks,
         });
         let start = Instant::now();
+        let busy = busy.map(BusyMeter::start);
         let started_at = std::time::SystemTime::now();
         let pacing = pacing(&info.config, workers, start, &progress);
         let shared = Rc::new(Shared {
@@ -239,6 +250,7 @@ impl Runner {
             fixture_failures: RefCell::default(),
             unknown_index,
             seed,
+            busy,
         });
 
         notices.send(Notice::Preparing { workers });
@@ -259,14 +271,7 @@ impl Runner {
             run_global_teardown(global_teardown, &info, &shared, &notices);
         }
         let report = shared.env.stats.borrow().report();
-        if !shared.env.sinks.is_empty() {
-            let report = Arc::new(report.clone());
-            shared.env.sinks.finish(&Snapshot {
-                report: &report,
-                elapsed,
-                progress: &progress,
-            });
-        }
+        finish_sinks(&shared, &report, elapsed);
         let fixture_failures = shared.fixture_failures.take();
         Ok(Summary {
             report,
@@ -280,7 +285,19 @@ impl Runner {
             crashed_processes: 0,
             arrivals: shared.pacing.arrival_summary(),
             started_at: Some(started_at),
+            generator: shared.busy.as_ref().and_then(BusyMeter::load),
         })
+    }
+}
+
+/// Hands the sinks the run's final statistics.
+fn finish_sinks(shared: &Shared, report: &Report, elapsed: Duration) {
+    if !shared.env.sinks.is_empty() {
+        shared.env.sinks.finish(&Snapshot {
+            report: &Arc::new(report.clone()),
+            elapsed,
+            progress: &shared.progress,
+        });
     }
 }
 

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use molotov_stats::Report;
 
+use crate::busy::GeneratorLoad;
 use crate::error::Fixture;
 use crate::pacing::ArrivalSummary;
 use crate::shutdown::StopCause;
@@ -45,6 +46,8 @@ pub struct Summary {
     /// When the load started, on the wall clock (the earliest of the processes'); `None` when
     /// no load started.
     pub started_at: Option<std::time::SystemTime>,
+    /// How busy the load generator's threads were, when the host could tell.
+    pub generator: Option<GeneratorLoad>,
 }
 
 impl Summary {
@@ -67,6 +70,11 @@ impl Summary {
         match (&mut self.arrivals, &other.arrivals) {
             (Some(ours), Some(theirs)) => ours.absorb(theirs),
             (None, Some(theirs)) => self.arrivals = Some(theirs.clone()),
+            _ => {}
+        }
+        match (&mut self.generator, &other.generator) {
+            (Some(ours), Some(theirs)) => ours.absorb(theirs),
+            (None, Some(theirs)) => self.generator = Some(theirs.clone()),
             _ => {}
         }
         if self.stop.is_none() {

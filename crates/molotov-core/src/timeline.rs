@@ -10,6 +10,7 @@ use molotov_stats::{Gauges, IntervalArrivals};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::notice::Notice;
 use crate::pacing::Pacing;
 use crate::worker::Shared;
 
@@ -68,12 +69,18 @@ impl Clock {
 
     /// Closes the current interval: it covered the time since it opened.
     pub(crate) fn close(&self, shared: &Shared) {
-        if !self.on {
-            return;
-        }
         let now = Instant::now();
         let opened = self.opened.replace(now);
         let covered = now.duration_since(opened);
+        if let Some(busy) = shared.busy.as_ref().and_then(|meter| meter.sample(covered)) {
+            shared
+                .env
+                .notices
+                .send(Notice::Warning(crate::busy::warning(busy)));
+        }
+        if !self.on {
+            return;
+        }
         let at = self.unix_start + opened.duration_since(self.start).as_secs_f64();
         #[allow(
             clippy::cast_possible_truncation,

@@ -19,6 +19,7 @@ use molotov_stats::Timing;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
 
+use crate::busy::BusyMeter;
 use crate::config::RunConfig;
 use crate::error::{BoxError, Failure, Fixture, error_message, failure_kind};
 use crate::event::Event;
@@ -49,6 +50,8 @@ pub(crate) struct Shared {
     /// The statistics index that runs of an unknown picked name are counted under.
     pub(crate) unknown_index: usize,
     pub(crate) seed: u64,
+    /// How busy this thread is, when the host can tell.
+    pub(crate) busy: Option<BusyMeter>,
 }
 
 impl Shared {

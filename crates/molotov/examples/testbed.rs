@@ -11,7 +11,8 @@
 //!   - `panic`: panics;
 //!   - `crash`: worker 0 aborts its whole process; the others do what `ok` does;
 //!   - `chatty`: prints `scenario W.S` (worker, step), then does what `ok` does, but fails
-//!     its second run.
+//!     its second run;
+//!   - `busy`: keeps its thread busy for 5 ms (a scenario all CPU), then does what `ok` does.
 //!
 //! `ok` also checks that the variable `global_setup` sets is visible (in every process).
 //! - `TESTBED_FAIL`: a fixture that fails (`global_setup`, `setup`, `setup_session`,
@@ -119,6 +120,14 @@ async fn chatty(session: Session) -> ScenarioResult {
     Ok(())
 }
 
+async fn busy(session: Session) -> ScenarioResult {
+    let spin = std::time::Instant::now();
+    while spin.elapsed() < std::time::Duration::from_millis(5) {
+        std::hint::spin_loop();
+    }
+    ok(session).await
+}
+
 #[allow(clippy::unused_async, reason = "a scenario is an async fn")]
 async fn panics(_session: Session) -> ScenarioResult {
     panic!("the testbed panics on purpose");
@@ -170,6 +179,7 @@ fn main() -> std::process::ExitCode {
             "panic" => Scenario::new("panic", panics),
             "crash" => Scenario::new("crash", crash),
             "chatty" => Scenario::new("chatty", chatty),
+            "busy" => Scenario::new("busy", busy),
             other => panic!("TESTBED_SCENARIOS: unknown scenario {other:?}"),
         };
         plan = plan.scenario(scenario);

@@ -276,6 +276,7 @@ where
     };
     let mut runner =
         Runner::new(plan, settings.run.clone()).context("cannot start the load test")?;
+    runner.measure_busy(crate::schedstat::thread_clock());
     if let Some(address) = &settings.statsd {
         // One socket, made before any fork: each process sends its own datagrams on it.
         let client = Statsd::connect(address)

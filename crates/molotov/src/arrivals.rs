@@ -39,11 +39,17 @@ pub(crate) fn summary(summary: &Summary, max_workers: Option<usize>) -> Option<S
          --json has the service times too\n",
     );
     if a.late > 0 || a.dropped > 0 {
-        let most = max_workers.map_or_else(String::new, |m| format!(" (now {m} per process)"));
+        // A generator short of CPU is not helped by more workers.
+        let remedy = if crate::generator::was_saturated(summary) {
+            "it was CPU-bound: add processes (-p), or lower the rate".to_owned()
+        } else {
+            let most = max_workers.map_or_else(String::new, |m| format!(" (now {m} per process)"));
+            format!("raise --max-workers{most}, or lower the rate")
+        };
         let _ = writeln!(
             out,
             "Every worker was busy when {} runs fell due: the load generator could not keep the \
-             schedule; raise --max-workers{most}, or lower the rate",
+             schedule; {remedy}",
             a.late + a.dropped,
         );
     }
@@ -132,6 +138,7 @@ mod tests {
             crashed_processes: 0,
             arrivals: Some(a),
             started_at: None,
+            generator: None,
         }
     }
 
@@ -166,13 +173,28 @@ mod tests {
             lag: lags(&[1_200_000]),
             target_rate: 100.0,
         };
-        let text = summary(&run(a, 2, 2), Some(2)).unwrap();
+        let text = summary(&run(a.clone(), 2, 2), Some(2)).unwrap();
         assert!(text.contains("40 runs/s started"), "{text}");
         assert!(text.contains("when 198 runs fell due"), "{text}");
         assert!(
             text.contains("raise --max-workers (now 2 per process)"),
             "{text}"
         );
+        // A generator that was CPU-bound is told to add processes, not workers.
+        let mut cpu_bound = run(a, 2, 2);
+        cpu_bound.generator = Some(molotov_core::GeneratorLoad {
+            seconds: 2.0,
+            running_seconds: 1.98,
+            waiting_seconds: 0.0,
+            saturated_seconds: 2,
+            peak: 0.99,
+        });
+        let text = summary(&cpu_bound, Some(2)).unwrap();
+        assert!(
+            text.contains("could not keep the schedule; it was CPU-bound: add processes (-p)"),
+            "{text}"
+        );
+        assert!(!text.contains("--max-workers"), "{text}");
     }
 
     #[test]

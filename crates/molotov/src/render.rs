@@ -107,6 +107,9 @@ pub(crate) fn summary(summary: &Summary, style: &SummaryStyle<'_>) -> String {
     if let Some(arrivals) = crate::arrivals::summary(summary, style.max_workers) {
         out.push_str(&arrivals);
     }
+    if let Some(generator) = crate::generator::summary(summary, style.processes) {
+        out.push_str(&generator);
+    }
     let elapsed = summary.elapsed;
     for (title, entries) in [
         ("Scenario", &summary.report.scenarios),

@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use std::collections::BTreeMap;
 
 use molotov_core::stats::{EntryReport, Latency, REPORT_FORMAT, Timeline};
-use molotov_core::{ArrivalSummary, StopCause, Summary};
+use molotov_core::{ArrivalSummary, GeneratorLoad, StopCause, Summary};
 use serde::Serialize;
 use serde::ser::{SerializeMap as _, Serializer};
 
@@ -55,6 +55,9 @@ struct Results<'a> {
     /// The `--threshold`s' verdicts.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     thresholds: &'a [Verdict],
+    /// How busy the load generator's threads were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    generator: Option<&'a GeneratorLoad>,
     /// A shard's index and the shard count.
     #[serde(skip_serializing_if = "Option::is_none")]
     shard: Option<Shard>,
@@ -283,6 +286,7 @@ pub(crate) fn render(summary: &Summary, written: &Written<'_>) -> std::io::Resul
         timeline: summary.report.timeline.as_ref(),
         websockets: &summary.report.websockets,
         thresholds: verdicts,
+        generator: summary.generator.as_ref(),
         shard,
         plan,
     };

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use molotov_core::stats::{EntryReport, Latency, REPORT_FORMAT, Report, Timeline};
-use molotov_core::{ArrivalSummary, Fixture, FixtureFailure, StopCause, Summary};
+use molotov_core::{ArrivalSummary, Fixture, FixtureFailure, GeneratorLoad, StopCause, Summary};
 use serde::Deserialize;
 
 use crate::shard::Shard;
@@ -152,6 +152,18 @@ fn refusal(text: &str, source: &str, error: &serde_json::Error) -> anyhow::Error
     }
 }
 
+/// A generator's figures read from a file, which may hold anything: none below zero, no share
+/// above one.
+fn in_range(g: &GeneratorLoad) -> GeneratorLoad {
+    GeneratorLoad {
+        seconds: g.seconds.max(0.0),
+        running_seconds: g.running_seconds.max(0.0),
+        waiting_seconds: g.waiting_seconds.max(0.0),
+        saturated_seconds: g.saturated_seconds,
+        peak: g.peak.clamp(0.0, 1.0),
+    }
+}
+
 /// One results document, as `molotov --json` writes it (the fields a merge needs).
 #[derive(Deserialize)]
 struct Document {
@@ -193,6 +205,7 @@ struct Document {
     timeline: Option<Timeline>,
     #[serde(default)]
     websockets: BTreeMap<String, molotov_core::stats::SocketReport>,
+    generator: Option<GeneratorLoad>,
 }
 
 #[derive(Deserialize)]
@@ -251,6 +264,7 @@ impl Document {
             crashed_processes: self.crashed_processes,
             arrivals,
             started_at: self.started_at.and_then(crate::results::from_unix_seconds),
+            generator: self.generator.as_ref().map(in_range),
         };
         Ok(Loaded {
             source,

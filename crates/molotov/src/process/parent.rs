@@ -462,6 +462,7 @@ fn empty_summary(seed: u64) -> Summary {
         crashed_processes: 0,
         arrivals: None,
         started_at: None,
+        generator: None,
     }
 }
 

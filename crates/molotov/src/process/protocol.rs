@@ -5,7 +5,7 @@ use std::io::{self, BufRead, Read, Write};
 use std::time::Duration;
 
 use molotov_core::stats::Report;
-use molotov_core::{ArrivalSummary, Fixture, FixtureFailure, StopCause, Summary};
+use molotov_core::{ArrivalSummary, Fixture, FixtureFailure, GeneratorLoad, StopCause, Summary};
 use serde::{Deserialize, Serialize};
 
 use crate::lines::Line;
@@ -73,6 +73,8 @@ pub(crate) struct WireSummary {
     /// Unix seconds.
     #[serde(default)]
     started_at: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    generator: Option<GeneratorLoad>,
 }
 
 impl From<&Summary> for WireSummary {
@@ -92,6 +94,7 @@ impl From<&Summary> for WireSummary {
             seed: s.seed,
             arrivals: s.arrivals.clone(),
             started_at: s.started_at.map(crate::results::unix_seconds),
+            generator: s.generator.clone(),
         }
     }
 }
@@ -120,6 +123,7 @@ impl From<WireSummary> for Summary {
             crashed_processes: 0,
             arrivals: w.arrivals,
             started_at: w.started_at.and_then(crate::results::from_unix_seconds),
+            generator: w.generator,
         }
     }
 }
@@ -222,6 +226,13 @@ mod tests {
                 },
                 target_rate: 5.0,
             }),
+            generator: Some(GeneratorLoad {
+                seconds: 1.5,
+                running_seconds: 1.25,
+                waiting_seconds: 0.125,
+                saturated_seconds: 1,
+                peak: 0.96,
+            }),
         };
         let mut wire = Vec::new();
         send(
@@ -241,6 +252,7 @@ mod tests {
         assert_eq!((back.max_workers, back.cancelled, back.seed), (3, 1, 9));
         assert!(back.report.scenarios.contains_key("a"));
         assert_eq!(back.arrivals, summary.arrivals);
+        assert_eq!(back.generator, summary.generator);
         assert!(receive(&mut &b""[..]).unwrap().is_none());
     }
 

@@ -18,6 +18,7 @@ mod durations;
 mod examples;
 mod exit_codes;
 mod export;
+mod generator;
 mod grace;
 mod limits;
 mod open_model;

@@ -1,0 +1,66 @@
+//! How busy the load generator is: a load test that keeps its thread busy is told so as it
+//! happens and in the summary, and its results count the saturated seconds, with one process
+//! and several; one that mostly waits for the network is not. What the threshold is measured
+//! against (the thread's time running and waiting for a core, from Linux's counts) only exists
+//! on Linux.
+
+#![cfg(target_os = "linux")]
+
+use crate::support::{target, testbed};
+
+#[test]
+fn a_load_test_that_keeps_its_thread_busy_is_told_so_live_and_in_its_results() {
+    let server = target();
+    let (run, results) = testbed()
+        .at(&server)
+        .scenarios("busy")
+        .args(["-w", "1", "-d", "3"])
+        .run_with_results();
+    run.code(0).no_panic();
+    run.stdout_in_order(&[
+        "Warning: the load generator is CPU-bound: its thread was busy",
+        "Load generator: CPU-bound in ",
+        "its own delays count in the latencies; spread the load over more processes (-p)",
+    ]);
+    let g = &results["generator"];
+    let saturated = g["saturated_seconds"].as_u64().unwrap();
+    // Three seconds of a scenario that spins 5 ms per request: at least one whole second over
+    // 90 %, however crowded the machine (time waiting for a core counts as busy).
+    assert!((1..=3).contains(&saturated), "{g}\n{run}");
+    assert!(g["peak"].as_f64().unwrap() >= 0.9, "{g}");
+    let seconds = g["seconds"].as_f64().unwrap();
+    assert!((2.5..3.5).contains(&seconds), "{g}");
+    let busy = g["running_seconds"].as_f64().unwrap() + g["waiting_seconds"].as_f64().unwrap();
+    assert!(busy > 0.8 * seconds && busy <= seconds * 1.05, "{g}");
+}
+
+#[test]
+fn each_process_measures_its_own_thread_and_the_results_add_them_up() {
+    let server = target();
+    let (run, results) = testbed()
+        .at(&server)
+        .scenarios("busy")
+        .args(["-w", "2", "-p", "2", "-d", "3"])
+        .run_with_results();
+    run.code(0).no_panic();
+    run.stdout_has(&["process-seconds (busiest second"]);
+    let g = &results["generator"];
+    let seconds = g["seconds"].as_f64().unwrap();
+    assert!((5.0..7.0).contains(&seconds), "two processes' seconds: {g}");
+    assert!(g["saturated_seconds"].as_u64().unwrap() >= 2, "{g}\n{run}");
+}
+
+#[test]
+fn a_load_test_that_waits_for_the_network_is_not() {
+    let server = target();
+    let (run, results) = testbed()
+        .at(&server)
+        .args(["--rate", "20", "-d", "2"])
+        .run_with_results();
+    run.code(0).no_panic();
+    assert!(!run.stdout.contains("CPU-bound"), "{run}");
+    let g = &results["generator"];
+    assert_eq!(g["saturated_seconds"], 0, "{g}");
+    let busy = g["running_seconds"].as_f64().unwrap() / g["seconds"].as_f64().unwrap();
+    assert!(busy < 0.5, "40 requests in 2 s keep no thread busy: {g}");
+}
