@@ -11,7 +11,8 @@ What it measures (2-core machine: the target on core 0, the load generator on co
 - the open model: `hello --rate R` with R at 90 % of the rate a closed `hello -w 10` reached
   just before it, round by round (10 workers, --max-workers 10): the runs started against
   scheduled, the start lag p99 (from --json), and the CPU per request against that closed
-  round's, and against a closed run with fewer workers at about the same rate;
+  round's, and against a closed run with fewer workers at about the same rate; how busy the
+  generator's thread was (--json's `generator`: a saturated generator starts runs late);
 - peak RSS of one process running 10,000 workers with keep-alive connections.
 
 Usage: python3 bench/engine.py [--rounds 5] [--duration 5] [--skip-memory]
@@ -76,7 +77,7 @@ def open_model(hello, url, env, opts):
     fewer responses ready per wake and sleeps and wakes more often. So each round also runs the
     closed model with fewer workers (-w 2, 3, 4), and the open model is compared with the one
     whose rate came closest to its own: the same load, closed against open."""
-    started, lags, ratios, same_rate = [], [], [], []
+    started, lags, ratios, same_rate, busy = [], [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         results = os.path.join(tmp, "results.json")
         for _ in range(opts.rounds):
@@ -91,6 +92,10 @@ def open_model(hello, url, env, opts):
                 r = json.load(f)
             started.append(round(r["started"] / r["scheduled"] * 100, 2))
             lags.append(r["start_lag"]["p99_us"])
+            g = r.get("generator")
+            if g:
+                busy.append((round((g["running_seconds"] + g["waiting_seconds"]) / g["seconds"], 3),
+                             g["saturated_seconds"]))
             ratios.append(round(cpu / closed_cpu, 3))
             fewer = [measure([hello, "-w", str(w), "-d", str(opts.duration), "-q"], url, env)
                      for w in (2, 3, 4)]
@@ -101,6 +106,9 @@ def open_model(hello, url, env, opts):
           f"started/scheduled {statistics.median(started):.2f} % {started}, "
           f"start lag p99 {statistics.median(lags)} us {lags}, "
           f"CPU per request {statistics.median(ratios):.3f}x the closed model's {ratios}")
+    if busy:
+        print(f"  the open model's generator thread, each round (share of the run running or waiting "
+              f"for a core, seconds at 90 % or more): {busy}")
     print(f"  against the closed model at about the same rate (-w 2, 3 or 4, the closest; "
           f"(CPU ratio, its rate / the open model's)): "
           f"{statistics.median(r for r, _ in same_rate):.3f}x {same_rate}")

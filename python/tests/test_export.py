@@ -144,6 +144,10 @@ def test_a_two_process_run_adds_up_exactly_in_prometheus(fresh_molotov, promethe
     assert prometheus.value(
         f'sum(molotov_scenario_runs_total{{{sel},outcome="success"}})') == r["successes"]
     assert prometheus.value(f"count(count by (instance) (molotov_workers{{{sel}}}))") == 2
+    # How busy each process's thread was: a share, measured in both.
+    assert prometheus.value(
+        f"count(count by (instance) (molotov_generator_busy_ratio{{{sel}}}))") == 2
+    assert 0 <= prometheus.value(f"max(molotov_generator_busy_ratio{{{sel}}})") <= 1
     # p99 from the histograms: within a bucket of the summary's.
     q = prometheus.value(
         f'histogram_quantile(0.99, sum by (le) (molotov_request_duration_seconds_bucket'
@@ -247,6 +251,8 @@ def test_otlp_totals_decode_with_the_official_definitions(fresh_molotov):
             histogram_count += point.count
         assert by_name["molotov.scenario.duration"].unit == "s"
         assert by_name["molotov.requests"].sum.is_monotonic
+        busy = by_name["molotov.generator.busy"]
+        assert busy.unit == "1" and 0 <= busy.gauge.data_points[0].as_double <= 1, busy
     r = result.results
     assert requests == fresh_molotov.target.requests()
     assert runs == r["successes"] + r["failures"]

@@ -74,6 +74,15 @@ impl GeneratorLoad {
     }
 }
 
+/// One interval's reading.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Sample {
+    /// The share of the interval the thread ran or waited for a core.
+    pub(crate) busy: f64,
+    /// Whether it is the run's first saturated interval (to warn about it once).
+    pub(crate) first_saturated: bool,
+}
+
 /// The engine's meter: the thread's times at the last reading, and the totals.
 pub(crate) struct BusyMeter {
     clock: ThreadClock,
@@ -95,8 +104,8 @@ impl BusyMeter {
     }
 
     /// Reads the thread's times at the end of an interval of `covered` wall-clock time; returns
-    /// the interval's busy share the first time one is saturated (to warn about it once).
-    pub(crate) fn sample(&self, covered: Duration) -> Option<f64> {
+    /// the interval's busy share (`None` for a sliver, or when nothing can be read).
+    pub(crate) fn sample(&self, covered: Duration) -> Option<Sample> {
         let now = (self.clock)()?;
         let before = self.last.replace(Some(now))?;
         let running = now.running.saturating_sub(before.running);
@@ -112,11 +121,14 @@ impl BusyMeter {
         // A reading may run a little past the interval the clock closed: at most all of it.
         let busy = ((running + waiting).as_secs_f64() / wall).min(1.0);
         load.peak = load.peak.max(busy);
-        if busy < SATURATED {
-            return None;
+        let saturated = busy >= SATURATED;
+        if saturated {
+            load.saturated_seconds += 1;
         }
-        load.saturated_seconds += 1;
-        (!self.warned.replace(true)).then_some(busy)
+        Some(Sample {
+            busy,
+            first_saturated: saturated && !self.warned.replace(true),
+        })
     }
 
     /// The totals so far; `None` when nothing was measured (the clock cannot be read).
@@ -165,14 +177,20 @@ mod tests {
         let (clock, times) = clock();
         let meter = BusyMeter::start(clock);
         // An idle second, a busy one, a crowded one (running 50 %, waiting 45 %), a busy one.
+        let sample = |busy, first_saturated| {
+            Some(Sample {
+                busy,
+                first_saturated,
+            })
+        };
         advance(&times, 200, 0);
-        assert_eq!(meter.sample(ms(1000)), None);
+        assert_eq!(meter.sample(ms(1000)), sample(0.2, false));
         advance(&times, 970, 0);
-        assert_eq!(meter.sample(ms(1000)), Some(0.97));
+        assert_eq!(meter.sample(ms(1000)), sample(0.97, true));
         advance(&times, 500, 450);
-        assert_eq!(meter.sample(ms(1000)), None, "told once");
+        assert_eq!(meter.sample(ms(1000)), sample(0.95, false), "told once");
         advance(&times, 1000, 20);
-        assert_eq!(meter.sample(ms(1000)), None);
+        assert_eq!(meter.sample(ms(1000)), sample(1.0, false));
         let load = meter.load().unwrap();
         assert_eq!(load.saturated_seconds, 3);
         assert_eq!(load.seconds, 4.0);

@@ -256,6 +256,9 @@ pub struct Progress {
     late: AtomicU64,
     dropped_runs: AtomicU64,
     target_rate: AtomicU64,
+    /// How busy the workers' thread was over the last second, in millionths, plus one (0: not
+    /// measured).
+    generator_busy: AtomicU64,
     /// A view asked for the text of the next failure (see [`Progress::want_failure`]).
     failure_wanted: AtomicBool,
     /// `kind: message` of a recent failure.
@@ -298,6 +301,23 @@ impl Progress {
     /// Sets the schedule's rate now.
     pub fn set_target_rate(&self, rate: f64) {
         self.target_rate.store(rate.to_bits(), Ordering::Relaxed);
+    }
+
+    /// Sets how busy the workers' thread was over the last second (a share, 0 to 1).
+    pub(crate) fn set_generator_busy(&self, busy: f64) {
+        // A share of 0 to 1 in millionths: far from overflowing.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let millionths = (busy.clamp(0.0, 1.0) * 1e6).round() as u64;
+        self.generator_busy.store(millionths + 1, Ordering::Relaxed);
+    }
+
+    /// How busy the workers' thread was over the last second (a share, 0 to 1); `None` before
+    /// the first second, or where it is not measured.
+    pub fn generator_busy(&self) -> Option<f64> {
+        match self.generator_busy.load(Ordering::Relaxed) {
+            0 => None,
+            n => Some((n - 1) as f64 / 1e6),
+        }
     }
 
     /// Open model: runs that started late so far.

@@ -72,11 +72,12 @@ impl Clock {
         let now = Instant::now();
         let opened = self.opened.replace(now);
         let covered = now.duration_since(opened);
-        if let Some(busy) = shared.busy.as_ref().and_then(|meter| meter.sample(covered)) {
-            shared
-                .env
-                .notices
-                .send(Notice::Warning(crate::busy::warning(busy)));
+        if let Some(sample) = shared.busy.as_ref().and_then(|meter| meter.sample(covered)) {
+            shared.progress.set_generator_busy(sample.busy);
+            if sample.first_saturated {
+                let warning = crate::busy::warning(sample.busy);
+                shared.env.notices.send(Notice::Warning(warning));
+            }
         }
         if !self.on {
             return;

@@ -35,6 +35,8 @@ pub(crate) struct Source {
     pub(crate) workers: usize,
     /// The open model's figures (`None` in the closed model).
     pub(crate) arrivals: Option<Arrivals>,
+    /// How busy the workers' thread was over the last second (`None`: not measured).
+    pub(crate) generator_busy: Option<f64>,
 }
 
 /// The open model's figures of one process.
@@ -87,7 +89,7 @@ pub(crate) enum Value<'a> {
 
 /// What each family is: (Prometheus name, OpenTelemetry name, unit, help, kind), in the
 /// order they are exported (see the README's list of series).
-const FAMILIES: [(&str, &str, &str, &str, Kind); 14] = [
+const FAMILIES: [(&str, &str, &str, &str, Kind); 15] = [
     (
         "molotov_scenario_runs_total",
         "molotov.scenario.runs",
@@ -186,6 +188,14 @@ const FAMILIES: [(&str, &str, &str, &str, Kind); 14] = [
         "How long web sockets stayed open, handshake to close.",
         Kind::Histogram,
     ),
+    (
+        "molotov_generator_busy_ratio",
+        "molotov.generator.busy",
+        "1",
+        "How busy the load generator's thread was over the last second: its share running or \
+         waiting for a core (from 0.9 it is saturated, and its own delays count in the latencies).",
+        Kind::Gauge,
+    ),
 ];
 
 // Indexes into `FAMILIES`.
@@ -203,6 +213,7 @@ const SOCKETS_ENDED: usize = 10;
 const MESSAGES: usize = 11;
 const MESSAGE_BYTES: usize = 12;
 const SOCKET_DURATIONS: usize = 13;
+const GENERATOR_BUSY: usize = 14;
 
 /// The families of `sources`, in [`FAMILIES`]' order, those without series left out.
 pub(crate) fn families(sources: &[Source]) -> Vec<Family<'_>> {
@@ -276,6 +287,9 @@ pub(crate) fn families(sources: &[Source]) -> Vec<Family<'_>> {
             out[ACHIEVED].push(source, Vec::new(), a.achieved_rate);
             out[LATE].push(source, Vec::new(), a.late as f64);
             out[DROPPED].push(source, Vec::new(), a.dropped as f64);
+        }
+        if let Some(busy) = s.generator_busy {
+            out[GENERATOR_BUSY].push(source, Vec::new(), busy);
         }
     }
     out.into_iter().filter(|f| !f.series.is_empty()).collect()
@@ -416,6 +430,7 @@ mod tests {
             report: Arc::new(report_with(2)),
             workers: 3,
             arrivals: None,
+            generator_busy: None,
         };
         let found = families(std::slice::from_ref(&source));
         let names: Vec<_> = found.iter().map(|f| f.name).collect();
@@ -443,9 +458,20 @@ mod tests {
                 late: 1,
                 dropped: 0,
             }),
-            ..source
+            ..source.clone()
         };
         assert_eq!(families(&[open]).len(), 9);
+        // Where the generator's thread is measured, how busy it was last second.
+        let measured = Source {
+            generator_busy: Some(0.42),
+            ..source
+        };
+        let found = families(std::slice::from_ref(&measured));
+        let busy = found.last().unwrap();
+        assert_eq!(busy.name, "molotov_generator_busy_ratio");
+        assert!(
+            matches!(busy.series[..], [Series { value: Value::Number(n), .. }] if (n - 0.42).abs() < 1e-12)
+        );
     }
 
     #[test]
@@ -482,6 +508,7 @@ mod tests {
             report: Arc::new(report),
             workers: 1,
             arrivals: None,
+            generator_busy: None,
         };
         let found = families(std::slice::from_ref(&source));
         let family = |name: &str| found.iter().find(|f| f.name == name).unwrap();

@@ -300,6 +300,7 @@ impl Exporter {
             instance: self.instance.clone(),
             report: snapshot.report.clone(),
             workers: progress.workers(),
+            generator_busy: progress.generator_busy(),
             arrivals: self.config.open.then(|| Arrivals {
                 target_rate: progress.target_rate(),
                 achieved_rate: if seconds > 0.0 {

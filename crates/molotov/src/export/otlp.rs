@@ -470,6 +470,7 @@ mod tests {
             report: Arc::new(stats.report()),
             workers: 1,
             arrivals: None,
+            generator_busy: None,
         };
         let sources = [
             source.clone(),

@@ -231,6 +231,7 @@ mod tests {
             report: Arc::new(stats.report()),
             workers: 2,
             arrivals: None,
+            generator_busy: None,
         }
     }
 

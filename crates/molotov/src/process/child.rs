@@ -281,6 +281,7 @@ impl Reporter {
                         progress.target_rate(),
                     ))
                     .filter(|a| *a != (0, 0, 0.0)),
+                    generator_busy: progress.generator_busy(),
                 });
                 progress.want_failure();
                 // A stop that started here (not one the parent relayed) concerns every process.

@@ -46,6 +46,8 @@ struct Child {
     workers: usize,
     /// Open model: runs late, runs dropped, the schedule's rate now.
     arrivals: (u64, u64, f64),
+    /// How busy its workers' thread was over the last second.
+    generator_busy: Option<f64>,
     /// Its latest statistics, and the time they span.
     report: Option<(Report, Duration)>,
     summary: Option<Summary>,
@@ -65,6 +67,7 @@ impl Child {
             failures: 0,
             workers: 0,
             arrivals: (0, 0, 0.0),
+            generator_busy: None,
             report: None,
             summary: None,
             exported: Vec::new(),
@@ -317,6 +320,7 @@ fn publish_metrics(
                 } else {
                     c.workers
                 },
+                generator_busy: c.generator_busy,
                 arrivals: export.open.then_some(Arrivals {
                     target_rate,
                     achieved_rate: if seconds > 0.0 {
@@ -354,9 +358,11 @@ fn handle(event: Event, tracked: &mut [Child], shutdown: &Shutdown, notices: &No
                     workers,
                     last_failure,
                     arrivals,
+                    generator_busy,
                 } => {
                     (child.successes, child.failures, child.workers) =
                         (successes, failures, workers);
+                    child.generator_busy = generator_busy;
                     if let Some(arrivals) = arrivals {
                         child.arrivals = arrivals;
                     }

@@ -29,6 +29,9 @@ pub(crate) enum Message {
         /// Open model: runs started late and dropped so far, and the schedule's rate now.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         arrivals: Option<(u64, u64, f64)>,
+        /// How busy its workers' thread was over the last second.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        generator_busy: Option<f64>,
     },
     /// A snapshot of the statistics, for live views.
     Report {

@@ -80,7 +80,11 @@ fn metrics_are_served_while_a_rust_load_test_runs_alone_or_in_two_processes() {
             );
             seen = scrape(port);
             let (requests, instances) = total(&seen, "molotov_requests_total", "run_id=\"rust-1\"");
-            requests > 0.0 && instances.len().to_string() == processes
+            // Each process's thread is measured from its first second on.
+            let (_, measured) = total(&seen, "molotov_generator_busy_ratio", "run_id=\"rust-1\"");
+            requests > 0.0
+                && instances.len().to_string() == processes
+                && measured.len().to_string() == processes
         });
         let done = running.wait(Duration::from_secs(30));
         done.code(0).stdout_has(&["Metrics: run_id rust-1"]);
@@ -91,6 +95,12 @@ fn metrics_are_served_while_a_rust_load_test_runs_alone_or_in_two_processes() {
             "{seen}"
         );
         assert!(seen.contains("molotov_workers{run_id=\"rust-1\""), "{seen}");
+        let (busy, _) = total(&seen, "molotov_generator_busy_ratio", "run_id=\"rust-1\"");
+        assert!((0.0..=2.0).contains(&busy), "a share per process: {seen}");
+        assert!(
+            seen.contains("# TYPE molotov_generator_busy_ratio gauge"),
+            "{seen}"
+        );
         assert!(
             done.stderr
                 .contains(&format!("served on http://127.0.0.1:{port}/metrics")),
