@@ -1,5 +1,5 @@
 """How busy the load generator is, with Python scripts: a scenario that keeps the thread busy
-(pure Python, no await for 5 ms) is told so as it happens and in the summary, and the
+(pure Python, no await for 5 ms) is told so as it happens (from its second second) and in the summary, and the
 results count its saturated seconds, with one process and two; one that mostly waits for the
 network is not. Measured from Linux's counts of the thread's time running and waiting."""
 
@@ -35,7 +35,8 @@ async def hit(session):
 
 @pytest.mark.parametrize("processes", ["1", "2"])
 def test_a_script_that_keeps_its_thread_busy_is_told_so(fresh_molotov, processes):
-    result = fresh_molotov.run("-w", "1", "-p", processes, "-d", "3", source=BUSY)
+    # Four workers: while one spins, the others' requests come back, so the thread never waits.
+    result = fresh_molotov.run("-w", "4", "-p", processes, "-d", "3", source=BUSY)
     assert result.code == 0, result
     warning = result.stdout.find("Warning: the load generator is CPU-bound: its thread was busy")
     line = result.stdout.find("Load generator: CPU-bound in ")
@@ -43,7 +44,7 @@ def test_a_script_that_keeps_its_thread_busy_is_told_so(fresh_molotov, processes
     unit = "process-seconds" if processes == "2" else " s (busiest second"
     assert unit in result.stdout, result
     g = result.results["generator"]
-    assert g["saturated_seconds"] >= 1, g
+    assert g["saturated_seconds"] >= 1.0, g
     assert g["peak"] >= 0.9, g
     assert 2.5 * int(processes) <= g["seconds"] < 3.5 * int(processes), g
 
@@ -53,5 +54,5 @@ def test_a_script_that_waits_for_the_network_is_not(fresh_molotov):
     assert result.code == 0, result
     assert "CPU-bound" not in result.stdout, result
     g = result.results["generator"]
-    assert g["saturated_seconds"] == 0, g
+    assert g["saturated_seconds"] < 1e-9, g
     assert g["running_seconds"] / g["seconds"] < 0.5, g

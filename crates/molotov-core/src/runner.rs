@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 use tokio::task::{JoinHandle, JoinSet, LocalSet};
 use tokio::time::Instant;
 
-use crate::busy::{BusyMeter, ThreadClock};
+use crate::busy::{BusyMeter, Interval, ThreadClock};
 use crate::config::{Load, RunConfig, RunInfo};
 use crate::error::{BoxError, Error, Failure, Fixture};
 use crate::event::{Event, Listeners};
@@ -265,7 +265,7 @@ impl Runner {
         let elapsed = start.elapsed();
         end_helpers(helpers, &shared);
         // The last, partial second; teardowns are not in the timeline.
-        clock.close(&shared);
+        clock.close(&shared, Interval::Last);
 
         if global_fixtures {
             run_global_teardown(global_teardown, &info, &shared, &notices);

@@ -1,6 +1,7 @@
 //! The timeline's clock: once a second the run's [`Stats`](molotov_stats::Stats) closes its
 //! current interval, with the workers running and, in the open model, what the schedule did
-//! in that second; the run's end closes the last, partial one.
+//! in that second; the run's end closes the last, partial one. On the same ticks the
+//! generator's thread is measured (`busy`), with or without a timeline.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -10,6 +11,7 @@ use molotov_stats::{Gauges, IntervalArrivals};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::busy::Interval;
 use crate::notice::Notice;
 use crate::pacing::Pacing;
 use crate::worker::Shared;
@@ -29,7 +31,7 @@ pub(crate) struct Clock {
 impl Clock {
     /// Starts the timeline (labelled with the wall-clock second the run starts in) and the
     /// task that closes an interval each second after `start` (added to `helpers`), unless
-    /// the run keeps no timeline.
+    /// the run keeps no timeline and measures no thread.
     pub(crate) fn start(
         shared: &Rc<Shared>,
         start: Instant,
@@ -47,13 +49,15 @@ impl Clock {
             counts: Cell::new(IntervalArrivals::default()),
         });
         if on {
+            shared.env.stats.borrow_mut().start_timeline();
+        }
+        if on || shared.busy.is_some() {
             helpers.push(Clock::tick(shared, start, clock.clone()));
         }
         clock
     }
 
     fn tick(shared: &Rc<Shared>, start: Instant, ticking: Rc<Clock>) -> JoinHandle<()> {
-        shared.env.stats.borrow_mut().start_timeline();
         let shared = shared.clone();
         tokio::task::spawn_local(async move {
             let second = Duration::from_secs(1);
@@ -62,19 +66,21 @@ impl Clock {
             ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 ticker.tick().await;
-                ticking.close(&shared);
+                ticking.close(&shared, Interval::Tick);
             }
         })
     }
 
-    /// Closes the current interval: it covered the time since it opened.
-    pub(crate) fn close(&self, shared: &Shared) {
+    /// Closes the current interval (a tick's, or the run's last): it covered the time since
+    /// it opened. The generator's thread is measured over it too.
+    pub(crate) fn close(&self, shared: &Shared, interval: Interval) {
         let now = Instant::now();
         let opened = self.opened.replace(now);
         let covered = now.duration_since(opened);
-        if let Some(sample) = shared.busy.as_ref().and_then(|meter| meter.sample(covered)) {
+        let measured = shared.busy.as_ref();
+        if let Some(sample) = measured.and_then(|meter| meter.sample(covered, interval)) {
             shared.progress.set_generator_busy(sample.busy);
-            if sample.first_saturated {
+            if sample.warn {
                 let warning = crate::busy::warning(sample.busy);
                 shared.env.notices.send(Notice::Warning(warning));
             }

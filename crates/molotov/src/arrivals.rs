@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use molotov_core::{Progress, Summary};
 
+use crate::generator::Bottleneck;
 use crate::render::latency;
 
 /// The summary's lines on the open model: target and achieved rates, the runs scheduled,
@@ -40,11 +41,16 @@ pub(crate) fn summary(summary: &Summary, max_workers: Option<usize>) -> Option<S
     );
     if a.late > 0 || a.dropped > 0 {
         // A generator short of CPU is not helped by more workers.
-        let remedy = if crate::generator::was_saturated(summary) {
-            "it was CPU-bound: add processes (-p), or lower the rate".to_owned()
-        } else {
-            let most = max_workers.map_or_else(String::new, |m| format!(" (now {m} per process)"));
-            format!("raise --max-workers{most}, or lower the rate")
+        let remedy = match crate::generator::bottleneck(summary) {
+            Bottleneck::Cpu => "it was CPU-bound: add processes (-p), or lower the rate".to_owned(),
+            Bottleneck::SharedCores => "its cores were shared with other programs: run fewer \
+                beside it, spread the load over machines (--shard), or lower the rate"
+                .to_owned(),
+            Bottleneck::None => {
+                let most =
+                    max_workers.map_or_else(String::new, |m| format!(" (now {m} per process)"));
+                format!("raise --max-workers{most}, or lower the rate")
+            }
         };
         let _ = writeln!(
             out,
@@ -186,7 +192,7 @@ mod tests {
             seconds: 2.0,
             running_seconds: 1.98,
             waiting_seconds: 0.0,
-            saturated_seconds: 2,
+            saturated_seconds: 2.0,
             peak: 0.99,
         });
         let text = summary(&cpu_bound, Some(2)).unwrap();

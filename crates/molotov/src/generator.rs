@@ -1,22 +1,43 @@
 //! The load generator's own load in words: the summary's line when its thread was saturated
-//! (its own delays then count in the latencies measured), and whether it was.
+//! (its own delays then count in the latencies measured), and what held it back.
 
 use std::fmt::Write as _;
 
-use molotov_core::{GeneratorLoad, Summary};
+use molotov_core::Summary;
 
-/// Whether the generator's thread was saturated in any second of the run.
-pub(crate) fn was_saturated(summary: &Summary) -> bool {
-    summary
-        .generator
-        .as_ref()
-        .is_some_and(|g| g.saturated_seconds > 0)
+/// A generator whose thread waited for a core this share of the time shares its cores with
+/// other programs (or with too many of its own processes).
+const CROWDED: f64 = 0.25;
+
+/// What held the generator back over most of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bottleneck {
+    /// Nothing: saturated less than half of the time, or not measured.
+    None,
+    /// Its own work: it needs more cores.
+    Cpu,
+    /// Its thread waited for a core other programs had.
+    SharedCores,
+}
+
+/// What held the generator back, if it was saturated at least half of the time.
+pub(crate) fn bottleneck(summary: &Summary) -> Bottleneck {
+    match &summary.generator {
+        Some(g) if g.share(g.saturated_seconds) >= 0.5 => {
+            if g.share(g.waiting_seconds) >= CROWDED {
+                Bottleneck::SharedCores
+            } else {
+                Bottleneck::Cpu
+            }
+        }
+        _ => Bottleneck::None,
+    }
 }
 
 /// The summary's line on a saturated generator; `None` when it never was.
 pub(crate) fn summary(summary: &Summary, processes: usize) -> Option<String> {
     let g = summary.generator.as_ref()?;
-    if g.saturated_seconds == 0 {
+    if g.saturated_seconds <= 0.0 {
         return None;
     }
     let unit = if processes > 1 {
@@ -25,34 +46,30 @@ pub(crate) fn summary(summary: &Summary, processes: usize) -> Option<String> {
         "s"
     };
     let mut out = format!(
-        "Load generator: CPU-bound in {} of {:.0} {unit} (busiest second {}% of a core)",
+        "Load generator: CPU-bound in {:.0} of {:.0} {unit} (busiest second {}% busy)",
         g.saturated_seconds,
-        g.seconds.max(g.saturated_seconds as f64),
+        g.seconds.max(g.saturated_seconds),
         percent(g.peak),
     );
-    let waiting = share(g.waiting_seconds, g);
+    let waiting = g.share(g.waiting_seconds);
     if waiting >= 0.05 {
         let _ = write!(
             out,
-            ", waiting for a core {}% of the time (other programs share its cores)",
+            ", waiting for a core {}% of the time",
             percent(waiting)
         );
     }
-    out.push_str(
-        ": its own delays count in the latencies; spread the load over more processes (-p) or \
-         machines (--shard)\n",
-    );
+    out.push_str(": its own delays count in the latencies; ");
+    out.push_str(if waiting >= CROWDED {
+        "its cores are shared: run fewer programs or processes beside it, or spread the load \
+         over machines (--shard)\n"
+    } else {
+        "spread the load over more processes (-p) or machines (--shard)\n"
+    });
     Some(out)
 }
 
-fn share(seconds: f64, g: &GeneratorLoad) -> f64 {
-    if g.seconds > 0.0 {
-        seconds / g.seconds
-    } else {
-        0.0
-    }
-}
-
+/// A share (0 to 1) as a whole percentage.
 fn percent(share: f64) -> String {
     format!("{:.0}", (share * 100.0).clamp(0.0, 100.0))
 }
@@ -60,6 +77,8 @@ fn percent(share: f64) -> String {
 #[cfg(test)]
 mod tests {
     use std::time::Duration;
+
+    use molotov_core::GeneratorLoad;
 
     use super::*;
 
@@ -80,7 +99,7 @@ mod tests {
         }
     }
 
-    fn load(saturated_seconds: u64, waiting_seconds: f64) -> GeneratorLoad {
+    fn load(saturated_seconds: f64, waiting_seconds: f64) -> GeneratorLoad {
         GeneratorLoad {
             seconds: 10.0,
             running_seconds: 8.0,
@@ -92,31 +111,44 @@ mod tests {
 
     #[test]
     fn a_saturated_generator_says_so_and_what_to_do() {
-        let s = run(Some(load(7, 0.1)));
-        assert!(was_saturated(&s));
+        let s = run(Some(load(7.0, 0.1)));
+        assert_eq!(bottleneck(&s), Bottleneck::Cpu);
         assert_eq!(
             summary(&s, 1).unwrap(),
-            "Load generator: CPU-bound in 7 of 10 s (busiest second 99% of a core): its own \
-             delays count in the latencies; spread the load over more processes (-p) or \
-             machines (--shard)\n"
+            "Load generator: CPU-bound in 7 of 10 s (busiest second 99% busy): its own delays \
+             count in the latencies; spread the load over more processes (-p) or machines \
+             (--shard)\n"
         );
     }
 
     #[test]
     fn a_crowded_machine_is_told_apart_and_processes_count_in_process_seconds() {
-        let s = run(Some(load(3, 1.5)));
+        let s = run(Some(load(6.0, 3.0)));
+        assert_eq!(bottleneck(&s), Bottleneck::SharedCores);
         let text = summary(&s, 2).unwrap();
-        assert!(text.contains("in 3 of 10 process-seconds"), "{text}");
+        assert!(text.contains("in 6 of 10 process-seconds"), "{text}");
         assert!(
-            text.contains("waiting for a core 15% of the time (other programs share its cores)"),
+            text.contains("waiting for a core 30% of the time"),
             "{text}"
+        );
+        assert!(text.contains("its cores are shared"), "{text}");
+        assert!(
+            !text.contains("(-p)"),
+            "more processes would not help: {text}"
         );
     }
 
     #[test]
+    fn a_generator_saturated_now_and_then_is_told_but_not_blamed() {
+        let s = run(Some(load(2.0, 0.0)));
+        assert_eq!(bottleneck(&s), Bottleneck::None);
+        assert!(summary(&s, 1).unwrap().contains("CPU-bound in 2 of 10 s"));
+    }
+
+    #[test]
     fn an_unsaturated_or_unmeasured_generator_says_nothing() {
-        for s in [run(Some(load(0, 0.0))), run(None)] {
-            assert!(!was_saturated(&s));
+        for s in [run(Some(load(0.0, 0.0))), run(None)] {
+            assert_eq!(bottleneck(&s), Bottleneck::None);
             assert_eq!(summary(&s, 1), None);
         }
     }

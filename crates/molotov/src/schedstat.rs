@@ -17,7 +17,9 @@ fn read() -> Option<ThreadTimes> {
     parse(&std::fs::read_to_string("/proc/thread-self/schedstat").ok()?)
 }
 
-/// "running-ns waiting-ns timeslices".
+/// "running-ns waiting-ns timeslices" (the kernel brings them up to date at its ticks and
+/// context switches: a reading may lag by a tick). A kernel that keeps no such counts writes
+/// zeros, which the engine does not take as a reading once the run has lasted a while.
 fn parse(text: &str) -> Option<ThreadTimes> {
     let mut fields = text.split_ascii_whitespace().map(str::parse::<u64>);
     let running = fields.next()?.ok()?;
@@ -51,8 +53,9 @@ mod tests {
     #[cfg(target_os = "linux")]
     fn this_thread_runs() {
         let before = read().expect("Linux counts a thread's times");
+        // Longer than a tick (the counts are brought up to date at ticks).
         let spin = std::time::Instant::now();
-        while spin.elapsed() < Duration::from_millis(20) {
+        while spin.elapsed() < Duration::from_millis(50) {
             std::hint::spin_loop();
         }
         let after = read().expect("still");

@@ -99,3 +99,26 @@ fn the_first_failing_index_is_found_wherever_it_is() {
     assert_eq!(first_failing(7, |k| k < 7), 7, "false at the start");
     assert_eq!(first_failing(0, |_| true), u64::MAX, "true everywhere");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_run_a_worker_serves_itself_starts_at_the_one_reading_of_the_clock() {
+    let t = timetable(1000.0, false);
+    let shutdown = Shutdown::new();
+    let start = tokio::time::Instant::now();
+    assert_eq!(claim_now(&t, &shutdown), Some(Duration::ZERO));
+    // 40 us before run 1 is due: the worker releases it itself, on time, and its start is now.
+    advance(us(960)).await;
+    let Some(Next::Run(Some(late))) = t.claim(&shutdown).now_or_never() else {
+        panic!("run 1, at once")
+    };
+    assert_eq!(late.lag, Duration::ZERO, "early, never late");
+    assert_eq!(late.now, start + us(960));
+    // 200 us after run 2 was due (released by nobody yet): taken, 200 us late, not "late".
+    advance(us(1240)).await;
+    let Some(Next::Run(Some(late))) = t.claim(&shutdown).now_or_never() else {
+        panic!("run 2, at once")
+    };
+    assert_eq!(late.lag, us(200));
+    assert_eq!(late.now, start + us(2200));
+    assert_eq!((t.released(), t.late.get()), (3, 0));
+}

@@ -152,14 +152,17 @@ fn refusal(text: &str, source: &str, error: &serde_json::Error) -> anyhow::Error
     }
 }
 
-/// A generator's figures read from a file, which may hold anything: none below zero, no share
-/// above one.
-fn in_range(g: &GeneratorLoad) -> GeneratorLoad {
+/// A generator's figures read from a file, which may hold anything, clamped: no time below
+/// zero or above the seconds measured, no share above one.
+fn clamped(g: &GeneratorLoad) -> GeneratorLoad {
+    let seconds = g.seconds.max(0.0);
+    let within = |s: f64| s.clamp(0.0, seconds);
+    let running_seconds = within(g.running_seconds);
     GeneratorLoad {
-        seconds: g.seconds.max(0.0),
-        running_seconds: g.running_seconds.max(0.0),
-        waiting_seconds: g.waiting_seconds.max(0.0),
-        saturated_seconds: g.saturated_seconds,
+        seconds,
+        running_seconds,
+        waiting_seconds: within(g.waiting_seconds).min(seconds - running_seconds),
+        saturated_seconds: within(g.saturated_seconds),
         peak: g.peak.clamp(0.0, 1.0),
     }
 }
@@ -264,7 +267,7 @@ impl Document {
             crashed_processes: self.crashed_processes,
             arrivals,
             started_at: self.started_at.and_then(crate::results::from_unix_seconds),
-            generator: self.generator.as_ref().map(in_range),
+            generator: self.generator.as_ref().map(clamped),
         };
         Ok(Loaded {
             source,

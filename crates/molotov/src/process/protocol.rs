@@ -233,7 +233,7 @@ mod tests {
                 seconds: 1.5,
                 running_seconds: 1.25,
                 waiting_seconds: 0.125,
-                saturated_seconds: 1,
+                saturated_seconds: 1.0,
                 peak: 0.96,
             }),
         };

@@ -68,7 +68,7 @@ fn metrics_are_served_while_a_rust_load_test_runs_alone_or_in_two_processes() {
         let mut running = testbed()
             .at(&server)
             .args([
-                "-w", "2", "-d", "3", "-c", "-p", processes, "--run-id", "rust-1",
+                "-w", "2", "-d", "5", "-c", "-p", processes, "--run-id", "rust-1",
             ])
             .args(["--prometheus-listen", &port.to_string()])
             .spawn();

@@ -14,7 +14,9 @@ fn a_load_test_that_keeps_its_thread_busy_is_told_so_live_and_in_its_results() {
     let (run, results) = testbed()
         .at(&server)
         .scenarios("busy")
-        .args(["-w", "1", "-d", "3"])
+        // Four workers: while one spins, the others' requests come back, so the thread never
+        // waits for the network.
+        .args(["-w", "4", "-d", "3"])
         .run_with_results();
     run.code(0).no_panic();
     run.stdout_in_order(&[
@@ -23,10 +25,10 @@ fn a_load_test_that_keeps_its_thread_busy_is_told_so_live_and_in_its_results() {
         "its own delays count in the latencies; spread the load over more processes (-p)",
     ]);
     let g = &results["generator"];
-    let saturated = g["saturated_seconds"].as_u64().unwrap();
+    let saturated = g["saturated_seconds"].as_f64().unwrap();
     // Three seconds of a scenario that spins 5 ms per request: at least one whole second over
     // 90 %, however crowded the machine (time waiting for a core counts as busy).
-    assert!((1..=3).contains(&saturated), "{g}\n{run}");
+    assert!((1.0..=3.5).contains(&saturated), "{g}\n{run}");
     assert!(g["peak"].as_f64().unwrap() >= 0.9, "{g}");
     let seconds = g["seconds"].as_f64().unwrap();
     assert!((2.5..3.5).contains(&seconds), "{g}");
@@ -40,14 +42,17 @@ fn each_process_measures_its_own_thread_and_the_results_add_them_up() {
     let (run, results) = testbed()
         .at(&server)
         .scenarios("busy")
-        .args(["-w", "2", "-p", "2", "-d", "3"])
+        .args(["-w", "4", "-p", "2", "-d", "3"])
         .run_with_results();
     run.code(0).no_panic();
     run.stdout_has(&["process-seconds (busiest second"]);
     let g = &results["generator"];
     let seconds = g["seconds"].as_f64().unwrap();
     assert!((5.0..7.0).contains(&seconds), "two processes' seconds: {g}");
-    assert!(g["saturated_seconds"].as_u64().unwrap() >= 2, "{g}\n{run}");
+    assert!(
+        g["saturated_seconds"].as_f64().unwrap() >= 2.0,
+        "{g}\n{run}"
+    );
 }
 
 #[test]
@@ -60,7 +65,7 @@ fn a_load_test_that_waits_for_the_network_is_not() {
     run.code(0).no_panic();
     assert!(!run.stdout.contains("CPU-bound"), "{run}");
     let g = &results["generator"];
-    assert_eq!(g["saturated_seconds"], 0, "{g}");
+    assert!(g["saturated_seconds"].as_f64().unwrap() < 1e-9, "{g}");
     let busy = g["running_seconds"].as_f64().unwrap() / g["seconds"].as_f64().unwrap();
     assert!(busy < 0.5, "40 requests in 2 s keep no thread busy: {g}");
 }
