@@ -303,8 +303,9 @@ impl Progress {
         self.target_rate.store(rate.to_bits(), Ordering::Relaxed);
     }
 
-    /// Sets how busy the workers' thread was over the last second (a share, 0 to 1).
-    pub(crate) fn set_generator_busy(&self, busy: f64) {
+    /// Sets how busy the workers' thread was over the last second (a share, 0 to 1; a parent
+    /// of `-p` processes sets its busiest child's).
+    pub fn set_generator_busy(&self, busy: f64) {
         // A share of 0 to 1 in millionths: far from overflowing.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
         let millionths = (busy.clamp(0.0, 1.0) * 1e6).round() as u64;

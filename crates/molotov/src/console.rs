@@ -228,6 +228,10 @@ impl View {
             footer.push(' ');
             footer.push_str(&open);
         }
+        if let Some(generator) = crate::generator::live(&self.progress) {
+            footer.push(' ');
+            footer.push_str(&generator);
+        }
         footer
     }
 

@@ -1,9 +1,10 @@
 //! The load generator's own load in words: the summary's line when its thread was saturated
-//! (its own delays then count in the latencies measured), and what held it back.
+//! (its own delays then count in the latencies measured), what held it back, and the live
+//! views' mark while it is saturated.
 
 use std::fmt::Write as _;
 
-use molotov_core::Summary;
+use molotov_core::{Progress, SATURATED, Summary};
 
 /// A generator whose thread waited for a core this share of the time shares its cores with
 /// other programs (or with too many of its own processes).
@@ -67,6 +68,13 @@ pub(crate) fn summary(summary: &Summary, processes: usize) -> Option<String> {
         "spread the load over more processes (-p) or machines (--shard)\n"
     });
     Some(out)
+}
+
+/// The console footer's and the dashboard's mark while the generator's thread is saturated
+/// (the busiest process's last second, with `-p`); `None` otherwise.
+pub(crate) fn live(progress: &Progress) -> Option<String> {
+    let busy = progress.generator_busy().filter(|&b| b >= SATURATED)?;
+    Some(format!("GENERATOR: {}% busy", percent(busy)))
 }
 
 /// A share (0 to 1) as a whole percentage.
@@ -143,6 +151,16 @@ mod tests {
         let s = run(Some(load(2.0, 0.0)));
         assert_eq!(bottleneck(&s), Bottleneck::None);
         assert!(summary(&s, 1).unwrap().contains("CPU-bound in 2 of 10 s"));
+    }
+
+    #[test]
+    fn the_live_views_mark_a_saturated_second_only() {
+        let progress = Progress::default();
+        assert_eq!(live(&progress), None, "not measured yet");
+        progress.set_generator_busy(0.5);
+        assert_eq!(live(&progress), None);
+        progress.set_generator_busy(0.974);
+        assert_eq!(live(&progress).as_deref(), Some("GENERATOR: 97% busy"));
     }
 
     #[test]

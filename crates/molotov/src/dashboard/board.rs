@@ -29,6 +29,8 @@ pub(crate) struct Board {
     pub(crate) workers: usize,
     /// The open model's live figures (`RATE: 200/s | LATE: 3`), if it is one.
     pub(crate) arrivals: Option<String>,
+    /// The generator's thread saturated over the last second (`GENERATOR: 97% busy`).
+    pub(crate) generator: Option<String>,
     pub(crate) processes: usize,
     pub(crate) elapsed: Duration,
     /// The latest statistics snapshot, and how long the run had lasted then.

@@ -277,6 +277,10 @@ fn footer_line(board: &Board) -> Paragraph<'static> {
         .arrivals
         .as_ref()
         .map(|text| Span::styled(format!(" {text}"), Style::default().fg(Color::Magenta)));
+    let generator = board
+        .generator
+        .as_ref()
+        .map(|text| Span::styled(format!(" {text}"), Style::default().fg(Color::Red)));
     let spans: Vec<Span<'static>> = [
         Span::styled(
             format!("SUCCESS: {} ", board.successes),
@@ -295,6 +299,7 @@ fn footer_line(board: &Board) -> Paragraph<'static> {
     ]
     .into_iter()
     .chain(arrivals)
+    .chain(generator)
     .collect();
     Paragraph::new(Line::from(spans))
 }
@@ -434,6 +439,9 @@ mod tests {
         board.arrivals = Some("RATE: 198/s of 200/s | LATE: 12".into());
         let text = screen(&board, 160, 40);
         assert!(text.contains("RATE: 198/s of 200/s | LATE: 12"), "{text}");
+        board.generator = Some("GENERATOR: 97% busy".into());
+        let text = screen(&board, 160, 40);
+        assert!(text.contains("LATE: 12 GENERATOR: 97% busy"), "{text}");
     }
 
     #[test]

@@ -172,6 +172,7 @@ fn follow(
             board.workers = progress.workers();
             let achieved = board.rates.back().copied().unwrap_or(0) as f64;
             board.arrivals = crate::arrivals::live(progress, achieved);
+            board.generator = crate::generator::live(progress);
             board.elapsed = started.elapsed();
             board.stopping = shutdown.is_stopping();
             if let Some(verdicts) = &options.thresholds {

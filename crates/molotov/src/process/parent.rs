@@ -262,6 +262,17 @@ fn follow(
             (l + cl, d + cd, r.max(cr))
         });
         progress.set_arrivals(late, dropped, rate);
+        // The busiest running child's last second: one saturated process is the bottleneck.
+        let busiest = tracked
+            .iter()
+            .filter(|c| !c.ended && c.summary.is_none())
+            .filter_map(|c| c.generator_busy)
+            .fold(None, |most: Option<f64>, b| {
+                Some(most.map_or(b, |m| m.max(b)))
+            });
+        if let Some(busy) = busiest {
+            progress.set_generator_busy(busy);
+        }
         if let Some((merged, elapsed)) = merged_reports(tracked) {
             progress.publish_report(merged, elapsed);
         }

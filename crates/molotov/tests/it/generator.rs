@@ -42,13 +42,19 @@ fn each_process_measures_its_own_thread_and_the_results_add_them_up() {
     let (run, results) = testbed()
         .at(&server)
         .scenarios("busy")
-        .args(["-w", "4", "-p", "2", "-d", "3"])
+        // The line console's progress line comes every 5 s: it shows the busiest process.
+        .args(["-w", "4", "-p", "2", "-d", "6", "-c"])
         .run_with_results();
     run.code(0).no_panic();
-    run.stdout_has(&["process-seconds (busiest second"]);
+    run.stdout_has(&["process-seconds (busiest second", "% busy\n"]);
+    let footer = run.stdout.lines().find(|l| l.starts_with("SUCCESS: "));
+    assert!(
+        footer.is_some_and(|l| l.contains(" GENERATOR: ")),
+        "{run}"
+    );
     let g = &results["generator"];
     let seconds = g["seconds"].as_f64().unwrap();
-    assert!((5.0..7.0).contains(&seconds), "two processes' seconds: {g}");
+    assert!((11.0..13.5).contains(&seconds), "two processes' seconds: {g}");
     assert!(
         g["saturated_seconds"].as_f64().unwrap() >= 2.0,
         "{g}\n{run}"
