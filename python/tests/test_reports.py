@@ -141,6 +141,10 @@ def test_the_html_report_in_a_real_browser_shows_the_json_numbers(molotov, tmp_p
     assert seen["status"] == "final", seen
     charts = seen["charts"]
     assert len(charts) >= 3 and all(c["points"] >= 3 and c["nonempty_paths"] >= 1 for c in charts), charts
+    if sys.platform == "linux":
+        assert "generator" in [c["key"] for c in charts], "the generator's busy share, drawn"
+        busy = [i.get("generator_busy") for i in result.results["timeline"]["intervals"]]
+        assert any(isinstance(b, float) and 0 <= b <= 1 for b in busy), busy
     for table in ("scenarios", "requests"):
         for name, entry in result.results[table].items():
             cells = seen["cells"][table][name]

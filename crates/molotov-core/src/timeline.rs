@@ -77,8 +77,11 @@ impl Clock {
         let now = Instant::now();
         let opened = self.opened.replace(now);
         let covered = now.duration_since(opened);
-        let measured = shared.busy.as_ref();
-        if let Some(sample) = measured.and_then(|meter| meter.sample(covered, interval)) {
+        let sample = shared
+            .busy
+            .as_ref()
+            .and_then(|m| m.sample(covered, interval));
+        if let Some(sample) = sample {
             shared.progress.set_generator_busy(sample.busy);
             if sample.warn {
                 let warning = crate::busy::warning(sample.busy);
@@ -111,6 +114,7 @@ impl Clock {
         let gauges = Gauges {
             workers: shared.progress.workers() as u64,
             arrivals,
+            generator_busy: sample.map(|s| s.busy),
         };
         shared
             .env

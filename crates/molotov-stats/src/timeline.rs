@@ -62,6 +62,8 @@ impl<'de> Deserialize<'de> for Timeline {
         };
         for mut interval in intervals {
             interval.t -= interval.t % width;
+            // A share, whatever the file says.
+            interval.generator_busy = interval.generator_busy.map(|b| b.clamp(0.0, 1.0));
             match timeline.intervals.last_mut() {
                 Some(last) if last.t == interval.t => last.add(&interval, Along::Processes),
                 _ => timeline.intervals.push(interval),
@@ -106,6 +108,10 @@ pub struct Interval {
     /// In the open model, what the schedule did in the interval.
     #[serde(default, flatten, skip_serializing_if = "Option::is_none")]
     pub arrivals: Option<IntervalArrivals>,
+    /// The share of the interval the load generator's thread ran or waited for a core (the
+    /// busiest process's; the busiest interval's, over merged time), where it is measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator_busy: Option<f64>,
     /// How long the successful scenario runs took (2 significant digits).
     pub latency: Spread,
 }
@@ -133,12 +139,14 @@ impl IntervalArrivals {
 }
 
 /// What the owner of the recorder knows when it closes an interval.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Gauges {
     /// Workers running now.
     pub workers: u64,
     /// The open model's counts over the interval.
     pub arrivals: Option<IntervalArrivals>,
+    /// How busy the generator's thread was over the interval (a share), if measured.
+    pub generator_busy: Option<f64>,
 }
 
 impl Timeline {
@@ -258,6 +266,11 @@ impl Interval {
             (None, Some(theirs)) => self.arrivals = Some(*theirs),
             _ => {}
         }
+        // Processes or time: the busiest is what tells a saturated generator.
+        self.generator_busy = match (self.generator_busy, other.generator_busy) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        };
         self.latency.merge(&other.latency);
     }
 }
@@ -348,6 +361,7 @@ impl IntervalRecorder {
                 .collect(),
             workers: gauges.workers,
             arrivals: gauges.arrivals,
+            generator_busy: gauges.generator_busy,
             latency: Spread {
                 buckets: self.latency.buckets().collect(),
             },

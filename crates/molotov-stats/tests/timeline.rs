@@ -16,7 +16,7 @@ fn ms(n: u64) -> Duration {
 fn gauges(workers: u64) -> Gauges {
     Gauges {
         workers,
-        arrivals: None,
+        ..Gauges::default()
     }
 }
 
@@ -77,6 +77,7 @@ fn each_second_counts_what_happened_in_it() {
                 late: 2,
                 dropped: 1,
             }),
+            generator_busy: Some(0.5),
         },
     );
 
@@ -121,6 +122,57 @@ fn the_sliver_a_run_ends_with_joins_the_second_before() {
     let last = &timeline.intervals[1];
     assert_eq!((last.t, last.successes, last.workers), (51, 11, 3));
     assert!((last.seconds - 1.1).abs() < 1e-9);
+}
+
+#[test]
+fn the_busiest_generator_of_processes_and_of_merged_time_is_kept() {
+    let busy = |share: Option<f64>| Gauges {
+        workers: 1,
+        generator_busy: share,
+        ..Gauges::default()
+    };
+    let mut a = Stats::new(&["s"]);
+    a.start_timeline();
+    a.close_interval(10, 1.0, busy(Some(0.4)));
+    a.close_interval(11, 1.0, busy(None));
+    let mut b = Stats::new(&["s"]);
+    b.start_timeline();
+    b.close_interval(10, 1.0, busy(Some(0.95)));
+    b.close_interval(11, 1.0, busy(Some(0.3)));
+    let mut total = Report::default();
+    total.merge(&a.report()).unwrap();
+    total.merge(&b.report()).unwrap();
+    let timeline = total.timeline.unwrap();
+    let shares: Vec<_> = timeline
+        .intervals
+        .iter()
+        .map(|i| i.generator_busy)
+        .collect();
+    assert_eq!(
+        shares,
+        [Some(0.95), Some(0.3)],
+        "the busiest process, or the one measured"
+    );
+    // Coarsened (a finer timeline into a 2 s one): the busiest of the merged seconds.
+    let text = serde_json::to_string(&timeline)
+        .unwrap()
+        .replace("\"interval_seconds\":1", "\"interval_seconds\":2");
+    let coarse: Timeline = serde_json::from_str(&text).unwrap();
+    assert_eq!(coarse.intervals.len(), 1);
+    assert_eq!(coarse.intervals[0].generator_busy, Some(0.95));
+    // Read back from a file that says anything: a share.
+    let text = serde_json::to_string(&timeline)
+        .unwrap()
+        .replace("0.95", "7.5");
+    let read: Timeline = serde_json::from_str(&text).unwrap();
+    assert_eq!(read.intervals[0].generator_busy, Some(1.0));
+    // Not measured: not written.
+    let quiet = run(0, 1, 1, 1).report().timeline.unwrap();
+    assert!(
+        !serde_json::to_string(&quiet)
+            .unwrap()
+            .contains("generator_busy")
+    );
 }
 
 #[test]

@@ -17,7 +17,7 @@ function yTicks(max, integer, unit) {
 var TSTEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800];
 function r1(v) { return Math.round(v * 10) / 10; }
 
-function chartDefs(iv, open) {
+function chartDefs(iv, open, busy) {
   // A point's rate is over the seconds it covered (the first and last may be partial).
   var per = function (f) { return function (p) { var s = isNum(p.seconds) && p.seconds > 0.25 ? p.seconds : iv; return isNum(p[f]) ? p[f] / s : null; }; };
   var raw = function (f) { return function (p) { return numOr(p[f]); }; };
@@ -33,10 +33,14 @@ function chartDefs(iv, open) {
   if (open) defs.push({key: 'arrivals', title: 'Open model: arrivals per second', unit: 'rate', series: [
     {name: 'target', color: 'gray', dash: true, get: raw('target_rate')}, {name: 'achieved', color: 'blue', get: raw('achieved_rate')},
     {name: 'late/s', color: 'amber', get: per('late')}, {name: 'dropped/s', color: 'red', get: per('dropped')}]});
+  if (busy) defs.push({key: 'generator', title: 'Load generator: its thread busy (90 % and more: it is the bottleneck)',
+    unit: 'pct', series: [{name: 'busy', color: 'red', get: function (p) { return isNum(p.generator_busy) ? p.generator_busy * 100 : null; }},
+      {name: '90 %', color: 'gray', dash: true, get: function () { return 90; }}]});
   return defs;
 }
 
 function fmtFor(unit) {
+  if (unit === 'pct') return function (v) { return Math.round(v) + ' %'; };
   return unit === 'dur' ? function (v) { return dur(v); } : unit === 'count' ? int : rate;
 }
 
@@ -209,11 +213,12 @@ function renderCharts(d) {
   var pts = arr(tl.points).filter(function (p) { return p && typeof p === 'object' && isNum(p.t); });
   for (var i = 1; i < pts.length; i++) if (pts[i].t < pts[i - 1].t) { pts = pts.slice().sort(function (a, b) { return a.t - b.t; }); break; }
   var open = !!(obj(d.meta).open_model) || pts.some(function (p) { return isNum(p.target_rate); });
+  var busy = pts.some(function (p) { return isNum(p.generator_busy); });
   var W = chartsWidth(), two = W >= 900;
   state.width = W;
   var cw = Math.floor(two ? (W - 16) / 2 : W) - 26;
   state.shows = {};
-  var grid = h('div', {'class': 'charts' + (two ? ' two' : '')}, chartDefs(iv, open).map(function (def) {
+  var grid = h('div', {'class': 'charts' + (two ? ' two' : '')}, chartDefs(iv, open, busy).map(function (def) {
     return drawChart(def, pts, iv, Math.max(240, cw));
   }));
   put($('sec-charts'), [grid]);

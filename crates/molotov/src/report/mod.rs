@@ -213,6 +213,7 @@ fn timeline(timeline: Option<&Timeline>) -> Value {
                 "statuses": i.statuses,
                 "errors": i.errors,
                 "workers": i.workers,
+                "generator_busy": i.generator_busy,
                 "p50_us": i.latency.percentile_us(50.0),
                 "p90_us": i.latency.percentile_us(90.0),
                 "p99_us": i.latency.percentile_us(99.0),

@@ -34,6 +34,14 @@ fn a_load_test_that_keeps_its_thread_busy_is_told_so_live_and_in_its_results() {
     assert!((2.5..3.5).contains(&seconds), "{g}");
     let busy = g["running_seconds"].as_f64().unwrap() + g["waiting_seconds"].as_f64().unwrap();
     assert!(busy > 0.8 * seconds && busy <= seconds * 1.05, "{g}");
+    // Second by second in the timeline too.
+    let intervals = results["timeline"]["intervals"].as_array().unwrap();
+    let shares: Vec<f64> = intervals
+        .iter()
+        .filter_map(|i| i["generator_busy"].as_f64())
+        .collect();
+    assert!(shares.len() >= 2, "{intervals:?}");
+    assert!(shares.iter().any(|&b| b >= 0.9), "{shares:?}");
 }
 
 #[test]
@@ -48,13 +56,13 @@ fn each_process_measures_its_own_thread_and_the_results_add_them_up() {
     run.code(0).no_panic();
     run.stdout_has(&["process-seconds (busiest second", "% busy\n"]);
     let footer = run.stdout.lines().find(|l| l.starts_with("SUCCESS: "));
-    assert!(
-        footer.is_some_and(|l| l.contains(" GENERATOR: ")),
-        "{run}"
-    );
+    assert!(footer.is_some_and(|l| l.contains(" GENERATOR: ")), "{run}");
     let g = &results["generator"];
     let seconds = g["seconds"].as_f64().unwrap();
-    assert!((11.0..13.5).contains(&seconds), "two processes' seconds: {g}");
+    assert!(
+        (11.0..13.5).contains(&seconds),
+        "two processes' seconds: {g}"
+    );
     assert!(
         g["saturated_seconds"].as_f64().unwrap() >= 2.0,
         "{g}\n{run}"
