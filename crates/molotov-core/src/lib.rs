@@ -10,7 +10,8 @@
 //! - [`config`](RunConfig): how a run goes (workers, duration, runs, mode, ramp-up, delays,
 //!   `-x`, verbosity), as validated data; [`RunInfo`] is what fixtures receive.
 //! - [`runner`](Runner): validates a plan against a config, runs global fixtures, starts the
-//!   workers, the deadline and the `current_workers` ticker, and returns a [`Summary`].
+//!   workers and the tasks `beside` them (the deadline, the grace, the live snapshots, the
+//!   `current_workers` ticker, background tasks), and returns a [`Summary`].
 //! - `worker`: one worker's fixtures around the single scenario loop; `picker`: the
 //!   scenario catalog and the picking strategies (weighted, custom, `-s`, `--single-run`).
 //! - Load models ([`Load`]): `pacing`, the loop's one seam between them (closed, closed with
@@ -72,6 +73,7 @@
 //! ```
 
 mod alarm;
+mod beside;
 mod blocking;
 mod busy;
 mod config;
@@ -106,7 +108,6 @@ pub use config::{
 pub use error::{BoxError, Error, Failure, Fixture, ScenarioResult, error_message, failure_kind};
 pub use event::{Event, Listener, Listeners, Reaction};
 pub use notice::{Notice, NoticeReceiver, Notices, PrintSource, Progress};
-pub use pacing::ArrivalSummary;
 pub use plan::{Plan, SetupResult};
 pub use request::RequestBuilder;
 pub use runner::Runner;
@@ -115,7 +116,7 @@ pub use schedule::{Schedule, Stage, Stages, parse_duration};
 pub use session::{Context, Request, Response, Session, SessionOptions};
 pub use shutdown::{Shutdown, StopCause};
 pub use sink::{Outcome, Sink, Snapshot};
-pub use summary::{FixtureFailure, Summary};
+pub use summary::{ArrivalSummary, FixtureFailure, Summary};
 pub use vars::Vars;
 pub use websocket::{WebSocket, WebSocketBuilder};
 

@@ -15,7 +15,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use molotov_stats::{IntervalArrivals, Latency};
-use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -23,6 +22,7 @@ use crate::config::Partition;
 use crate::notice::Progress;
 use crate::schedule::{Schedule, Stages};
 use crate::shutdown::Shutdown;
+use crate::summary::ArrivalSummary;
 
 /// A run that starts more than this after its due time was late (every worker was busy).
 pub(crate) const LATE: Duration = Duration::from_millis(1);
@@ -162,42 +162,6 @@ pub(crate) struct Timetable {
     lag: RefCell<Latency>,
     /// When the run was asked to stop, if it was before the schedule ended.
     stopped_at: Cell<Option<Instant>>,
-}
-
-/// What the open model did in one process (or, summed, in a run). Serde: it travels from a
-/// `-p` process to its parent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ArrivalSummary {
-    /// Runs that were due while the run lasted.
-    pub scheduled: u64,
-    /// Runs that started.
-    pub started: u64,
-    /// Runs that started more than a millisecond after their due time (no worker was free).
-    pub late: u64,
-    /// Runs that were due and never started: dropped (`--drop-late`), or still waiting for a
-    /// worker when the run ended.
-    pub dropped: u64,
-    /// How late the runs started after their due times (a histogram: merged exactly).
-    pub lag: Latency,
-    /// The schedule's average rate over the run, runs per second (all processes).
-    pub target_rate: f64,
-}
-
-impl ArrivalSummary {
-    /// The largest start lag.
-    pub fn max_lag(&self) -> Duration {
-        self.lag.max()
-    }
-
-    /// Adds another process's to this one.
-    pub fn absorb(&mut self, other: &ArrivalSummary) {
-        self.scheduled = self.scheduled.saturating_add(other.scheduled);
-        self.started = self.started.saturating_add(other.started);
-        self.late = self.late.saturating_add(other.late);
-        self.dropped = self.dropped.saturating_add(other.dropped);
-        self.lag.merge(&other.lag);
-        self.target_rate = self.target_rate.max(other.target_rate);
-    }
 }
 
 /// What the dispatcher should do with a run it released.

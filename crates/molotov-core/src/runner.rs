@@ -14,21 +14,22 @@ use std::time::Duration;
 use molotov_http::TlsContext;
 use molotov_stats::{Report, Stats};
 use tokio::sync::mpsc;
-use tokio::task::{JoinHandle, JoinSet, LocalSet};
+use tokio::task::{JoinSet, LocalSet};
 use tokio::time::Instant;
 
+use crate::beside;
 use crate::busy::{BusyMeter, Interval, ThreadClock};
 use crate::config::{Load, RunConfig, RunInfo};
 use crate::error::{BoxError, Error, Failure, Fixture};
-use crate::event::{Event, Listeners};
+use crate::event::Listeners;
 use crate::load;
 use crate::notice::{self, Notice, NoticeReceiver, Notices, Progress};
 use crate::pacing::{Pacing, Staffing, Timetable};
 use crate::picker::{Catalog, UNKNOWN_PICK};
-use crate::plan::{BackgroundFn, GlobalFn, Plan};
+use crate::plan::{GlobalFn, Plan};
 use crate::scenario::Scenario;
 use crate::session::SessionEnv;
-use crate::shutdown::{Shutdown, StopCause};
+use crate::shutdown::Shutdown;
 use crate::sink::{Sink, Sinks, Snapshot};
 use crate::summary::{FixtureFailure, Summary};
 use crate::timeline::Clock;
@@ -254,16 +255,16 @@ impl Runner {
         });
 
         notices.send(Notice::Preparing { workers });
-        let mut helpers = spawn_helpers(&shared, &listeners, &notices, start);
+        let mut helpers = beside::spawn_helpers(&shared, &listeners, &notices, start);
         let clock = Clock::start(&shared, start, &mut helpers);
-        helpers.extend(spawn_background(background, &shutdown));
+        helpers.extend(beside::spawn_background(background, &shutdown));
         let (spawn, spawns) = mpsc::unbounded_channel::<usize>();
         helpers.extend(load::spawn_helpers(&shared, &spawn));
         drop(spawn);
         notices.send(Notice::Started);
         run_workers(&shared, workers, spawns).await;
         let elapsed = start.elapsed();
-        end_helpers(helpers, &shared);
+        beside::end_helpers(helpers, &shared);
         // The last, partial second; teardowns are not in the timeline.
         clock.close(&shared, Interval::Last);
 
@@ -393,119 +394,6 @@ fn pacing(config: &RunConfig, workers: usize, start: Instant, progress: &Arc<Pro
             progress.clone(),
         ))),
     }
-}
-
-/// The deadline, the grace after a stop, the abort watcher and the `current_workers` ticker.
-fn spawn_helpers(
-    shared: &Rc<Shared>,
-    listeners: &Listeners,
-    notices: &Notices,
-    start: Instant,
-) -> Vec<JoinHandle<()>> {
-    let mut helpers = Vec::new();
-    let config = &shared.env.info.config;
-    // A deadline beyond what the clock holds is no deadline.
-    if let Some(deadline) = config.duration.and_then(|d| start.checked_add(d)) {
-        let shutdown = shared.shutdown.clone();
-        helpers.push(tokio::task::spawn_local(async move {
-            tokio::time::sleep_until(deadline).await;
-            shutdown.stop(StopCause::Deadline);
-        }));
-    }
-    helpers.push(tokio::task::spawn_local(grace(
-        shared.shutdown.clone(),
-        config.graceful_stop,
-    )));
-    if !shared.env.sinks.is_empty() {
-        let sinks = shared.clone();
-        helpers.push(tokio::task::spawn_local(async move {
-            let second = Duration::from_secs(1);
-            let mut ticker = tokio::time::interval_at(start + second, second);
-            loop {
-                ticker.tick().await;
-                sinks.env.sinks.flush();
-            }
-        }));
-    }
-    let live_report = config.live_report.filter(|l| !l.period.is_zero());
-    if let Some((live_report, first)) =
-        live_report.and_then(|l| Some((l, start.checked_add(l.period)?)))
-    {
-        let (period, timeline) = (live_report.period, live_report.timeline);
-        let live = shared.clone();
-        helpers.push(tokio::task::spawn_local(async move {
-            let mut ticker = tokio::time::interval_at(first, period);
-            // The snapshot before the latest: its memory is reused once the views and sinks
-            // let go of it (they hold the latest).
-            let mut spare: Option<Arc<Report>> = None;
-            loop {
-                ticker.tick().await;
-                let old = spare.take().and_then(|old| Arc::try_unwrap(old).ok());
-                let report = live.env.stats.borrow().snapshot_reusing(timeline, old);
-                let elapsed = start.elapsed();
-                spare = live.progress.replace_report(report, elapsed);
-                if live.env.sinks.wants_snapshots() {
-                    if let Some((report, elapsed)) = live.progress.latest_report() {
-                        live.env.sinks.snapshot(&Snapshot {
-                            report: &report,
-                            elapsed,
-                            progress: &live.progress,
-                        });
-                    }
-                }
-            }
-        }));
-    }
-    let watched = shared.clone();
-    helpers.push(tokio::task::spawn_local(async move {
-        watched.shutdown.aborted().await;
-        for handle in watched.loops.borrow().iter() {
-            handle.abort();
-        }
-    }));
-    if !listeners.is_empty() {
-        let (listeners, notices) = (listeners.clone(), notices.clone());
-        let progress = shared.progress.clone();
-        helpers.push(tokio::task::spawn_local(async move {
-            let period = Duration::from_secs(1);
-            let mut ticker = tokio::time::interval_at(start + period, period);
-            loop {
-                ticker.tick().await;
-                let event = Event::CurrentWorkers {
-                    workers: progress.workers(),
-                };
-                listeners.emit(&event, &notices).await;
-            }
-        }));
-    }
-    helpers
-}
-
-/// Once a graceful stop is asked for, lets the scenarios in flight run for `grace`, then
-/// cancels them (the cause stays the stop's). A grace too long for the clock never ends.
-async fn grace(shutdown: Shutdown, grace: Duration) {
-    shutdown.stopped().await;
-    if !grace.is_zero() {
-        // tokio caps a sleep that the clock cannot hold at about 30 years.
-        tokio::time::sleep(grace).await;
-    }
-    let cause = shutdown.cause().unwrap_or(StopCause::Interrupted);
-    shutdown.abort(cause);
-}
-
-/// Stops the helper tasks, and has the sinks send what they buffered.
-fn end_helpers(helpers: Vec<JoinHandle<()>>, shared: &Shared) {
-    for helper in helpers {
-        helper.abort();
-    }
-    shared.env.sinks.flush();
-}
-
-fn spawn_background(background: Vec<BackgroundFn>, shutdown: &Shutdown) -> Vec<JoinHandle<()>> {
-    background
-        .into_iter()
-        .map(|f| tokio::task::spawn_local(f(shutdown.clone())))
-        .collect()
 }
 
 /// Calls a global fixture; a panic in it is its failure, of kind `"panic"`, as in any

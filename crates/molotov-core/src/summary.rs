@@ -1,12 +1,13 @@
-//! [`Summary`]: what a run produced, for the final report and the exit code.
+//! [`Summary`]: what a run produced, for the final report and the exit code; with
+//! [`ArrivalSummary`], what the open model's schedule made of it.
 
 use std::time::Duration;
 
-use molotov_stats::Report;
+use molotov_stats::{Latency, Report};
+use serde::{Deserialize, Serialize};
 
 use crate::busy::GeneratorLoad;
 use crate::error::Fixture;
-use crate::pacing::ArrivalSummary;
 use crate::shutdown::StopCause;
 
 /// A fixture that failed during the run.
@@ -94,5 +95,41 @@ impl Summary {
     /// Failed scenario runs.
     pub fn failures(&self) -> u64 {
         self.report.scenarios.values().map(|e| e.failures).sum()
+    }
+}
+
+/// What the open model did in one process (or, summed, in a run). Serde: it travels from a
+/// `-p` process to its parent.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ArrivalSummary {
+    /// Runs that were due while the run lasted.
+    pub scheduled: u64,
+    /// Runs that started.
+    pub started: u64,
+    /// Runs that started more than a millisecond after their due time (no worker was free).
+    pub late: u64,
+    /// Runs that were due and never started: dropped (`--drop-late`), or still waiting for a
+    /// worker when the run ended.
+    pub dropped: u64,
+    /// How late the runs started after their due times (a histogram: merged exactly).
+    pub lag: Latency,
+    /// The schedule's average rate over the run, runs per second (all processes).
+    pub target_rate: f64,
+}
+
+impl ArrivalSummary {
+    /// The largest start lag.
+    pub fn max_lag(&self) -> Duration {
+        self.lag.max()
+    }
+
+    /// Adds another process's to this one.
+    pub fn absorb(&mut self, other: &ArrivalSummary) {
+        self.scheduled = self.scheduled.saturating_add(other.scheduled);
+        self.started = self.started.saturating_add(other.started);
+        self.late = self.late.saturating_add(other.late);
+        self.dropped = self.dropped.saturating_add(other.dropped);
+        self.lag.merge(&other.lag);
+        self.target_rate = self.target_rate.max(other.target_rate);
     }
 }
