@@ -304,12 +304,12 @@ impl Progress {
     }
 
     /// Sets how busy the workers' thread was over the last second (a share, 0 to 1; a parent
-    /// of `-p` processes sets its busiest child's).
-    pub fn set_generator_busy(&self, busy: f64) {
+    /// of `-p` processes sets its busiest running child's), or that it is not known now.
+    pub fn set_generator_busy(&self, busy: Option<f64>) {
         // A share of 0 to 1 in millionths: far from overflowing.
         #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let millionths = (busy.clamp(0.0, 1.0) * 1e6).round() as u64;
-        self.generator_busy.store(millionths + 1, Ordering::Relaxed);
+        let stored = busy.map_or(0, |b| (b.clamp(0.0, 1.0) * 1e6).round() as u64 + 1);
+        self.generator_busy.store(stored, Ordering::Relaxed);
     }
 
     /// How busy the workers' thread was over the last second (a share, 0 to 1); `None` before

@@ -1,5 +1,6 @@
 //! [`Runner`]: validates a plan against a config, then runs it: global fixtures, workers with
-//! their ramp-up, the deadline, the once-a-second `current_workers` event, aborts.
+//! their ramp-up and the tasks beside them (`beside`: the deadline, the once-a-second
+//! `current_workers` event, aborts...), the timeline's clock, the summary.
 //!
 //! Every worker of the process runs on the calling thread: [`Runner::run`] must be awaited on a
 //! tokio `current_thread` runtime (it makes its own `LocalSet`). With no locks and no

@@ -81,8 +81,9 @@ impl Clock {
             .busy
             .as_ref()
             .and_then(|m| m.sample(covered, interval));
+        // No reading this time: the live views show nothing rather than an older second.
+        shared.progress.set_generator_busy(sample.map(|s| s.busy));
         if let Some(sample) = sample {
-            shared.progress.set_generator_busy(sample.busy);
             if sample.warn {
                 let warning = crate::busy::warning(sample.busy);
                 shared.env.notices.send(Notice::Warning(warning));

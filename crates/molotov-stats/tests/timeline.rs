@@ -106,6 +106,10 @@ fn each_second_counts_what_happened_in_it() {
 
     assert_eq!((last.t, last.seconds, last.successes), (1_001, 0.5, 1));
     assert_eq!(last.arrivals.unwrap().late, 2);
+    assert_eq!(
+        (first.generator_busy, last.generator_busy),
+        (None, Some(0.5))
+    );
     assert!(
         last.errors.is_empty(),
         "kinds of earlier intervals are not carried"
@@ -153,12 +157,17 @@ fn the_busiest_generator_of_processes_and_of_merged_time_is_kept() {
         [Some(0.95), Some(0.3)],
         "the busiest process, or the one measured"
     );
-    // Coarsened (a finer timeline into a 2 s one): the busiest of the merged seconds.
-    let text = serde_json::to_string(&timeline)
-        .unwrap()
-        .replace("\"interval_seconds\":1", "\"interval_seconds\":2");
-    let coarse: Timeline = serde_json::from_str(&text).unwrap();
+    // Coarsened (the 1 s timeline merged into a 2 s one, which has nothing at that time): the
+    // busiest of the merged seconds.
+    let mut coarse: Timeline =
+        serde_json::from_str(r#"{"interval_seconds": 2, "intervals": []}"#).unwrap();
+    coarse.merge(&timeline);
+    assert_eq!(coarse.interval_seconds, 2);
     assert_eq!(coarse.intervals.len(), 1);
+    assert_eq!(
+        coarse.intervals[0].seconds, 2.0,
+        "one second after the other"
+    );
     assert_eq!(coarse.intervals[0].generator_busy, Some(0.95));
     // Read back from a file that says anything: a share.
     let text = serde_json::to_string(&timeline)

@@ -157,10 +157,12 @@ mod tests {
     fn the_live_views_mark_a_saturated_second_only() {
         let progress = Progress::default();
         assert_eq!(live(&progress), None, "not measured yet");
-        progress.set_generator_busy(0.5);
+        progress.set_generator_busy(Some(0.5));
         assert_eq!(live(&progress), None);
-        progress.set_generator_busy(0.974);
+        progress.set_generator_busy(Some(0.974));
         assert_eq!(live(&progress).as_deref(), Some("GENERATOR: 97% busy"));
+        progress.set_generator_busy(None);
+        assert_eq!(live(&progress), None, "no reading: no mark");
     }
 
     #[test]

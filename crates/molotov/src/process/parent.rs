@@ -262,17 +262,9 @@ fn follow(
             (l + cl, d + cd, r.max(cr))
         });
         progress.set_arrivals(late, dropped, rate);
-        // The busiest running child's last second: one saturated process is the bottleneck.
-        let busiest = tracked
-            .iter()
-            .filter(|c| !c.ended && c.summary.is_none())
-            .filter_map(|c| c.generator_busy)
-            .fold(None, |most: Option<f64>, b| {
-                Some(most.map_or(b, |m| m.max(b)))
-            });
-        if let Some(busy) = busiest {
-            progress.set_generator_busy(busy);
-        }
+        // The busiest running child's last second: one saturated process is the bottleneck
+        // (none once every child is done).
+        progress.set_generator_busy(busiest_running(tracked));
         if let Some((merged, elapsed)) = merged_reports(tracked) {
             progress.publish_report(merged, elapsed);
         }
@@ -464,6 +456,15 @@ fn outcome(tracked: &mut [Child], shutdown: &Shutdown, seed: Option<u64>) -> Sum
         .cause()
         .or(summary.stop.filter(|c| *c != StopCause::Interrupted));
     summary
+}
+
+/// The busiest last second of the children still running, if any was measured.
+fn busiest_running(tracked: &[Child]) -> Option<f64> {
+    tracked
+        .iter()
+        .filter(|c| !c.ended && c.summary.is_none())
+        .filter_map(|c| c.generator_busy)
+        .reduce(f64::max)
 }
 
 fn empty_summary(seed: u64) -> Summary {

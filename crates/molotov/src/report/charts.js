@@ -34,13 +34,12 @@ function chartDefs(iv, open, busy) {
     {name: 'target', color: 'gray', dash: true, get: raw('target_rate')}, {name: 'achieved', color: 'blue', get: raw('achieved_rate')},
     {name: 'late/s', color: 'amber', get: per('late')}, {name: 'dropped/s', color: 'red', get: per('dropped')}]});
   if (busy) defs.push({key: 'generator', title: 'Load generator: its thread busy (90 % and more: it is the bottleneck)',
-    unit: 'pct', series: [{name: 'busy', color: 'red', get: function (p) { return isNum(p.generator_busy) ? p.generator_busy * 100 : null; }},
-      {name: '90 %', color: 'gray', dash: true, get: function () { return 90; }}]});
+    unit: 'pct', series: [{name: 'busy', color: 'red', get: function (p) { return isNum(p.generator_busy) ? p.generator_busy * 100 : null; }}]});
   return defs;
 }
 
 function fmtFor(unit) {
-  if (unit === 'pct') return function (v) { return Math.round(v) + ' %'; };
+  if (unit === 'pct') return function (v) { return isNum(v) ? Math.round(v) + ' %' : '\u2014'; };
   return unit === 'dur' ? function (v) { return dur(v); } : unit === 'count' ? int : rate;
 }
 
