@@ -81,8 +81,13 @@ impl Clock {
             .busy
             .as_ref()
             .and_then(|m| m.sample(covered, interval));
-        // No reading this time: the live views show nothing rather than an older second.
-        shared.progress.set_generator_busy(sample.map(|s| s.busy));
+        match (sample, interval) {
+            (Some(sample), _) => shared.progress.set_generator_busy(Some(sample.busy)),
+            // No reading at a tick: the live views show nothing rather than an older second.
+            (None, Interval::Tick) => shared.progress.set_generator_busy(None),
+            // The run's sliver of an end: the final snapshot keeps the last whole second's.
+            (None, Interval::Last) => {}
+        }
         if let Some(sample) = sample {
             if sample.warn {
                 let warning = crate::busy::warning(sample.busy);
