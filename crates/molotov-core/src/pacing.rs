@@ -6,9 +6,9 @@
 //! - The open model ([`Timetable`]): a dispatcher ([`crate::load`]) releases the runs of the
 //!   schedule at their due times, waking a waiting worker for each; a worker that finishes
 //!   takes the next released run at once, or the next run of the schedule if it is due within
-//!   [`EARLY`] (so a busy process needs no wake per run). A run nobody could start on time starts late (or is
-//!   dropped, with `--drop-late`). A due run is just its index: the memory does not grow when
-//!   the server falls behind.
+//!   [`EARLY`] (so a busy process needs no wake per run). A run nobody could start on time
+//!   starts late (or is dropped, with `--drop-late`). A due run is just its index: the memory
+//!   does not grow when the server falls behind.
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;

@@ -82,17 +82,17 @@ impl Clock {
             .as_ref()
             .and_then(|m| m.sample(covered, interval));
         match (sample, interval) {
-            (Some(sample), _) => shared.progress.set_generator_busy(Some(sample.busy)),
+            (Some(sample), _) => {
+                shared.progress.set_generator_busy(Some(sample.busy));
+                if sample.warn {
+                    let warning = crate::busy::warning(sample.busy);
+                    shared.env.notices.send(Notice::Warning(warning));
+                }
+            }
             // No reading at a tick: the live views show nothing rather than an older second.
             (None, Interval::Tick) => shared.progress.set_generator_busy(None),
             // The run's sliver of an end: the final snapshot keeps the last whole second's.
             (None, Interval::Last) => {}
-        }
-        if let Some(sample) = sample {
-            if sample.warn {
-                let warning = crate::busy::warning(sample.busy);
-                shared.env.notices.send(Notice::Warning(warning));
-            }
         }
         if !self.on {
             return;

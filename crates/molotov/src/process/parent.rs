@@ -59,6 +59,12 @@ struct Child {
 }
 
 impl Child {
+    /// Whether it still runs: neither ended nor done (a child that sent its summary counts
+    /// by it until reaped).
+    fn running(&self) -> bool {
+        !self.ended && self.summary.is_none()
+    }
+
     /// A child just forked, with the pipe its commands go to.
     fn new((&pid, control): (&u32, PipeWriter)) -> Child {
         Child {
@@ -238,7 +244,7 @@ fn follow(
             command_children(tracked, Command::Abort);
         }
         // A child that sent its summary counts by it, not by its last counters, until reaped.
-        let alive = tracked.iter().filter(|c| !c.ended && c.summary.is_none());
+        let alive = tracked.iter().filter(|c| c.running());
         let (ok, failed, workers) = alive.fold((0, 0, 0), |(o, f, w), c| {
             (o + c.successes, f + c.failures, w + c.workers)
         });
@@ -318,11 +324,7 @@ fn publish_metrics(
             Some(Source {
                 instance: crate::export::instance(c.pid),
                 report: std::sync::Arc::new(report.clone()),
-                workers: if c.ended || c.summary.is_some() {
-                    0
-                } else {
-                    c.workers
-                },
+                workers: if c.running() { c.workers } else { 0 },
                 generator_busy: c.generator_busy,
                 arrivals: export.open.then_some(Arrivals {
                     target_rate,
@@ -462,7 +464,7 @@ fn outcome(tracked: &mut [Child], shutdown: &Shutdown, seed: Option<u64>) -> Sum
 fn busiest_running(tracked: &[Child]) -> Option<f64> {
     tracked
         .iter()
-        .filter(|c| !c.ended && c.summary.is_none())
+        .filter(|c| c.running())
         .filter_map(|c| c.generator_busy)
         .reduce(f64::max)
 }
