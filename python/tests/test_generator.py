@@ -36,8 +36,10 @@ async def hit(session):
 @pytest.mark.parametrize("processes", ["1", "2"])
 def test_a_script_that_keeps_its_thread_busy_is_told_so(fresh_molotov, processes):
     # Four workers: while one spins, the others' requests come back, so the thread never waits.
-    result = fresh_molotov.run("-w", "4", "-p", processes, "-d", "3", source=BUSY)
-    assert result.code == 0, result
+    result = fresh_molotov.run("-w", "4", "-p", processes, "-d", "3",
+                               "--threshold", "generator.saturated == 0", source=BUSY)
+    assert result.code == 99, result
+    assert "✗ generator.saturated == 0" in result.stdout, result
     warning = result.stdout.find("Warning: the load generator is CPU-bound: its thread was busy")
     line = result.stdout.find("Load generator: CPU-bound in ")
     assert 0 <= warning < line, result
@@ -50,8 +52,10 @@ def test_a_script_that_keeps_its_thread_busy_is_told_so(fresh_molotov, processes
 
 
 def test_a_script_that_waits_for_the_network_is_not(fresh_molotov):
-    result = fresh_molotov.run("--rate", "20", "-d", "2", source=HIT)
+    result = fresh_molotov.run("--rate", "20", "-d", "2", "--threshold", "generator.saturated == 0",
+                               source=HIT)
     assert result.code == 0, result
+    assert "✓ generator.saturated == 0" in result.stdout, result
     assert "CPU-bound" not in result.stdout, result
     g = result.results["generator"]
     assert g["saturated_seconds"] < 1e-9, g

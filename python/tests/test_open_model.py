@@ -90,6 +90,45 @@ def test_with_drop_late_the_runs_due_during_a_stall_are_dropped(fresh_molotov):
     assert result.scenario("hit")["latency"]["p90_us"] < 100_000
 
 
+SLOW = """
+import molotov
+
+@molotov.scenario()
+async def slow(session):
+    async with session.get("{url}/delay/200") as resp:
+        assert resp.status == 200
+"""
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_thresholds_hold_the_run_to_its_schedule(fresh_molotov, processes):
+    result = fresh_molotov.run("--rate", "50", "-d", "2", "-c", "-p", processes,
+                               "--threshold", "dropped == 0", "--threshold", "started >= 99%",
+                               "--threshold", "lag.p99 < 1s", source=HIT)
+    assert result.code == 0, result
+    assert "Thresholds: all passed" in result.stdout, result
+    assert [t["value"] for t in result.results["thresholds"][:2]] == [0, 1.0], result
+
+
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_a_server_that_falls_behind_stops_the_run_with_an_abort_threshold(fresh_molotov, processes):
+    # 20 runs a second of 200 ms need 4 workers; 1 per process drops runs from the first second.
+    result = fresh_molotov.run("--rate", "20", "-d", "60", "--max-workers", "1", "--drop-late",
+                               "-q", "-p", processes, "--threshold", "dropped == 0 abort",
+                               source=SLOW, timeout=40)
+    assert result.code == 99, result
+    assert result.results["stop"] == "threshold", result
+    assert result.results["elapsed_seconds"] < 15, result
+    assert result.results["dropped"] > 0, result
+
+
+def test_the_open_models_thresholds_need_the_open_model(fresh_molotov):
+    result = fresh_molotov.run("-d", "1", "--threshold", "late < 1%", source=HIT)
+    assert result.code == 2, result
+    assert "add --rate or --rate-stages" in result.stderr, result
+    assert fresh_molotov.target.requests() == 0
+
+
 # Each worker's setup and teardown logged; a scenario requesting /delay/MS.
 LOGGED_FIXTURES = """
 import molotov

@@ -11,11 +11,13 @@ use molotov_stats::Report;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::busy::BusyMeter;
 use crate::event::{Event, Listeners};
 use crate::notice::Notices;
 use crate::plan::BackgroundFn;
 use crate::shutdown::{Shutdown, StopCause};
 use crate::sink::Snapshot;
+use crate::summary::LiveFigures;
 use crate::worker::Shared;
 
 /// The deadline, the grace after a stop, the abort watcher and the `current_workers` ticker.
@@ -67,6 +69,13 @@ pub(crate) fn spawn_helpers(
                 let report = live.env.stats.borrow().snapshot_reusing(timeline, old);
                 let elapsed = start.elapsed();
                 spare = live.progress.replace_report(report, elapsed);
+                let figures = LiveFigures {
+                    arrivals: live.pacing.arrivals_so_far(),
+                    generator: live.busy.as_ref().and_then(BusyMeter::load),
+                };
+                if !figures.is_empty() {
+                    live.progress.publish_figures(figures);
+                }
                 if live.env.sinks.wants_snapshots() {
                     if let Some((report, elapsed)) = live.progress.latest_report() {
                         live.env.sinks.snapshot(&Snapshot {

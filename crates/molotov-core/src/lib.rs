@@ -29,7 +29,8 @@
 //! - [`session`](Session): what scenario code receives; [`RequestBuilder`] and [`Response`];
 //!   every request goes through [`Session::send`], which fires events and records statistics.
 //! - [`event`](Event): the events and listeners. [`notice`](Notice): what the console is told,
-//!   without ever blocking a worker; [`Progress`]: live counters.
+//!   without ever blocking a worker. [`progress`](Progress): live counters, and the latest
+//!   statistics snapshot with the open model's and the generator's [`LiveFigures`].
 //! - [`shutdown`](Shutdown): graceful stop and abort, passed in by the caller.
 //! - [`vars`](Vars): `set_var`/`get_var`. `blocking`: synchronous requests for fixtures.
 //! - [`sink`](Sink): the list of sinks the engine hands every recorded request and scenario
@@ -86,6 +87,7 @@ mod notice;
 mod pacing;
 mod picker;
 mod plan;
+mod progress;
 mod request;
 mod response;
 mod runner;
@@ -107,8 +109,9 @@ pub use config::{
 };
 pub use error::{BoxError, Error, Failure, Fixture, ScenarioResult, error_message, failure_kind};
 pub use event::{Event, Listener, Listeners, Reaction};
-pub use notice::{Notice, NoticeReceiver, Notices, PrintSource, Progress};
+pub use notice::{Notice, NoticeReceiver, Notices, PrintSource};
 pub use plan::{Plan, SetupResult};
+pub use progress::Progress;
 pub use request::RequestBuilder;
 pub use runner::Runner;
 pub use scenario::{Scenario, ScenarioFn};
@@ -116,7 +119,7 @@ pub use schedule::{Schedule, Stage, Stages, parse_duration};
 pub use session::{Context, Request, Response, Session, SessionOptions};
 pub use shutdown::{Shutdown, StopCause};
 pub use sink::{Outcome, Sink, Snapshot};
-pub use summary::{ArrivalSummary, FixtureFailure, Summary};
+pub use summary::{ArrivalSummary, FixtureFailure, LiveFigures, Summary};
 pub use vars::Vars;
 pub use websocket::{WebSocket, WebSocketBuilder};
 

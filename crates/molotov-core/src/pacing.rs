@@ -19,7 +19,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use crate::config::Partition;
-use crate::notice::Progress;
+use crate::progress::Progress;
 use crate::schedule::{Schedule, Stages};
 use crate::shutdown::Shutdown;
 use crate::summary::ArrivalSummary;
@@ -71,11 +71,18 @@ impl Pacing {
         }
     }
 
-    /// The open model: runs are not followed by a pause (the schedule sets the pace).
     /// What the open model did, once the run ended (`None` in the closed model).
     pub(crate) fn arrival_summary(&self) -> Option<ArrivalSummary> {
         match self {
             Pacing::Open(timetable) => Some(timetable.summary()),
+            _ => None,
+        }
+    }
+
+    /// What the open model did so far, while the run lasts (`None` in the closed model).
+    pub(crate) fn arrivals_so_far(&self) -> Option<ArrivalSummary> {
+        match self {
+            Pacing::Open(timetable) => Some(timetable.so_far()),
             _ => None,
         }
     }
@@ -409,8 +416,18 @@ impl Timetable {
         }
     }
 
-    /// The counts, once the run ended.
+    /// The counts, once the run ended: the runs still waiting for a worker count as dropped.
     pub(crate) fn summary(&self) -> ArrivalSummary {
+        self.counts(true)
+    }
+
+    /// The counts so far, while the run lasts: the runs waiting for a worker are neither
+    /// started nor dropped yet.
+    pub(crate) fn so_far(&self) -> ArrivalSummary {
+        self.counts(false)
+    }
+
+    fn counts(&self, ended: bool) -> ArrivalSummary {
         let Some(start) = self.start.get() else {
             return ArrivalSummary::default();
         };
@@ -421,6 +438,11 @@ impl Timetable {
         let scheduled = self
             .due_before(start, end)
             .max(started + self.dropped.get());
+        let dropped = if ended {
+            scheduled.saturating_sub(started)
+        } else {
+            self.dropped.get()
+        };
         let elapsed = end.saturating_duration_since(start).as_secs_f64();
         let target_rate = if elapsed > 0.0 {
             self.schedule.runs_by(elapsed) / elapsed
@@ -431,7 +453,7 @@ impl Timetable {
             scheduled,
             started,
             late: self.late.get(),
-            dropped: scheduled.saturating_sub(started),
+            dropped,
             lag: self.lag.borrow().clone(),
             target_rate,
         }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use molotov_stats::Report;
 
-use crate::notice::Progress;
+use crate::progress::Progress;
 
 /// How a request or a scenario run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,49 @@ use crate::busy::GeneratorLoad;
 use crate::error::Fixture;
 use crate::shutdown::StopCause;
 
+/// What the open model and the generator's thread did so far, beyond the statistics: published
+/// with each live snapshot ([`Progress::latest_figures`](crate::Progress::latest_figures)), so
+/// that live thresholds see them. A view that adds up processes publishes their sum.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LiveFigures {
+    /// The open model's arrivals so far (`None` in the closed model).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arrivals: Option<ArrivalSummary>,
+    /// How busy the workers' thread was so far, when the host can tell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generator: Option<GeneratorLoad>,
+}
+
+impl LiveFigures {
+    /// Adds another process's to these.
+    pub fn absorb(&mut self, other: &LiveFigures) {
+        absorb_some(
+            &mut self.arrivals,
+            other.arrivals.as_ref(),
+            ArrivalSummary::absorb,
+        );
+        absorb_some(
+            &mut self.generator,
+            other.generator.as_ref(),
+            GeneratorLoad::absorb,
+        );
+    }
+
+    /// Whether there is nothing in them.
+    pub fn is_empty(&self) -> bool {
+        self.arrivals.is_none() && self.generator.is_none()
+    }
+}
+
+/// Adds `theirs` to `ours` when both are there; `theirs` alone becomes ours.
+fn absorb_some<T: Clone>(ours: &mut Option<T>, theirs: Option<&T>, absorb: fn(&mut T, &T)) {
+    match (ours.as_mut(), theirs) {
+        (Some(ours), Some(theirs)) => absorb(ours, theirs),
+        (None, Some(theirs)) => *ours = Some(theirs.clone()),
+        _ => {}
+    }
+}
+
 /// A fixture that failed during the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FixtureFailure {
@@ -68,16 +111,16 @@ impl Summary {
         self.dropped_notices = self.dropped_notices.saturating_add(other.dropped_notices);
         self.fixture_failures
             .extend(other.fixture_failures.iter().cloned());
-        match (&mut self.arrivals, &other.arrivals) {
-            (Some(ours), Some(theirs)) => ours.absorb(theirs),
-            (None, Some(theirs)) => self.arrivals = Some(theirs.clone()),
-            _ => {}
-        }
-        match (&mut self.generator, &other.generator) {
-            (Some(ours), Some(theirs)) => ours.absorb(theirs),
-            (None, Some(theirs)) => self.generator = Some(theirs.clone()),
-            _ => {}
-        }
+        absorb_some(
+            &mut self.arrivals,
+            other.arrivals.as_ref(),
+            ArrivalSummary::absorb,
+        );
+        absorb_some(
+            &mut self.generator,
+            other.generator.as_ref(),
+            GeneratorLoad::absorb,
+        );
         if self.stop.is_none() {
             self.stop = other.stop;
         }

@@ -283,10 +283,7 @@ fn write_to(mut file: File, text: &str, path: &Path, what: &str) -> Result<(), S
 
 /// The thresholds' verdicts on the finished run.
 pub(crate) fn verdicts(summary: &Summary, settings: &Settings) -> Vec<Verdict> {
-    settings.thresholds.evaluate(&Observed {
-        report: &summary.report,
-        elapsed: summary.elapsed,
-    })
+    settings.thresholds.evaluate(&Observed::summary(summary))
 }
 
 fn title(settings: &Settings) -> String {

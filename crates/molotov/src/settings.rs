@@ -130,6 +130,9 @@ impl Settings {
         let processes = usize::try_from(args.processes)
             .map_err(|_| UsageError(format!("--processes {} is out of range", args.processes)))?;
         let (statsd, export) = exporters(&args, &load)?;
+        let thresholds = Thresholds::parse(&args.results.thresholds)
+            .and_then(|t| t.check_model(matches!(load, Load::Open(_))).map(|()| t))
+            .map_err(|e| UsageError(e.to_string()))?;
         let output = if args.quiet {
             Output::Quiet
         } else if args.console || !std::io::stdout().is_terminal() {
@@ -188,8 +191,7 @@ impl Settings {
             statsd,
             export,
             sizing: args.sizing.then_some(args.sizing_tolerance),
-            thresholds: Thresholds::parse(&args.results.thresholds)
-                .map_err(|e| UsageError(e.to_string()))?,
+            thresholds,
             junit: args.results.junit.clone(),
             html: args.results.html.clone(),
             web: args.web,

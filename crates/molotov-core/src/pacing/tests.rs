@@ -9,7 +9,7 @@ use tokio::time::advance;
 
 use super::{Next, Timetable};
 use crate::config::Partition;
-use crate::notice::Progress;
+use crate::progress::Progress;
 use crate::schedule::Schedule;
 use crate::shutdown::Shutdown;
 
@@ -60,7 +60,11 @@ async fn a_worker_takes_the_next_run_itself_up_to_125_us_before_it_is_due_and_wa
     // 3 ms after run 3 was due: taken late, with its lag.
     advance(us(4100)).await;
     assert_eq!(claim_now(&t, &shutdown), Some(Duration::from_millis(3)));
-    // Runs 4 and 5 are due too, and not started: at the end, they count as dropped.
+    // Runs 4 and 5 are due too, and not started: waiting while the run lasts, dropped at the
+    // end.
+    let so_far = t.so_far();
+    assert_eq!(so_far.scheduled, 6);
+    assert_eq!((so_far.started, so_far.late, so_far.dropped), (4, 1, 0));
     let summary = t.summary();
     assert_eq!(summary.scheduled, 6);
     assert_eq!((summary.started, summary.late, summary.dropped), (4, 1, 2));
@@ -81,6 +85,11 @@ async fn after_a_stall_drop_late_drops_every_late_run_in_one_claim() {
         t.released(),
         999_901,
         "released in one step, and the run taken"
+    );
+    assert_eq!(
+        t.so_far().dropped,
+        999_899,
+        "the dropped runs, not the waiting ones"
     );
     let summary = t.summary();
     assert_eq!((summary.started, summary.late), (2, 0));

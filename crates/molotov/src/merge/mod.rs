@@ -75,10 +75,7 @@ fn merge_and_report(args: &ReportArgs, command: &str) -> anyhow::Result<ExitStat
         .map(String::as_str)
         .collect();
     thresholds.check_scenarios(&names)?;
-    let verdicts = thresholds.evaluate(&Observed {
-        report: &summary.report,
-        elapsed: summary.elapsed,
-    });
+    let verdicts = thresholds.evaluate(&Observed::summary(&summary));
     crate::outputs::write_files(
         &summary,
         processes,

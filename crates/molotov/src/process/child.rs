@@ -301,6 +301,7 @@ impl Reporter {
                         batch.push(Message::Report {
                             report: molotov_core::stats::Report::clone(&report),
                             elapsed,
+                            figures: progress.latest_figures().map(|f| Box::new((*f).clone())),
                         });
                     }
                 }

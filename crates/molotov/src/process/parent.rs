@@ -7,12 +7,11 @@
 //! sends every other child a stop command on its control pipe (then an abort, after a second
 //! signal), and each child still runs its teardowns.
 
-use std::io::{BufReader, PipeReader, PipeWriter};
+use std::io::{BufReader, PipeReader};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use molotov_core::stats::Report;
-use molotov_core::{Notice, Notices, Runner, Shutdown, StopCause, Summary};
+use molotov_core::{Notice, Notices, Runner, Shutdown, StopCause};
 use nix::sys::signal::{Signal, kill};
 use nix::sys::wait::{WaitStatus, waitpid};
 use nix::unistd::Pid;
@@ -20,10 +19,11 @@ use nix::unistd::Pid;
 use super::child;
 use super::fork::Forked;
 use super::protocol::{self, Command, Message, WireLine};
+use super::tally::{self, Child};
 use crate::app::{HostHooks, Watched, conclude};
 use crate::display::{Display, Seized, eprint_line};
 use crate::exit::ExitStatus;
-use crate::export::{MetricsListener, PushOutcome};
+use crate::export::MetricsListener;
 use crate::outputs::Outputs;
 use crate::settings::Settings;
 use crate::signal;
@@ -36,51 +36,6 @@ enum Event {
     Message(usize, Message),
     /// The child's pipe closed and the child was reaped.
     Ended(usize, String),
-}
-
-/// A child as the parent tracks it.
-struct Child {
-    pid: u32,
-    successes: u64,
-    failures: u64,
-    workers: usize,
-    /// Open model: runs late, runs dropped, the schedule's rate now.
-    arrivals: (u64, u64, f64),
-    /// How busy its workers' thread was over the last second.
-    generator_busy: Option<f64>,
-    /// Its latest statistics, and the time they span.
-    report: Option<(Report, Duration)>,
-    summary: Option<Summary>,
-    /// How its pushes of metrics went.
-    exported: Vec<crate::export::PushOutcome>,
-    ended: bool,
-    /// Where its commands go (`None` once it cannot hear them).
-    control: Option<PipeWriter>,
-}
-
-impl Child {
-    /// Whether it still runs: neither ended nor done (a child that sent its summary counts
-    /// by it until reaped).
-    fn running(&self) -> bool {
-        !self.ended && self.summary.is_none()
-    }
-
-    /// A child just forked, with the pipe its commands go to.
-    fn new((&pid, control): (&u32, PipeWriter)) -> Child {
-        Child {
-            pid,
-            successes: 0,
-            failures: 0,
-            workers: 0,
-            arrivals: (0, 0, 0.0),
-            generator_busy: None,
-            report: None,
-            summary: None,
-            exported: Vec::new(),
-            ended: false,
-            control: Some(control),
-        }
-    }
 }
 
 /// Runs `runner` in `settings.processes` processes.
@@ -186,7 +141,7 @@ pub(crate) fn run(
     let sizing = sizing.map(SizingWatch::finish);
     let aborted_by = live.and_then(ThresholdWatch::finish);
 
-    let mut summary = outcome(&mut tracked, &shutdown, runner.config_mut().seed);
+    let mut summary = tally::outcome(&mut tracked, &shutdown, runner.config_mut().seed);
     if let Some(failure) = runner.global_teardown() {
         summary.fixture_failures.push(failure);
     }
@@ -194,7 +149,7 @@ pub(crate) fn run(
     let outcome = Watched {
         sizing,
         aborted_by,
-        exported: pushes(&tracked),
+        exported: tally::pushes(&tracked),
     };
     conclude(&summary, processes, &outcome, outputs, display, settings)
 }
@@ -243,37 +198,7 @@ fn follow(
             relayed_abort = true;
             command_children(tracked, Command::Abort);
         }
-        // A child that sent its summary counts by it, not by its last counters, until reaped.
-        let alive = tracked.iter().filter(|c| c.running());
-        let (ok, failed, workers) = alive.fold((0, 0, 0), |(o, f, w), c| {
-            (o + c.successes, f + c.failures, w + c.workers)
-        });
-        let done = tracked.iter().filter_map(|c| c.summary.as_ref());
-        let (done_ok, done_failed) =
-            done.fold((0, 0), |(o, f), s| (o + s.successes(), f + s.failures()));
-        progress.set_totals(ok + done_ok, failed + done_failed, workers);
-        // Every process follows the whole schedule's rate; the late and dropped runs add up.
-        let (late, dropped, rate) = tracked.iter().fold((0, 0, 0.0_f64), |(l, d, r), c| {
-            let (cl, cd, cr) = match &c.summary {
-                Some(s) => s
-                    .arrivals
-                    .as_ref()
-                    .map_or((0, 0, 0.0), |a| (a.late, a.dropped, 0.0)),
-                None => (
-                    c.arrivals.0,
-                    c.arrivals.1,
-                    if c.ended { 0.0 } else { c.arrivals.2 },
-                ),
-            };
-            (l + cl, d + cd, r.max(cr))
-        });
-        progress.set_arrivals(late, dropped, rate);
-        // The busiest running child's last second: one saturated process is the bottleneck
-        // (none once every child is done).
-        progress.set_generator_busy(busiest_running(tracked));
-        if let Some((merged, elapsed)) = merged_reports(tracked) {
-            progress.publish_report(merged, elapsed);
-        }
+        tally::publish_progress(tracked, &progress);
         if let Some((listener, export)) = metrics {
             if published.elapsed() >= Duration::from_secs(1) {
                 published = Instant::now();
@@ -285,15 +210,6 @@ fn follow(
     if let Some((listener, export)) = metrics {
         publish_metrics(listener, export, tracked);
     }
-}
-
-/// How the processes' pushes of metrics went, added up per endpoint.
-fn pushes(tracked: &[Child]) -> Vec<PushOutcome> {
-    let mut all = Vec::new();
-    for child in tracked {
-        PushOutcome::absorb(&mut all, &child.exported);
-    }
-    all
 }
 
 /// `/metrics` from each process's latest statistics, with its own `instance` label.
@@ -375,7 +291,14 @@ fn handle(event: Event, tracked: &mut [Child], shutdown: &Shutdown, notices: &No
                         notices.progress().set_last_failure(text);
                     }
                 }
-                Message::Report { report, elapsed } => child.report = Some((report, elapsed)),
+                Message::Report {
+                    report,
+                    elapsed,
+                    figures,
+                } => {
+                    child.report = Some((report, elapsed));
+                    child.figures = figures.map(|f| *f);
+                }
                 Message::Exported { outcomes } => child.exported = outcomes,
                 Message::Stop { cause } => {
                     if let Some(cause) = StopCause::from_name(&cause) {
@@ -419,70 +342,6 @@ fn command_children(tracked: &mut [Child], command: Command) {
                 child.control = None;
             }
         }
-    }
-}
-
-/// The latest statistics of every child, merged, for live views, and the longest time they
-/// span.
-fn merged_reports(tracked: &[Child]) -> Option<(Report, Duration)> {
-    let mut reports = tracked.iter().filter_map(|c| {
-        c.summary
-            .as_ref()
-            .map(|s| (&s.report, s.elapsed))
-            .or(c.report.as_ref().map(|(r, e)| (r, *e)))
-    });
-    let (first, mut elapsed) = reports.next()?;
-    let mut merged = first.clone();
-    for (report, spans) in reports {
-        let _ = merged.merge(report);
-        elapsed = elapsed.max(spans);
-    }
-    Some((merged, elapsed))
-}
-
-/// The run's outcome: the children's outcomes added up.
-/// `seed` is the one asked for, for a run that never forked.
-fn outcome(tracked: &mut [Child], shutdown: &Shutdown, seed: Option<u64>) -> Summary {
-    let crashed = tracked.iter().filter(|c| c.summary.is_none()).count();
-    let mut summaries = tracked.iter_mut().filter_map(|c| c.summary.take());
-    let mut summary = summaries
-        .next()
-        .unwrap_or_else(|| empty_summary(seed.unwrap_or(0)));
-    for other in summaries {
-        summary.absorb(&other);
-    }
-    summary.crashed_processes = crashed;
-    // A child's "interrupted" is this process relaying a stop (a signal, or a crash of
-    // another child); the cause worth reporting is this process's own.
-    summary.stop = shutdown
-        .cause()
-        .or(summary.stop.filter(|c| *c != StopCause::Interrupted));
-    summary
-}
-
-/// The busiest last second of the children still running, if any was measured.
-fn busiest_running(tracked: &[Child]) -> Option<f64> {
-    tracked
-        .iter()
-        .filter(|c| c.running())
-        .filter_map(|c| c.generator_busy)
-        .reduce(f64::max)
-}
-
-fn empty_summary(seed: u64) -> Summary {
-    Summary {
-        report: Report::default(),
-        elapsed: Duration::ZERO,
-        stop: None,
-        max_workers: 0,
-        cancelled: 0,
-        fixture_failures: Vec::new(),
-        dropped_notices: 0,
-        seed,
-        crashed_processes: 0,
-        arrivals: None,
-        started_at: None,
-        generator: None,
     }
 }
 

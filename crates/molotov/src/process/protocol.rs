@@ -5,7 +5,9 @@ use std::io::{self, BufRead, Read, Write};
 use std::time::Duration;
 
 use molotov_core::stats::Report;
-use molotov_core::{ArrivalSummary, Fixture, FixtureFailure, GeneratorLoad, StopCause, Summary};
+use molotov_core::{
+    ArrivalSummary, Fixture, FixtureFailure, GeneratorLoad, LiveFigures, StopCause, Summary,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::lines::Line;
@@ -39,6 +41,9 @@ pub(crate) enum Message {
         /// How long the child's run had lasted when it was taken.
         #[serde(default)]
         elapsed: std::time::Duration,
+        /// The open model's and the generator's figures that go with it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        figures: Option<Box<LiveFigures>>,
     },
     /// How this process's pushes of metrics went (before `Done`).
     Exported {

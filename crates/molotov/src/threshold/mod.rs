@@ -13,9 +13,10 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use molotov_core::stats::{EntryReport, Latency, Report};
+use molotov_core::{ArrivalSummary, GeneratorLoad, Summary};
 use serde::Serialize;
 
-use parse::{Form, Limit, Metric, Stat, StatusMatch, Target};
+use parse::{Arrival, Form, Limit, Load, Metric, Stat, StatusMatch, Target};
 pub(crate) use parse::{Threshold, ThresholdError};
 pub(crate) use watch::{LiveVerdicts, Publish, ThresholdWatch};
 
@@ -24,6 +25,22 @@ pub(crate) struct Observed<'a> {
     pub(crate) report: &'a Report,
     /// The time the runs span.
     pub(crate) elapsed: Duration,
+    /// What the open model did (`None` in the closed model).
+    pub(crate) arrivals: Option<&'a ArrivalSummary>,
+    /// How busy the load generator's thread was (`None` where it is not measured).
+    pub(crate) generator: Option<&'a GeneratorLoad>,
+}
+
+impl<'a> Observed<'a> {
+    /// A finished run's results.
+    pub(crate) fn summary(summary: &'a Summary) -> Observed<'a> {
+        Observed {
+            report: &summary.report,
+            elapsed: summary.elapsed,
+            arrivals: summary.arrivals.as_ref(),
+            generator: summary.generator.as_ref(),
+        }
+    }
 }
 
 /// A threshold's outcome.
@@ -80,6 +97,24 @@ impl Thresholds {
             }
         }
         Ok(())
+    }
+
+    /// Refuses the open model's metrics in a closed-model run, where they measure nothing.
+    pub(crate) fn check_model(&self, open: bool) -> Result<(), ThresholdError> {
+        let closed_only = self.0.iter().find_map(|t| match t.metric {
+            Metric::Arrivals(which, _) if !open => Some((t, which.name())),
+            Metric::Lag(_) if !open => Some((t, "lag")),
+            _ => None,
+        });
+        match closed_only {
+            Some((t, name)) => Err(ThresholdError {
+                expression: t.text.clone(),
+                reason: format!(
+                    "`{name}` measures the open model's runs: add --rate or --rate-stages"
+                ),
+            }),
+            None => Ok(()),
+        }
     }
 
     pub(crate) fn is_empty(&self) -> bool {
@@ -163,6 +198,26 @@ fn measure(metric: &Metric, observed: &Observed<'_>) -> Option<f64> {
                 .sum();
             share(count, requests.total(), *form)
         }
+        Metric::Arrivals(which, form) => {
+            let a = observed.arrivals?;
+            let (count, total) = match which {
+                Arrival::Late => (a.late, a.started),
+                Arrival::Dropped => (a.dropped, a.scheduled),
+                Arrival::Started => (a.started, a.scheduled),
+            };
+            share(count, total, *form)
+        }
+        Metric::Lag(stat) => latency(&observed.arrivals?.lag, *stat),
+        Metric::Generator(load) => {
+            let g = observed.generator.filter(|g| g.seconds > 0.0)?;
+            Some(match load {
+                Load::Busy => g.busy(),
+                Load::Peak => g.peak.clamp(0.0, 1.0),
+                Load::Saturated(Form::Ratio) => g.share(g.saturated_seconds),
+                Load::Saturated(Form::Count) => g.saturated_seconds,
+                Load::SaturatedTime => g.saturated_seconds * 1e6,
+            })
+        }
     }
 }
 
@@ -211,7 +266,10 @@ fn is_http_kind(kind: &str) -> bool {
 
 fn show(metric: &Metric, limit: Limit, value: f64) -> String {
     match (metric, limit) {
-        (Metric::Latency(..), _) => show_micros(value),
+        (Metric::Latency(..) | Metric::Lag(_) | Metric::Generator(Load::SaturatedTime), _) => {
+            show_micros(value)
+        }
+        (Metric::Generator(Load::Saturated(Form::Count)), _) => format!("{value:.1} s"),
         (Metric::Rate(_), _) => format!("{value:.1}/s"),
         (_, Limit::Ratio(_)) => format!("{} %", three_digits(value * 100.0)),
         _ => format!("{value:.0}"),

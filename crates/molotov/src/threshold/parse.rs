@@ -4,7 +4,10 @@
 //! METRIC := (scenario | request) ['[' NAME ']'] '.' STAT
 //!         | failures | failures.count | rate | requests.rate
 //!         | errors '[' KIND ']' | status '[' CLASS-OR-CODE ']'
-//! STAT   := pN (p95, p99.9) | min | max | mean | count | rate | failures | failures.count
+//!         | late | dropped | started ['.count'] | lag '.' LATENCY   (the open model)
+//!         | generator '.' (busy | peak | saturated)
+//! STAT   := LATENCY | count | rate | failures | failures.count
+//! LATENCY := pN (p95, p99.9) | min | max | mean
 //! OP     := < | <= | > | >= | == | !=
 //! VALUE  := NUMBER [us | ms | s | %]
 //! ```
@@ -49,6 +52,45 @@ pub(crate) enum Metric {
     Errors(String, Form),
     /// Responses with a status (`503`) or in a class (`5xx`), over all requests.
     Status(StatusMatch, Form),
+    /// The open model's runs: late (a share of the runs started), dropped or started (a
+    /// share of the runs scheduled); a count without `%`.
+    Arrivals(Arrival, Form),
+    /// A statistic of the open model's start lags, in µs.
+    Lag(Stat),
+    /// How busy the load generator's thread was.
+    Generator(Load),
+}
+
+/// Which of the open model's runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Arrival {
+    Late,
+    Dropped,
+    Started,
+}
+
+impl Arrival {
+    /// The metric's name.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Arrival::Late => "late",
+            Arrival::Dropped => "dropped",
+            Arrival::Started => "started",
+        }
+    }
+}
+
+/// A figure of the load generator's thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Load {
+    /// Its mean share of the run running or waiting for a core.
+    Busy,
+    /// Its busiest second's share.
+    Peak,
+    /// The time it was saturated: a share of the run (`%`), seconds (a plain number) or a
+    /// duration.
+    Saturated(Form),
+    SaturatedTime,
 }
 
 /// Whether a failures/errors/status metric is compared as a ratio or a count: decided by the
@@ -138,7 +180,8 @@ impl std::error::Error for ThresholdError {}
 
 const METRICS: &str = "expected scenario.STAT, scenario[NAME].STAT, request.STAT, \
                        request[METHOD NAME].STAT, failures, failures.count, rate, \
-                       requests.rate, errors[KIND] or status[CLASS]";
+                       requests.rate, errors[KIND], status[CLASS], late, dropped, started, \
+                       lag.STAT or generator.busy|peak|saturated";
 
 impl std::str::FromStr for Threshold {
     type Err = ThresholdError;
@@ -277,7 +320,61 @@ fn metric(text: &str) -> Result<Metric, String> {
             };
             Ok(Metric::Status(status_match(spec)?, form))
         }
+        ("late" | "dropped" | "started", "" | "count") if name.is_none() => {
+            let arrival = match head {
+                "late" => Arrival::Late,
+                "dropped" => Arrival::Dropped,
+                _ => Arrival::Started,
+            };
+            let form = if rest == "count" {
+                Form::Count
+            } else {
+                Form::Ratio
+            };
+            Ok(Metric::Arrivals(arrival, form))
+        }
+        ("lag", "") if name.is_none() => {
+            Err("`lag` needs a statistic: lag.p99, .max, .min, .mean".into())
+        }
+        ("lag", _) if name.is_none() => match latency_stat(rest) {
+            Some(stat) => Ok(Metric::Lag(stat)),
+            None if rest.starts_with('p') => Err(bad_percentile(rest)),
+            None => Err(format!(
+                "unknown statistic {rest:?} of `lag` (the open model's start lag: pN, min, \
+                 max, mean)"
+            )),
+        },
+        ("generator", "busy") if name.is_none() => Ok(Metric::Generator(Load::Busy)),
+        ("generator", "peak") if name.is_none() => Ok(Metric::Generator(Load::Peak)),
+        ("generator", "saturated") if name.is_none() => {
+            Ok(Metric::Generator(Load::Saturated(Form::Ratio)))
+        }
+        ("generator", _) => Err(format!(
+            "unknown figure {rest:?} of `generator` (busy, peak or saturated)"
+        )),
         _ => Err(format!("unknown metric {text:?} ({METRICS})")),
+    }
+}
+
+/// Why `p`, which starts with `p`, is not a percentile.
+fn bad_percentile(p: &str) -> String {
+    match p[1..].parse::<f64>() {
+        Ok(_) => format!("percentile {p:?} is not between p0 and p100"),
+        Err(_) => format!("unknown statistic {p:?} (a percentile is p50, p99.9)"),
+    }
+}
+
+/// A latency statistic: `pN`, `min`, `max`, `mean`; `None` for anything else.
+fn latency_stat(text: &str) -> Option<Stat> {
+    match text {
+        "min" => Some(Stat::Min),
+        "max" => Some(Stat::Max),
+        "mean" | "avg" => Some(Stat::Mean),
+        "med" | "median" => Some(Stat::Percentile(50.0)),
+        p => {
+            let n: f64 = p.strip_prefix('p')?.parse().ok()?;
+            (n.is_finite() && (0.0..=100.0).contains(&n)).then_some(Stat::Percentile(n))
+        }
     }
 }
 
@@ -296,11 +393,10 @@ fn stat(target: Target, rest: &str) -> Result<Metric, String> {
     } else {
         "scenario"
     };
+    if let Some(stat) = latency_stat(rest) {
+        return Ok(Metric::Latency(target, stat));
+    }
     match rest {
-        "min" => Ok(Metric::Latency(target, Stat::Min)),
-        "max" => Ok(Metric::Latency(target, Stat::Max)),
-        "mean" | "avg" => Ok(Metric::Latency(target, Stat::Mean)),
-        "med" | "median" => Ok(Metric::Latency(target, Stat::Percentile(50.0))),
         "count" => Ok(Metric::Count(target)),
         "rate" => Ok(Metric::Rate(target)),
         "failures" => Ok(Metric::Failures(target, Form::Ratio)),
@@ -308,15 +404,7 @@ fn stat(target: Target, rest: &str) -> Result<Metric, String> {
         "" => Err(format!(
             "`{what}` needs a statistic: {what}.p95, .max, .min, .mean, .count, .rate, .failures"
         )),
-        p if p.starts_with('p') => {
-            let n: f64 = p[1..]
-                .parse()
-                .map_err(|_| format!("unknown statistic {p:?} (a percentile is p50, p99.9)"))?;
-            if !(0.0..=100.0).contains(&n) || !n.is_finite() {
-                return Err(format!("percentile {p:?} is not between p0 and p100"));
-            }
-            Ok(Metric::Latency(target, Stat::Percentile(n)))
-        }
+        p if p.starts_with('p') => Err(bad_percentile(p)),
         other => Err(format!(
             "unknown statistic {other:?} of `{what}` (pN, min, max, mean, count, rate, failures, \
              failures.count)"
@@ -382,6 +470,20 @@ fn check_units(metric: Metric, limit: Limit) -> Result<Metric, String> {
         Metric::Failures(target, form) => Ok(Metric::Failures(target, by_unit(form)?)),
         Metric::Errors(kind, form) => Ok(Metric::Errors(kind, by_unit(form)?)),
         Metric::Status(m, form) => Ok(Metric::Status(m, by_unit(form)?)),
+        Metric::Arrivals(which, form) => Ok(Metric::Arrivals(which, by_unit(form)?)),
+        Metric::Lag(_) => match limit {
+            Limit::Micros(_) => Ok(metric),
+            _ => Err("the start lag is compared with a duration: 1ms, 800us".into()),
+        },
+        Metric::Generator(Load::Busy | Load::Peak) => match limit {
+            Limit::Ratio(_) => Ok(metric),
+            _ => Err("how busy the generator was is a share, compared with a %: 80%".into()),
+        },
+        Metric::Generator(Load::Saturated(_) | Load::SaturatedTime) => Ok(match limit {
+            Limit::Micros(_) => Metric::Generator(Load::SaturatedTime),
+            Limit::Ratio(_) => Metric::Generator(Load::Saturated(Form::Ratio)),
+            Limit::Number(_) => Metric::Generator(Load::Saturated(Form::Count)),
+        }),
     }
 }
 

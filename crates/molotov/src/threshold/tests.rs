@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use molotov_core::stats::{Stats, Transfer};
+use molotov_core::{ArrivalSummary, GeneratorLoad};
 
 use super::*;
 
@@ -51,6 +52,8 @@ fn verdict(text: &str) -> Verdict {
     let observed = Observed {
         report: &report,
         elapsed: Duration::from_secs(10),
+        arrivals: None,
+        generator: None,
     };
     text.parse::<Threshold>().unwrap().evaluate(&observed)
 }
@@ -126,6 +129,8 @@ fn no_data_fails() {
     let observed = Observed {
         report: &empty,
         elapsed: Duration::ZERO,
+        arrivals: None,
+        generator: None,
     };
     for text in [
         "failures < 1%",
@@ -160,4 +165,113 @@ fn shown_values() {
     assert_eq!(show_micros(12_500_000.0), "12.50s");
     assert_eq!(three_digits(0.0412), "0.0412");
     assert_eq!(three_digits(1200.0), "1200");
+}
+
+/// An open-model run of 10 s: 1000 runs scheduled, 990 started (20 of them late, lags 1 to
+/// 990 µs), 10 dropped; its generator busy 60 % of 10 s, saturated 2 s, 95 % at its peak.
+fn open_verdict(text: &str) -> Verdict {
+    let report = report();
+    let mut lag = Latency::default();
+    for us in 1..=990 {
+        lag.record(Duration::from_micros(us));
+    }
+    let arrivals = ArrivalSummary {
+        scheduled: 1000,
+        started: 990,
+        late: 20,
+        dropped: 10,
+        lag,
+        target_rate: 100.0,
+    };
+    let generator = GeneratorLoad {
+        seconds: 10.0,
+        running_seconds: 5.5,
+        waiting_seconds: 0.5,
+        saturated_seconds: 2.0,
+        peak: 0.95,
+    };
+    let observed = Observed {
+        report: &report,
+        elapsed: Duration::from_secs(10),
+        arrivals: Some(&arrivals),
+        generator: Some(&generator),
+    };
+    text.parse::<Threshold>().unwrap().evaluate(&observed)
+}
+
+#[test]
+fn the_open_models_runs_and_start_lags() {
+    let holds = |text: &str| {
+        let v = open_verdict(text);
+        assert!(!v.no_data, "{text}: {v:?}");
+        v.passed
+    };
+    // Late: a share of the runs started; dropped and started: of the runs scheduled.
+    assert!(holds("late.count == 20"));
+    assert!(holds("late > 2.02%") && holds("late < 2.03%"));
+    assert!(holds("dropped == 10") && holds("dropped.count == 10"));
+    assert!(holds("dropped == 1%"));
+    assert!(holds("started >= 99%") && !holds("started >= 99.5%"));
+    assert!(holds("started.count == 990"));
+    let v = open_verdict("dropped == 0");
+    assert!(!v.passed);
+    assert_eq!((v.shown.as_str(), v.limit.as_str()), ("10", "== 0"));
+    assert_eq!(open_verdict("late < 1%").shown, "2.02 %");
+    // Start lags: a histogram's statistics.
+    assert!(holds("lag.max < 1ms") && !holds("lag.max < 900us"));
+    assert!(holds("lag.p50 > 490us") && holds("lag.p50 < 500us"));
+    assert!(holds("lag.min <= 1us"));
+    assert_eq!(open_verdict("lag.p99 < 1ms").shown, "0.98ms");
+    // Without the open model's figures (a closed run's results merged): no data, failing.
+    for text in [
+        "late < 1%",
+        "dropped == 0",
+        "started > 99%",
+        "lag.p99 < 1ms",
+    ] {
+        let v = verdict(text);
+        assert!(v.no_data && !v.passed, "{text}: {v:?}");
+    }
+}
+
+#[test]
+fn how_busy_the_generator_was() {
+    let holds = |text: &str| {
+        let v = open_verdict(text);
+        assert!(!v.no_data, "{text}: {v:?}");
+        v.passed
+    };
+    assert!(holds("generator.busy == 60%") && !holds("generator.busy < 60%"));
+    assert!(holds("generator.peak < 96%") && !holds("generator.peak < 90%"));
+    // Saturated: a share of the seconds measured, seconds, or a duration.
+    assert!(holds("generator.saturated == 20%"));
+    assert!(holds("generator.saturated == 2") && !holds("generator.saturated == 0"));
+    assert!(holds("generator.saturated < 2.5s") && !holds("generator.saturated < 1500ms"));
+    assert_eq!(open_verdict("generator.saturated == 0").shown, "2.0 s");
+    assert_eq!(open_verdict("generator.saturated < 1s").shown, "2000ms");
+    assert_eq!(open_verdict("generator.busy < 50%").shown, "60 %");
+    // Not measured (another OS, a results file without it): no data, failing.
+    let v = verdict("generator.saturated == 0");
+    assert!(v.no_data && !v.passed, "{v:?}");
+}
+
+#[test]
+fn the_open_models_metrics_need_the_open_model() {
+    let open_only = [
+        "late < 1%",
+        "dropped == 0",
+        "started > 99%",
+        "lag.p99 < 1ms",
+    ];
+    for text in open_only {
+        let thresholds = Thresholds::parse(&[text]).unwrap();
+        assert!(thresholds.check_model(true).is_ok(), "{text}");
+        let error = thresholds.check_model(false).unwrap_err().to_string();
+        assert!(
+            error.contains("measures the open model's runs: add --rate or --rate-stages"),
+            "{text}: {error}"
+        );
+    }
+    let either = Thresholds::parse(&["generator.saturated == 0", "failures < 1%"]).unwrap();
+    assert!(either.check_model(false).is_ok());
 }

@@ -97,7 +97,14 @@ impl Watch<'_> {
                 continue;
             };
             if ticks.is_multiple_of(EVALUATE_EVERY) && !self.thresholds.is_empty() {
-                if let Some(expression) = self.evaluate(&report, elapsed) {
+                let figures = self.progress.latest_figures();
+                let observed = Observed {
+                    report: &report,
+                    elapsed,
+                    arrivals: figures.as_ref().and_then(|f| f.arrivals.as_ref()),
+                    generator: figures.as_ref().and_then(|f| f.generator.as_ref()),
+                };
+                if let Some(expression) = self.evaluate(&observed) {
                     return Some(expression);
                 }
             }
@@ -109,11 +116,10 @@ impl Watch<'_> {
     }
 
     /// Evaluates the thresholds; stops the run when an `abort` one failed (its verdict then).
-    fn evaluate(&self, report: &Report, elapsed: Duration) -> Option<Verdict> {
-        let observed = Observed { report, elapsed };
-        let verdicts = self.thresholds.evaluate(&observed);
+    fn evaluate(&self, observed: &Observed<'_>) -> Option<Verdict> {
+        let verdicts = self.thresholds.evaluate(observed);
         let broken = self.thresholds.0.iter().zip(&verdicts).find(|(t, v)| {
-            t.abort.is_some_and(|grace| elapsed >= grace) && !v.passed && !v.no_data
+            t.abort.is_some_and(|grace| observed.elapsed >= grace) && !v.passed && !v.no_data
         });
         let broken = broken.map(|(_, v)| v.clone());
         if let Ok(mut shown) = self.shown.lock() {

@@ -17,15 +17,22 @@ fn a_load_test_that_keeps_its_thread_busy_is_told_so_live_and_in_its_results() {
         // Four workers: while one spins, the others' requests come back, so the thread never
         // waits for the network.
         .args(["-w", "4", "-d", "3"])
+        // The figures a CI job can hold a run to: its results are not the server's alone.
+        .args(["--threshold", "generator.saturated == 0"])
+        .args(["--threshold", "generator.peak >= 90%"])
         .run_with_results();
-    run.code(0).no_panic();
+    run.code(99).no_panic();
     run.stdout_in_order(&[
         "Warning: the load generator is CPU-bound: its thread was busy",
         "Load generator: CPU-bound in ",
         "its own delays count in the latencies; spread the load over more processes (-p)",
+        "Thresholds: 1 of 2 failed (exit code 99)",
+        "✗ generator.saturated == 0   ",
+        "✓ generator.peak >= 90%   ",
     ]);
     let g = &results["generator"];
     let saturated = g["saturated_seconds"].as_f64().unwrap();
+    assert_eq!(results["thresholds"][0]["value"].as_f64(), Some(saturated));
     // Three seconds of a scenario that spins 5 ms per request: at least one whole second over
     // 90 %, however crowded the machine (time waiting for a core counts as busy).
     assert!((1.0..=3.5).contains(&saturated), "{g}\n{run}");
@@ -70,13 +77,39 @@ fn each_process_measures_its_own_thread_and_the_results_add_them_up() {
 }
 
 #[test]
+fn a_saturated_generator_stops_a_run_with_an_abort_threshold_from_any_process() {
+    let server = target();
+    for processes in ["1", "2"] {
+        let started = std::time::Instant::now();
+        let (run, results) = testbed()
+            .at(&server)
+            .scenarios("busy")
+            .args(["-w", "4", "-d", "60", "-q", "-p", processes])
+            .args(["--threshold", "generator.saturated == 0 abort"])
+            .run_with_results();
+        let took = started.elapsed();
+        run.code(99).no_panic();
+        assert_eq!(results["stop"], "threshold", "{run}");
+        // The first saturated second is seen within the next evaluation (every 2 s), relayed
+        // from the processes in a `-p` run.
+        let elapsed = results["elapsed_seconds"].as_f64().unwrap();
+        assert!(elapsed < 15.0, "-p {processes}: ran {elapsed} s");
+        assert!(took.as_secs() < 30, "-p {processes}: took {took:?}");
+    }
+}
+
+#[test]
 fn a_load_test_that_waits_for_the_network_is_not() {
     let server = target();
     let (run, results) = testbed()
         .at(&server)
         .args(["--rate", "20", "-d", "2"])
+        .args(["--threshold", "generator.saturated == 0"])
+        .args(["--threshold", "generator.busy < 50%"])
         .run_with_results();
-    run.code(0).no_panic();
+    run.code(0)
+        .no_panic()
+        .stdout_has(&["Thresholds: all passed"]);
     assert!(!run.stdout.contains("CPU-bound"), "{run}");
     let g = &results["generator"];
     assert!(g["saturated_seconds"].as_f64().unwrap() < 1e-9, "{g}");

@@ -132,6 +132,124 @@ fn a_server_too_slow_for_the_workers_allowed_makes_late_runs_and_says_what_to_do
 }
 
 #[test]
+fn thresholds_hold_a_run_to_its_schedule_in_one_process_and_in_two() {
+    let server = target();
+    for processes in ["1", "2"] {
+        let (run, results) = molotov()
+            .args(["--rate", "100", "-d", "2", "-c", "-p", processes])
+            .args([
+                "--threshold",
+                "dropped == 0",
+                "--threshold",
+                "started > 99%",
+            ])
+            .args(["--threshold", "late < 5%", "--threshold", "lag.max < 500ms"])
+            .args(["--threshold", "started.count > 1000"])
+            .arg(server.url("/"))
+            .run_with_results();
+        run.code(99).no_panic().stdout_has(&[
+            "Thresholds: 1 of 5 failed (exit code 99)",
+            "✓ dropped == 0   0 (limit == 0)",
+            "✓ started > 99%   100 % (limit > 99 %)",
+            "✓ late < 5%",
+            "✓ lag.max < 500ms",
+            "✗ started.count > 1000   ",
+        ]);
+        let verdicts = results["thresholds"].as_array().unwrap();
+        assert_eq!(
+            verdicts[4]["value"].as_f64(),
+            results["started"].as_f64(),
+            "-p {processes}"
+        );
+        let max_lag = results["max_lag_us"].as_f64().unwrap();
+        let shown = verdicts[3]["value"].as_f64().unwrap();
+        // The histogram's largest value, to its precision (0.1 %).
+        assert!(
+            (shown - max_lag).abs() <= max_lag * 0.001 + 1.0,
+            "{shown} {max_lag}"
+        );
+    }
+    // Read back by molotov-report, with the start lags' histogram.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("open.json");
+    molotov()
+        .args([
+            "--rate",
+            "50",
+            "-d",
+            "1",
+            "-q",
+            "--json",
+            path.to_str().unwrap(),
+        ])
+        .arg(server.url("/"))
+        .run()
+        .code(0);
+    let run = Molotov::binary(env!("CARGO_BIN_EXE_molotov-report"))
+        .arg(&path)
+        .args(["--threshold", "dropped == 0", "--threshold", "lag.p99 < 1s"])
+        .args(["--threshold", "started.count >= 45"])
+        .run();
+    run.code(0).stdout_has(&["Thresholds: all passed"]);
+}
+
+#[test]
+fn a_server_that_falls_behind_the_schedule_stops_the_run_with_an_abort_threshold() {
+    let server = target();
+    // 20 runs a second of 200 ms each need 4 workers; with 1 (per process), runs are dropped,
+    // or wait and start late, from the first second.
+    for (processes, options, threshold) in [
+        ("1", &["--drop-late"][..], "dropped == 0 abort"),
+        ("2", &["--drop-late"][..], "dropped < 1% abort"),
+        ("1", &[][..], "lag.p99 < 50ms abort"),
+        ("2", &[][..], "late.count == 0 abort"),
+    ] {
+        let (run, results) = molotov()
+            .args([
+                "--rate",
+                "20",
+                "-d",
+                "60",
+                "--max-workers",
+                "1",
+                "-q",
+                "-p",
+                processes,
+            ])
+            .args(options)
+            .args(["--threshold", threshold])
+            .arg(server.url("/delay/200"))
+            .run_with_results();
+        run.code(99).no_panic();
+        assert_eq!(results["stop"], "threshold", "{threshold}, -p {processes}");
+        let elapsed = results["elapsed_seconds"].as_f64().unwrap();
+        assert!(
+            elapsed < 15.0,
+            "{threshold}, -p {processes}: ran {elapsed} s"
+        );
+        assert_eq!(results["thresholds"][0]["passed"], false);
+    }
+}
+
+#[test]
+fn the_open_models_thresholds_are_refused_in_the_closed_model() {
+    let server = target();
+    for threshold in ["late < 1%", "dropped == 0", "lag.p99 < 1ms"] {
+        let run = molotov()
+            .args(["-w", "1", "-d", "1", "--threshold", threshold])
+            .arg(server.url("/"))
+            .run();
+        run.code(2);
+        let line = run.one_error_line();
+        assert!(
+            line.contains("measures the open model's runs: add --rate or --rate-stages"),
+            "{threshold}: {line}"
+        );
+    }
+    assert_eq!(server.requests(), 0);
+}
+
+#[test]
 fn the_line_console_shows_the_rate_and_the_late_runs() {
     let server = target();
     // 50 runs a second of 100 ms need 5 workers; with 2, runs are late. Without a terminal the

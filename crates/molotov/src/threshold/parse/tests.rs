@@ -161,3 +161,70 @@ fn every_error_is_one_clear_line() {
         assert!(error.starts_with("threshold \""), "{error}");
     }
 }
+
+#[test]
+fn the_open_model_and_the_generator() {
+    assert_eq!(
+        parse("late < 1%").metric,
+        Metric::Arrivals(Arrival::Late, Form::Ratio)
+    );
+    assert_eq!(
+        parse("late.count == 0").metric,
+        Metric::Arrivals(Arrival::Late, Form::Count)
+    );
+    assert_eq!(
+        parse("dropped == 0").metric,
+        Metric::Arrivals(Arrival::Dropped, Form::Count)
+    );
+    assert_eq!(
+        parse("started >= 99.5%").metric,
+        Metric::Arrivals(Arrival::Started, Form::Ratio)
+    );
+    assert_eq!(
+        parse("lag.p99 < 1ms").metric,
+        Metric::Lag(Stat::Percentile(99.0))
+    );
+    assert_eq!(parse("lag.max < 5ms").metric, Metric::Lag(Stat::Max));
+    assert_eq!(
+        parse("generator.busy < 80%").metric,
+        Metric::Generator(Load::Busy)
+    );
+    assert_eq!(
+        parse("generator.peak < 90%").metric,
+        Metric::Generator(Load::Peak)
+    );
+    assert_eq!(
+        parse("generator.saturated == 0").metric,
+        Metric::Generator(Load::Saturated(Form::Count))
+    );
+    assert_eq!(
+        parse("generator.saturated < 5%").metric,
+        Metric::Generator(Load::Saturated(Form::Ratio))
+    );
+    assert_eq!(
+        parse("generator.saturated < 3s abort").metric,
+        Metric::Generator(Load::SaturatedTime)
+    );
+    for (text, reason) in [
+        ("lag < 1ms", "`lag` needs a statistic"),
+        (
+            "lag.p101 < 1ms",
+            "percentile \"p101\" is not between p0 and p100",
+        ),
+        ("lag.count < 5", "unknown statistic \"count\" of `lag`"),
+        ("lag.p99 < 5", "the start lag is compared with a duration"),
+        ("late < 1ms", "a share is compared with a %"),
+        ("late.count < 1%", "a count is compared with a plain number"),
+        ("late[x] < 1%", "unknown metric"),
+        ("generator < 90%", "unknown figure \"\" of `generator`"),
+        (
+            "generator.idle < 90%",
+            "unknown figure \"idle\" of `generator`",
+        ),
+        ("generator.busy < 0.9", "compared with a %"),
+        ("generator.peak < 1s", "compared with a %"),
+    ] {
+        let error = refused(text);
+        assert!(error.contains(reason), "{text}: {error}");
+    }
+}
