@@ -14,9 +14,10 @@
 //! - `latency`: [`Latency`], an HDR histogram in microseconds whose merge is exact and whose
 //!   JSON form keeps every bucket.
 //! - `timeline`: [`Timeline`], the run interval by interval ([`Interval`]: runs, requests by
-//!   status class and error kind, workers, the open model's schedule, a 2-digit latency
-//!   [`Spread`]), at most [`MAX_INTERVALS`] kept (the interval doubles past that), merged by
-//!   wall-clock second.
+//!   status class and error kind, workers, the open model's schedule, the generator's busy
+//!   share, a 2-digit latency [`Spread`]), at most [`MAX_INTERVALS`] kept (the interval
+//!   doubles past that), merged by wall-clock second.
+//! - `spread`: [`Spread`], an interval's latency histogram as its non-empty buckets only.
 //! - `sockets`: [`SocketReport`], the web sockets of one name (opened, closed, failures by
 //!   kind, messages and bytes each way, open durations).
 //! - `report`: [`Report`] and [`EntryReport`], the versioned ([`REPORT_FORMAT`]), serde-ready,
@@ -36,6 +37,7 @@ mod latency;
 mod report;
 mod requests;
 mod sockets;
+mod spread;
 mod stats;
 mod timeline;
 
@@ -44,5 +46,6 @@ pub use entry::{Entry, Timing, Transfer};
 pub use latency::Latency;
 pub use report::{EntryReport, MergeError, REPORT_FORMAT, Report, TransferReport};
 pub use sockets::SocketReport;
+pub use spread::Spread;
 pub use stats::Stats;
-pub use timeline::{Gauges, Interval, IntervalArrivals, MAX_INTERVALS, Spread, Timeline};
+pub use timeline::{Gauges, Interval, IntervalArrivals, MAX_INTERVALS, Timeline};
