@@ -418,21 +418,24 @@ impl Timetable {
 
     /// The counts, once the run ended: the runs still waiting for a worker count as dropped.
     pub(crate) fn summary(&self) -> ArrivalSummary {
-        self.counts(true)
+        let now = Instant::now();
+        self.counts(self.stopped_at.get().unwrap_or(now).min(now), true)
     }
 
-    /// The counts so far, while the run lasts: the runs waiting for a worker are neither
-    /// started nor dropped yet.
+    /// The counts so far, while the run lasts. A run counts as scheduled once it is late (due
+    /// more than [`LATE`] ago) or started, so a run that keeps its schedule is at 100 % of it
+    /// at any moment; the runs waiting for a worker are neither started nor dropped yet.
     pub(crate) fn so_far(&self) -> ArrivalSummary {
-        self.counts(false)
+        let now = Instant::now();
+        self.counts(now.checked_sub(LATE).unwrap_or(now), false)
     }
 
-    fn counts(&self, ended: bool) -> ArrivalSummary {
+    /// The counts of the runs due before `end`; `ended`: those not started count as dropped.
+    fn counts(&self, end: Instant, ended: bool) -> ArrivalSummary {
         let Some(start) = self.start.get() else {
             return ArrivalSummary::default();
         };
-        let now = Instant::now();
-        let end = self.stopped_at.get().unwrap_or(now).min(now);
+        let end = end.max(start);
         let started = self.started.get();
         // A run released a little early may have started just before the stop it is due after.
         let scheduled = self

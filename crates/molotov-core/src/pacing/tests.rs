@@ -63,7 +63,10 @@ async fn a_worker_takes_the_next_run_itself_up_to_125_us_before_it_is_due_and_wa
     // Runs 4 and 5 are due too, and not started: waiting while the run lasts, dropped at the
     // end.
     let so_far = t.so_far();
-    assert_eq!(so_far.scheduled, 6);
+    assert_eq!(
+        so_far.scheduled, 5,
+        "run 4 is behind, run 5 (due 1 ms ago) not yet"
+    );
     assert_eq!((so_far.started, so_far.late, so_far.dropped), (4, 1, 0));
     let summary = t.summary();
     assert_eq!(summary.scheduled, 6);
@@ -130,4 +133,31 @@ async fn a_run_a_worker_serves_itself_starts_at_the_one_reading_of_the_clock() {
     assert_eq!(late.lag, us(200));
     assert_eq!(late.now, start + us(2200));
     assert_eq!((t.released(), t.late.get()), (3, 0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn so_far_a_run_is_behind_only_once_it_is_late() {
+    let t = timetable(1000.0, false);
+    let shutdown = Shutdown::new();
+    assert_eq!(claim_now(&t, &shutdown), Some(Duration::ZERO));
+    let so_far = |t: &Timetable| (t.so_far().scheduled, t.so_far().started);
+    assert_eq!(so_far(&t), (1, 1));
+    // Run 1 is due at 1 ms and not taken yet: at 1.5 ms it is not behind, at 2.1 ms it is.
+    advance(us(1500)).await;
+    assert_eq!(
+        so_far(&t),
+        (1, 1),
+        "a run due 0.5 ms ago is not missing yet"
+    );
+    advance(us(600)).await;
+    assert_eq!(so_far(&t), (2, 1), "a run due 1.1 ms ago is");
+    assert_eq!(t.so_far().dropped, 0, "waiting, not dropped");
+    // Taken (late): every run due is started again.
+    assert!(claim_now(&t, &shutdown).is_some());
+    assert_eq!(so_far(&t), (2, 2));
+    assert_eq!(
+        t.summary().scheduled,
+        3,
+        "at the end, run 2 (due at 2 ms) is scheduled too"
+    );
 }

@@ -231,13 +231,17 @@ impl Document {
                 self.format
             );
         }
+        // Put back in shape as the engine writes them (a file may hold anything): the runs
+        // scheduled are at least those started or dropped, the late ones among those started.
         let arrivals = self.target_rate.map(|target_rate| ArrivalSummary {
-            scheduled: self.scheduled,
+            scheduled: self
+                .scheduled
+                .max(self.started.saturating_add(self.dropped)),
             started: self.started,
-            late: self.late,
+            late: self.late.min(self.started),
             dropped: self.dropped,
             lag: self.start_lag.unwrap_or_default(),
-            target_rate,
+            target_rate: target_rate.max(0.0),
         });
         let summary = Summary {
             report: Report {

@@ -190,3 +190,55 @@ fn empty_summary(seed: u64) -> Summary {
         generator: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use molotov_core::{ArrivalSummary, GeneratorLoad};
+
+    use super::*;
+
+    fn child(pid: u32) -> Child {
+        let (_, control) = std::io::pipe().unwrap();
+        Child::new((&pid, control))
+    }
+
+    fn figures(late: u64, seconds: f64) -> LiveFigures {
+        LiveFigures {
+            arrivals: Some(ArrivalSummary {
+                scheduled: 100,
+                started: 100,
+                late,
+                ..ArrivalSummary::default()
+            }),
+            generator: Some(GeneratorLoad {
+                seconds,
+                saturated_seconds: seconds / 2.0,
+                peak: 0.95,
+                ..GeneratorLoad::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn each_child_counts_once_by_its_summary_once_done_else_by_its_latest_figures() {
+        let mut done = child(1);
+        // Its last live figures, then its summary: the summary counts.
+        done.figures = Some(figures(1, 1.0));
+        let last = figures(2, 2.0);
+        done.summary = Some(Summary {
+            arrivals: last.arrivals,
+            generator: last.generator,
+            ..empty_summary(0)
+        });
+        let mut running = child(2);
+        running.figures = Some(figures(4, 4.0));
+        let silent = child(3);
+        let merged = merged_figures(&[done, running, silent]);
+        let arrivals = merged.arrivals.unwrap();
+        assert_eq!((arrivals.scheduled, arrivals.late), (200, 6));
+        let generator = merged.generator.unwrap();
+        assert!((generator.seconds - 6.0).abs() < 1e-12, "{generator:?}");
+        assert!((generator.saturated_seconds - 3.0).abs() < 1e-12);
+        assert!(merged_figures(&[child(4)]).is_empty());
+    }
+}

@@ -344,11 +344,15 @@ fn metric(text: &str) -> Result<Metric, String> {
                  max, mean)"
             )),
         },
-        ("generator", "busy") if name.is_none() => Ok(Metric::Generator(Load::Busy)),
-        ("generator", "peak") if name.is_none() => Ok(Metric::Generator(Load::Peak)),
-        ("generator", "saturated") if name.is_none() => {
-            Ok(Metric::Generator(Load::Saturated(Form::Ratio)))
+        ("generator", _) if name.is_some() => {
+            Err("`generator` has no name in brackets: generator.busy, .peak, .saturated".into())
         }
+        ("generator", "") => {
+            Err("`generator` needs a figure: generator.busy, .peak, .saturated".into())
+        }
+        ("generator", "busy") => Ok(Metric::Generator(Load::Busy)),
+        ("generator", "peak") => Ok(Metric::Generator(Load::Peak)),
+        ("generator", "saturated") => Ok(Metric::Generator(Load::Saturated(Form::Ratio))),
         ("generator", _) => Err(format!(
             "unknown figure {rest:?} of `generator` (busy, peak or saturated)"
         )),

@@ -191,6 +191,28 @@ fn thresholds_hold_a_run_to_its_schedule_in_one_process_and_in_two() {
         .args(["--threshold", "started.count >= 45"])
         .run();
     run.code(0).stdout_has(&["Thresholds: all passed"]);
+    // A file that says more runs were late than started, and fewer scheduled than started,
+    // is put back in shape: no share over 100 %, none passing because of a bogus count.
+    let mut hostile = crate::support::read_json(&path);
+    let started = hostile["started"].as_u64().unwrap();
+    hostile["late"] = (started * 10).into();
+    hostile["scheduled"] = 0.into();
+    std::fs::write(&path, hostile.to_string()).unwrap();
+    let merged = dir.path().join("merged.json");
+    let run = Molotov::binary(env!("CARGO_BIN_EXE_molotov-report"))
+        .arg(&path)
+        .args(["--json", merged.to_str().unwrap()])
+        .args([
+            "--threshold",
+            "late <= 100%",
+            "--threshold",
+            "started <= 100%",
+        ])
+        .run();
+    run.code(0).stdout_has(&["Thresholds: all passed"]);
+    let merged = crate::support::read_json(&merged);
+    assert_eq!(merged["late"].as_u64(), Some(started), "{merged}");
+    assert!(merged["scheduled"].as_u64() >= Some(started), "{merged}");
 }
 
 #[test]
@@ -228,6 +250,34 @@ fn a_server_that_falls_behind_the_schedule_stops_the_run_with_an_abort_threshold
             "{threshold}, -p {processes}: ran {elapsed} s"
         );
         assert_eq!(results["thresholds"][0]["passed"], false);
+    }
+}
+
+#[test]
+fn a_run_that_keeps_its_schedule_is_never_stopped_by_its_live_thresholds() {
+    let server = target();
+    // A low rate: one run waiting for its worker at an evaluation would be a tenth of the
+    // runs due; only a run late by more than a millisecond is missing.
+    for processes in ["1", "2"] {
+        let (run, results) = molotov()
+            .args(["--rate", "5", "-d", "5", "-q", "-p", processes])
+            .args([
+                "--threshold",
+                "started >= 99% abort",
+                "--threshold",
+                "dropped == 0 abort",
+            ])
+            .args(["--threshold", "lag.p99 < 500ms abort"])
+            .arg(server.url("/"))
+            .run_with_results();
+        run.code(0).no_panic();
+        assert_eq!(
+            results["stop"],
+            serde_json::Value::Null,
+            "-p {processes}: {run}"
+        );
+        let elapsed = results["elapsed_seconds"].as_f64().unwrap();
+        assert!(elapsed >= 4.5, "-p {processes}: ran {elapsed} s");
     }
 }
 

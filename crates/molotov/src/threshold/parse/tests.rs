@@ -216,7 +216,11 @@ fn the_open_model_and_the_generator() {
         ("late < 1ms", "a share is compared with a %"),
         ("late.count < 1%", "a count is compared with a plain number"),
         ("late[x] < 1%", "unknown metric"),
-        ("generator < 90%", "unknown figure \"\" of `generator`"),
+        ("generator < 90%", "`generator` needs a figure"),
+        (
+            "generator[x].busy < 90%",
+            "`generator` has no name in brackets",
+        ),
         (
             "generator.idle < 90%",
             "unknown figure \"idle\" of `generator`",
