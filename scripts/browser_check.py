@@ -202,7 +202,8 @@ class _Summary(HTMLParser):
             self.in_totals = True
         elif self.in_totals and "data-field" in a:
             self.totals[a["data-field"]] = _value(a.get("data-value"))
-        if tag in ("h1", "code", "span", "tr") and a.get("id") in ("command", "verdict", "status", "errors-left-off"):
+        if tag in ("h1", "code", "span", "tr", "dd") and a.get("id") in ("command", "verdict", "status",
+                                                                      "errors-left-off", "generator"):
             self.capture = (a["id"], tag, [])
         elif tag == "h1" and self.capture is None:
             self.capture = ("title", tag, [])
@@ -257,6 +258,7 @@ def summarize(dom: str, stderr: str = "") -> dict:
         "command": p.texts.get("command"),
         "verdict": p.texts.get("verdict"),
         "errors_left_off": p.texts.get("errors-left-off"),
+        "generator": p.texts.get("generator"),
         "charts": p.charts,
         "cells": p.cells,
         "names": p.names,

@@ -78,8 +78,13 @@ async fn dispatch(
     tokio::task::yield_now().await;
     loop {
         let Some(due) = timetable.release_time(timetable.released()) else {
-            // The schedule ended (or the deadline comes first): no more runs.
-            timetable.exhaust();
+            if timetable.ends_at_deadline(timetable.released()) {
+                // The deadline comes first: it stops the run (and the waiting workers).
+                shared.shutdown.stopped().await;
+            } else {
+                // The schedule ended: no more runs.
+                timetable.exhaust();
+            }
             return;
         };
         if timetable.all_busy() && started >= most {

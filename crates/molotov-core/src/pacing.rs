@@ -244,6 +244,14 @@ impl Timetable {
         self.deadline.is_none_or(|d| due < d).then_some(due)
     }
 
+    /// Whether the schedule still has run `j`, due at or after the deadline: the run then
+    /// lasts until the deadline stops it (`-d` long, as in the closed model), rather than
+    /// ending with its last run.
+    pub(crate) fn ends_at_deadline(&self, j: u64) -> bool {
+        let due = self.start.get().and_then(|start| self.due(start, j));
+        matches!((due, self.deadline), (Some(due), Some(deadline)) if due >= deadline)
+    }
+
     /// The next run to release.
     pub(crate) fn released(&self) -> u64 {
         self.released.get()
@@ -319,7 +327,12 @@ impl Timetable {
                         };
                         self.released.set(upto);
                     }
-                    Some(_) => {
+                    None if !self.ends_at_deadline(j) => {
+                        self.exhaust();
+                        return Next::Stop;
+                    }
+                    // A run due later, or the deadline, which stops the run.
+                    _ => {
                         self.idle.set(self.idle.get() + 1);
                         self.went_idle.notify_one();
                         self.release.notified().await;
@@ -329,10 +342,6 @@ impl Timetable {
                             return Next::Stop;
                         }
                         continue;
-                    }
-                    None => {
-                        self.exhaust();
-                        return Next::Stop;
                     }
                 }
             }
@@ -435,7 +444,8 @@ impl Timetable {
         let Some(start) = self.start.get() else {
             return ArrivalSummary::default();
         };
-        let end = end.max(start);
+        // Runs due at or after the deadline are not the run's, even if it stopped after it.
+        let end = self.deadline.map_or(end, |d| end.min(d)).max(start);
         let started = self.started.get();
         // A run released a little early may have started just before the stop it is due after.
         let scheduled = self

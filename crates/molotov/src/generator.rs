@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use molotov_core::{Progress, SATURATED, Summary};
+use molotov_core::{GeneratorLoad, Progress, SATURATED, Summary};
 
 /// A generator whose thread waited for a core this share of the time shares its cores with
 /// other programs (or with too many of its own processes).
@@ -37,7 +37,12 @@ pub(crate) fn bottleneck(summary: &Summary) -> Bottleneck {
 
 /// The summary's line on a saturated generator; `None` when it never was.
 pub(crate) fn summary(summary: &Summary, processes: usize) -> Option<String> {
-    let g = summary.generator.as_ref()?;
+    line(summary.generator.as_ref()?, processes)
+}
+
+/// The words on a generator that was saturated (the summary's line, the report's); `None`
+/// when it never was.
+pub(crate) fn line(g: &GeneratorLoad, processes: usize) -> Option<String> {
     if g.saturated_seconds <= 0.0 {
         return None;
     }

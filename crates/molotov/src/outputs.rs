@@ -306,6 +306,7 @@ fn live_data(
     verdicts: &[Verdict],
     progress: Option<&Arc<Progress>>,
 ) -> serde_json::Value {
+    let figures = progress.and_then(|p| p.latest_figures());
     report::data(&PageInput {
         live: true,
         title: &title(settings),
@@ -318,7 +319,8 @@ fn live_data(
         max_workers: progress.map_or(0, |p| p.max_workers()),
         stop: None,
         seed: settings.run.seed,
-        arrivals: None,
+        arrivals: figures.as_ref().and_then(|f| f.arrivals.as_ref()),
+        generator: figures.as_ref().and_then(|f| f.generator.as_ref()),
         report,
         verdicts,
     })
@@ -347,6 +349,7 @@ fn final_data(
         stop: summary.stop.map(molotov_core::StopCause::name),
         seed: Some(summary.seed),
         arrivals: summary.arrivals.as_ref(),
+        generator: summary.generator.as_ref(),
         report: &summary.report,
         verdicts,
     })

@@ -9,8 +9,8 @@ pub(crate) mod live;
 
 use std::time::Duration;
 
-use molotov_core::ArrivalSummary;
 use molotov_core::stats::{EntryReport, Report, Timeline};
+use molotov_core::{ArrivalSummary, GeneratorLoad};
 use serde_json::{Value, json};
 
 use crate::threshold::Verdict;
@@ -49,6 +49,8 @@ pub(crate) struct PageInput<'a> {
     pub(crate) stop: Option<&'static str>,
     pub(crate) seed: Option<u64>,
     pub(crate) arrivals: Option<&'a ArrivalSummary>,
+    /// How busy the load generator's thread was, where it is measured.
+    pub(crate) generator: Option<&'a GeneratorLoad>,
     pub(crate) report: &'a Report,
     pub(crate) verdicts: &'a [Verdict],
 }
@@ -88,6 +90,15 @@ pub(crate) fn data(input: &PageInput<'_>) -> Value {
                 "late": a.late,
                 "dropped": a.dropped,
                 "max_lag_us": micros(a.max_lag()),
+                "p99_lag_us": (!a.lag.is_empty()).then(|| micros(a.lag.percentile(99.0))),
+            })),
+            "generator": input.generator.filter(|g| g.seconds > 0.0).map(|g| json!({
+                "seconds": g.seconds,
+                "busy": g.busy(),
+                "peak": g.peak.clamp(0.0, 1.0),
+                "saturated_seconds": g.saturated_seconds,
+                "warning": crate::generator::line(g, input.processes)
+                    .map(|line| line.trim_end().to_owned()),
             })),
         },
         "totals": {

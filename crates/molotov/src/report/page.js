@@ -155,7 +155,8 @@ function renderHead(d) {
   var w = int(m.workers);
   if (isNum(m.max_workers) && m.max_workers !== m.workers) w += ' (max ' + int(m.max_workers) + ')';
   item('Workers', w);
-  var stop = m.stop === null || m.stop === undefined ? (live ? null : 'the workers ran out of work')
+  var ended = m.open_model ? 'the schedule ended' : 'the workers ran out of work';
+  var stop = m.stop === null || m.stop === undefined ? (live ? null : ended)
     : STOPS[str(m.stop)] ? str(m.stop) + ': ' + STOPS[str(m.stop)] : str(m.stop);
   item('Stop', stop);
   item('Seed', m.seed === null || m.seed === undefined ? null : str(m.seed));
@@ -164,7 +165,8 @@ function renderHead(d) {
     var parts = [
       ['target rate', isNum(om.target_rate) ? rate(om.target_rate) + '/s' : '—'],
       ['scheduled', int(om.scheduled)], ['started', int(om.started)],
-      ['late', int(om.late)], ['dropped', int(om.dropped)], ['max start lag', dur(om.max_lag_us)]
+      ['late', int(om.late)], ['dropped', int(om.dropped)], ['start lag p99', dur(om.p99_lag_us)],
+      ['max start lag', dur(om.max_lag_us)]
     ];
     var om_dd = [];
     parts.forEach(function (p, i) {
@@ -172,6 +174,16 @@ function renderHead(d) {
       om_dd.push(h('span', {'class': 'muted'}, p[0] + ' '), h('strong', {'data-field': p[0].replace(/ /g, '_')}, p[1]));
     });
     items.push(h('div', {'class': 'wide', id: 'open-model'}, [h('dt', null, 'Open model'), h('dd', null, om_dd)]));
+  }
+  var g = m.generator;
+  if (g && typeof g === 'object') {
+    var busy = isNum(g.busy) ? Math.round(g.busy * 100) + ' %' : '—';
+    var peak = isNum(g.peak) ? Math.round(g.peak * 100) + ' %' : '—';
+    var said = g.warning ? str(g.warning).replace(/^Load generator: /, '')
+      : 'busy ' + busy + ' of the run (busiest second ' + peak + ')';
+    items.push(h('div', {'class': 'wide'}, [h('dt', null, 'Load generator'),
+      h('dd', {id: 'generator', 'class': g.warning ? 'warned' : null,
+        title: 'the share of the time its thread ran on a core or waited for one'}, said)]));
   }
   if (m.command !== null && m.command !== undefined)
     items.push(h('div', {'class': 'wide'}, [h('dt', null, 'Command'), h('dd', null, h('code', {'class': 'cmd', id: 'command'}, str(m.command)))]));

@@ -11,12 +11,14 @@ use crate::support::{target, testbed};
 #[test]
 fn a_load_test_that_keeps_its_thread_busy_is_told_so_live_and_in_its_results() {
     let server = target();
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
     let (run, results) = testbed()
         .at(&server)
         .scenarios("busy")
         // Four workers: while one spins, the others' requests come back, so the thread never
         // waits for the network.
-        .args(["-w", "4", "-d", "3"])
+        .args(["-w", "4", "-d", "3", "--html", html.to_str().unwrap()])
         // The figures a CI job can hold a run to: its results are not the server's alone.
         .args(["--threshold", "generator.saturated == 0"])
         .args(["--threshold", "generator.peak >= 90%"])
@@ -49,6 +51,12 @@ fn a_load_test_that_keeps_its_thread_busy_is_told_so_live_and_in_its_results() {
         .collect();
     assert!(shares.len() >= 2, "{intervals:?}");
     assert!(shares.iter().any(|&b| b >= 0.9), "{shares:?}");
+    // The report says it as the summary does.
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains("\"warning\":\"Load generator: CPU-bound in "),
+        "the report's data has the summary's words"
+    );
 }
 
 #[test]
