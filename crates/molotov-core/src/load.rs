@@ -81,10 +81,17 @@ async fn dispatch(
             if timetable.ends_at_deadline(timetable.released()) {
                 // The deadline comes first: it stops the run (and the waiting workers).
                 shared.shutdown.stopped().await;
-            } else {
-                // The schedule ended: no more runs.
-                timetable.exhaust();
+                return;
             }
+            // No more runs: the schedule ends with its last stage (the run lasts the stages'
+            // length, as the profile says, not until its last run).
+            if let Some(end) = timetable.schedule_end() {
+                tokio::select! {
+                    () = alarm.until(end) => {}
+                    () = shared.shutdown.stopped() => {}
+                }
+            }
+            timetable.exhaust();
             return;
         };
         if timetable.all_busy() && started >= most {

@@ -252,6 +252,19 @@ impl Timetable {
         matches!((due, self.deadline), (Some(due), Some(deadline)) if due >= deadline)
     }
 
+    /// When the schedule's last stage ends (or the deadline, if it comes first); `None` for
+    /// a schedule without stages, or before it started.
+    pub(crate) fn schedule_end(&self) -> Option<Instant> {
+        let end = self.start.get()?.checked_add(self.schedule.end()?)?;
+        Some(self.deadline.map_or(end, |d| end.min(d)))
+    }
+
+    /// Whether the run goes on though no run is left to release from `j`: until the
+    /// deadline stops it, or until the last stage ends, the schedule's whole length.
+    fn lasts_beyond(&self, j: u64, now: Instant) -> bool {
+        self.ends_at_deadline(j) || self.schedule_end().is_some_and(|end| now < end)
+    }
+
     /// The next run to release.
     pub(crate) fn released(&self) -> u64 {
         self.released.get()
@@ -327,11 +340,12 @@ impl Timetable {
                         };
                         self.released.set(upto);
                     }
-                    None if !self.ends_at_deadline(j) => {
+                    None if !self.lasts_beyond(j, now) => {
                         self.exhaust();
                         return Next::Stop;
                     }
-                    // A run due later, or the deadline, which stops the run.
+                    // A run due later, or the end of the run (the deadline, the last
+                    // stage's end, when the dispatcher ends the schedule).
                     _ => {
                         self.idle.set(self.idle.get() + 1);
                         self.went_idle.notify_one();
@@ -444,8 +458,10 @@ impl Timetable {
         let Some(start) = self.start.get() else {
             return ArrivalSummary::default();
         };
-        // Runs due at or after the deadline are not the run's, even if it stopped after it.
-        let end = self.deadline.map_or(end, |d| end.min(d)).max(start);
+        // Runs due at or after the deadline (or the last stage's end) are not the run's, even
+        // if it stopped after it.
+        let limit = self.schedule_end().or(self.deadline);
+        let end = limit.map_or(end, |l| end.min(l)).max(start);
         let started = self.started.get();
         // A run released a little early may have started just before the stop it is due after.
         let scheduled = self

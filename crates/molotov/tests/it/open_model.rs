@@ -346,7 +346,7 @@ fn rate_stages_follow_their_profile_and_end_the_run() {
     let server = target();
     // 0 to 200 per second over 2 s, 200 for 2 s, down to 0 over 2 s; no -d: the run ends
     // with the stages.
-    let run = molotov()
+    let (run, results) = molotov()
         .args([
             "--rate-stages",
             "2s:200,2s:200,2s:0",
@@ -355,9 +355,14 @@ fn rate_stages_follow_their_profile_and_end_the_run() {
             "-c",
         ])
         .arg(server.url("/"))
-        .run();
+        .run_with_results();
     run.code(0).no_panic();
     assert_eq!(server.requests_to("/"), 800, "{run}");
+    // It lasts the stages' 6 s (not until its last run, a little before), at their average.
+    let elapsed = results["elapsed_seconds"].as_f64().unwrap();
+    assert!((6.0..6.5).contains(&elapsed), "ran {elapsed} s");
+    let target = results["target_rate"].as_f64().unwrap();
+    assert!((target - 800.0 / 6.0).abs() < 0.5, "{target}");
     let seconds = paced(&server, Duration::from_secs(1));
     let profile = [50, 150, 200, 200, 150, 50];
     for (second, (&got, &want)) in seconds.iter().zip(&profile).enumerate() {
