@@ -249,12 +249,23 @@ impl Timetable {
         self.deadline.is_none_or(|d| due < d).then_some(due)
     }
 
-    /// Whether the schedule still has run `j`, due at or after the deadline: the run then
-    /// lasts until the deadline stops it (`-d` long, as in the closed model), rather than
-    /// ending with its last run.
+    /// Whether the deadline ends the schedule from run `j` (due at or after it, or the last
+    /// stage ends at or after it): the run then lasts until the deadline stops it (`-d` long,
+    /// as in the closed model), rather than ending with its last run.
     pub(crate) fn ends_at_deadline(&self, j: u64) -> bool {
-        let due = self.start.get().and_then(|start| self.due(start, j));
-        matches!((due, self.deadline), (Some(due), Some(deadline)) if due >= deadline)
+        let (Some(start), Some(deadline)) = (self.start.get(), self.deadline) else {
+            return false;
+        };
+        match self.due(start, j) {
+            Some(due) => due >= deadline,
+            // The last stage ends at or after the deadline (the schedule starts once the
+            // workers are set up, after the run did): the deadline stops the run.
+            None => self
+                .schedule
+                .end()
+                .and_then(|length| start.checked_add(length))
+                .is_none_or(|end| end >= deadline),
+        }
     }
 
     /// When the schedule's last stage ends (or the deadline, if it comes first); `None` for

@@ -11,10 +11,9 @@ impl Timetable {
     /// The counts so far, for the timeline (which takes differences between seconds):
     /// runs due since the schedule started, started, late and dropped.
     pub(crate) fn counts_so_far(&self) -> IntervalArrivals {
-        let scheduled = self
-            .start
-            .get()
-            .map_or(0, |start| self.due_before(start, Instant::now()));
+        let scheduled = self.start.get().map_or(0, |start| {
+            self.due_before(start, self.counted_until(Instant::now()))
+        });
         IntervalArrivals {
             scheduled,
             started: self.started.get(),
@@ -25,8 +24,7 @@ impl Timetable {
 
     /// The counts, once the run ended: the runs still waiting for a worker count as dropped.
     pub(crate) fn summary(&self) -> ArrivalSummary {
-        let now = Instant::now();
-        self.counts(self.stopped_at.get().unwrap_or(now).min(now), true)
+        self.counts(self.counted_until(Instant::now()), true)
     }
 
     /// The counts so far, while the run lasts. A run counts as scheduled once it is late (due
@@ -34,7 +32,20 @@ impl Timetable {
     /// at any moment; the runs waiting for a worker are neither started nor dropped yet.
     pub(crate) fn so_far(&self) -> ArrivalSummary {
         let now = Instant::now();
-        self.counts(now.checked_sub(LATE).unwrap_or(now), false)
+        self.counts(
+            self.counted_until(now.checked_sub(LATE).unwrap_or(now)),
+            false,
+        )
+    }
+
+    /// Up to when runs due count as the run's: `now`, or the stop, the deadline or the last
+    /// stage's end if one came first (runs due after them are not the run's, even while the
+    /// runs in flight finish).
+    fn counted_until(&self, now: Instant) -> Instant {
+        [self.stopped_at.get(), self.deadline, self.schedule_end()]
+            .into_iter()
+            .flatten()
+            .fold(now, Instant::min)
     }
 
     /// The counts of the runs due before `end`; `ended`: those not started count as dropped.
@@ -42,10 +53,7 @@ impl Timetable {
         let Some(start) = self.start.get() else {
             return ArrivalSummary::default();
         };
-        // Runs due at or after the deadline (or the last stage's end) are not the run's, even
-        // if it stopped after it.
-        let limit = self.schedule_end().or(self.deadline);
-        let end = limit.map_or(end, |l| end.min(l)).max(start);
+        let end = end.max(start);
         let started = self.started.get();
         // A run released a little early may have started just before the stop it is due after.
         let scheduled = self

@@ -161,3 +161,39 @@ async fn so_far_a_run_is_behind_only_once_it_is_late() {
         "at the end, run 2 (due at 2 ms) is scheduled too"
     );
 }
+
+/// 10 runs a second for `stages`, with a deadline `deadline_ms` after the schedule starts.
+fn staged(stages: &str, deadline_ms: u64) -> Timetable {
+    let t = Timetable::new(
+        Schedule::ramping(10.0, stages.parse().unwrap()),
+        Partition::default(),
+        false,
+        1,
+        Some(tokio::time::Instant::now() + Duration::from_millis(deadline_ms)),
+        Arc::new(Progress::default()),
+    );
+    t.set_up();
+    t
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_deadline_or_the_last_stage_ends_the_schedule_whichever_comes_first() {
+    // Stages of 1 s at 10/s: runs due at 0, 0.1 ... 0.9 s; none after.
+    let t = staged("1s:10", 2000);
+    assert!(!t.ends_at_deadline(10), "the stages end first");
+    let end = t.schedule_end().unwrap();
+    assert_eq!(end - tokio::time::Instant::now(), Duration::from_secs(1));
+    // The same stages with the deadline at their end, or before: the deadline ends it.
+    assert!(staged("1s:10", 1000).ends_at_deadline(10));
+    let t = staged("1s:10", 500);
+    assert!(t.ends_at_deadline(5), "run 5 is due at the deadline");
+    assert!(!t.ends_at_deadline(4));
+    // Counted up to the deadline, even after it.
+    advance(Duration::from_secs(3)).await;
+    assert_eq!(t.summary().scheduled, 5);
+    assert_eq!(t.counts_so_far().scheduled, 5);
+    let staged_end = staged("1s:10", 5000);
+    advance(Duration::from_secs(3)).await;
+    assert_eq!(staged_end.summary().scheduled, 10, "up to the stages' end");
+    assert!((staged_end.summary().target_rate - 10.0).abs() < 1e-9);
+}

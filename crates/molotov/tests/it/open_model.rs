@@ -278,8 +278,13 @@ fn a_run_that_keeps_its_schedule_is_never_stopped_by_its_live_thresholds() {
             (5.0..5.5).contains(&elapsed),
             "-p {processes}: ran {elapsed} s"
         );
-        let counts = (results["scheduled"].as_u64(), results["dropped"].as_u64());
-        assert_eq!(counts, (Some(25), Some(0)), "-p {processes}");
+        // 5 s at 5 a second, less the workers' setup before the schedule starts (under 0.2 s).
+        let scheduled = results["scheduled"].as_u64().unwrap();
+        assert!(
+            (24..=25).contains(&scheduled),
+            "-p {processes}: {scheduled}"
+        );
+        assert_eq!(results["dropped"], 0, "-p {processes}");
     }
 }
 
