@@ -8,15 +8,17 @@ What it measures (2-core machine: the target on core 0, the load generator on co
 - the ratio hello/wrk;
 - the same `hello` with the line console (`-c`, stdout to /dev/null): what the console and the
   capture of the load test's prints (read before every console line) add to `-q`;
-- the open model: `hello --rate R` with R at 90 % of the rate a closed `hello -w 10` reached
-  just before it, round by round (10 workers, --max-workers 10): the runs started against
-  scheduled, the start lag p99 (from --json), and the CPU per request against that closed
-  round's, and against a closed run with fewer workers at about the same rate; how busy the
-  generator's thread was (--json's `generator`: a saturated generator starts runs late);
+- the open model: `hello --rate R` with R at 90 % (or each of `--open-fraction`'s) of the
+  rate a closed `hello -w 10` reached just before it, round by round (10 workers,
+  --max-workers 10): the runs started against scheduled, the start lag p99 (from --json), and
+  the CPU per request against that closed round's, and against a closed run with fewer workers
+  at about the same rate; how busy the
+  generator's thread was, running and waiting for a core (--json's `generator`: a saturated
+  generator starts runs late);
 - peak RSS of one process running 10,000 workers with keep-alive connections.
 
 Usage: python3 bench/engine.py [--rounds 5] [--duration 5] [--skip-memory]
-                               [--open-fraction 0.9] [--open-max-workers 10]
+                               [--open-fraction 0.9[,0.7...]] [--open-max-workers 10]
 Installs wrk from Debian if it is missing; needs taskset (util-linux).
 """
 
@@ -31,8 +33,9 @@ from measure import RELEASE, build, measure, median_table, peak_rss_mb, require,
 def main():
     parser = round_options(__doc__)
     parser.add_argument("--skip-memory", action="store_true")
-    parser.add_argument("--open-fraction", type=float, default=0.9,
-                        help="the open model's rate, as a fraction of the closed round's (0.9)")
+    parser.add_argument("--open-fraction", type=fractions, default=[0.9],
+                        help="the open model's rate, as a fraction of the closed round's (0.9); "
+                             "several, comma-separated, each run after the same closed round")
     parser.add_argument("--open-max-workers", type=int, default=10,
                         help="the open model's --max-workers (10, as many as -w)")
     opts = parser.parse_args()
@@ -68,6 +71,14 @@ def main():
         target.wait()
 
 
+def fractions(text):
+    """`0.9` or `0.7,0.8,0.9`: fractions of the closed rate, each in (0, 1]."""
+    values = [float(v) for v in text.split(",")]
+    if not all(0 < v <= 1 for v in values):
+        raise ValueError(text)
+    return values
+
+
 def open_model(hello, url, env, opts):
     """`--rate` at a fraction (90 %) of the closed model's rate, each round right after a closed
     round (the machine's noise then weighs on both alike): runs started against scheduled, start
@@ -77,42 +88,49 @@ def open_model(hello, url, env, opts):
     fewer responses ready per wake and sleeps and wakes more often. So each round also runs the
     closed model with fewer workers (-w 2, 3, 4), and the open model is compared with the one
     whose rate came closest to its own: the same load, closed against open."""
-    started, lags, ratios, same_rate, busy = [], [], [], [], []
+    rounds = {f: {"started": [], "lags": [], "ratios": [], "same_rate": [], "busy": []}
+              for f in opts.open_fraction}
     with tempfile.TemporaryDirectory() as tmp:
         results = os.path.join(tmp, "results.json")
         for _ in range(opts.rounds):
             closed_cpu, closed_rate = measure(
                 [hello, "-w", "10", "-d", str(opts.duration), "-q"], url, env)
-            rate = round(closed_rate * opts.open_fraction)
-            cmd = [hello, "--rate", str(rate), "-w", "10",
-                   "--max-workers", str(opts.open_max_workers),
-                   "-d", str(opts.duration), "-q", "--json", results]
-            cpu, open_rate = measure(cmd, url, env)
-            with open(results) as f:
-                r = json.load(f)
-            started.append(round(r["started"] / r["scheduled"] * 100, 2))
-            lags.append(r["start_lag"]["p99_us"])
-            g = r.get("generator")
-            if g:
-                busy.append((round((g["running_seconds"] + g["waiting_seconds"]) / g["seconds"], 3),
-                             g["saturated_seconds"]))
-            ratios.append(round(cpu / closed_cpu, 3))
-            fewer = [measure([hello, "-w", str(w), "-d", str(opts.duration), "-q"], url, env)
-                     for w in (2, 3, 4)]
-            near_cpu, near_rate = min(fewer, key=lambda m: abs(m[1] - open_rate))
-            same_rate.append((round(cpu / near_cpu, 3), round(near_rate / open_rate, 2)))
-    print(f"open model at {opts.open_fraction:.0%} of the closed rate "
-          f"(-w 10 --max-workers {opts.open_max_workers}), each round after a closed one: "
-          f"started/scheduled {statistics.median(started):.2f} % {started}, "
-          f"start lag p99 {statistics.median(lags)} us {lags}, "
-          f"CPU per request {statistics.median(ratios):.3f}x the closed model's {ratios}")
-    if busy:
-        print(f"  the open model's generator thread, each round (share of the run running or waiting "
-              f"for a core, seconds at 90 % or more): {busy}")
-    print(f"  against the closed model at about the same rate (-w 2, 3 or 4, the closest; "
-          f"(CPU ratio, its rate / the open model's)): "
-          f"{statistics.median(r for r, _ in same_rate):.3f}x {same_rate}")
-
+            fewer = None
+            for fraction, seen in rounds.items():
+                rate = round(closed_rate * fraction)
+                cmd = [hello, "--rate", str(rate), "-w", "10",
+                       "--max-workers", str(opts.open_max_workers),
+                       "-d", str(opts.duration), "-q", "--json", results]
+                cpu, open_rate = measure(cmd, url, env)
+                with open(results) as f:
+                    r = json.load(f)
+                seen["started"].append(round(r["started"] / r["scheduled"] * 100, 2))
+                seen["lags"].append(r["start_lag"]["p99_us"])
+                g = r.get("generator")
+                if g:
+                    seen["busy"].append((round(g["running_seconds"] / g["seconds"], 3),
+                                         round(g["waiting_seconds"] / g["seconds"], 3),
+                                         round(g["saturated_seconds"], 1)))
+                seen["ratios"].append(round(cpu / closed_cpu, 3))
+                if fewer is None:
+                    fewer = [measure([hello, "-w", str(w), "-d", str(opts.duration), "-q"], url, env)
+                             for w in (2, 3, 4)]
+                near_cpu, near_rate = min(fewer, key=lambda m: abs(m[1] - open_rate))
+                seen["same_rate"].append((round(cpu / near_cpu, 3), round(near_rate / open_rate, 2)))
+    for fraction, seen in rounds.items():
+        started, lags, ratios = seen["started"], seen["lags"], seen["ratios"]
+        print(f"open model at {fraction:.0%} of the closed rate "
+              f"(-w 10 --max-workers {opts.open_max_workers}), each round after a closed one: "
+              f"started/scheduled {statistics.median(started):.2f} % {started}, "
+              f"start lag p99 {statistics.median(lags)} us {lags}, "
+              f"CPU per request {statistics.median(ratios):.3f}x the closed model's {ratios}")
+        if seen["busy"]:
+            print(f"  the open model's generator thread, each round (share of the run running, "
+                  f"share waiting for a core, seconds at 90 % or more): {seen['busy']}")
+        same_rate = seen["same_rate"]
+        print(f"  against the closed model at about the same rate (-w 2, 3 or 4, the closest; "
+              f"(CPU ratio, its rate / the open model's)): "
+              f"{statistics.median(r for r, _ in same_rate):.3f}x {same_rate}")
 
 if __name__ == "__main__":
     main()
