@@ -9,16 +9,16 @@ What it measures (2-core machine: the target on core 0, the load generator on co
 - the same `hello` with the line console (`-c`, stdout to /dev/null): what the console and the
   capture of the load test's prints (read before every console line) add to `-q`;
 - the open model: `hello --rate R` with R at 90 % (or each of `--open-fraction`'s) of the
-  rate a closed `hello -w 10` reached just before it, round by round (10 workers,
-  --max-workers 10): the runs started against scheduled, the start lag p99 (from --json), and
-  the CPU per request against that closed round's, and against a closed run with fewer workers
-  at about the same rate; how busy the
-  generator's thread was, running and waiting for a core (--json's `generator`: a saturated
-  generator starts runs late);
+  rate a closed `hello -w 10` reached just before it, round by round (10 workers set up, up to
+  50: workers to spare, as one sizes an arrival-rate test, so that runs wait for the generator,
+  not for a free worker): the runs started against scheduled, the start lag p99 (from --json),
+  the CPU per request against that closed round's and against a closed run with fewer workers
+  at about the same rate, and how busy the generator's thread was, running and waiting for a
+  core (--json's `generator`: a saturated generator starts runs late);
 - peak RSS of one process running 10,000 workers with keep-alive connections.
 
 Usage: python3 bench/engine.py [--rounds 5] [--duration 5] [--skip-memory]
-                               [--open-fraction 0.9[,0.7...]] [--open-max-workers 10]
+                               [--open-fraction 0.9[,0.7...]] [--open-max-workers 50]
 Installs wrk from Debian if it is missing; needs taskset (util-linux).
 """
 
@@ -36,8 +36,8 @@ def main():
     parser.add_argument("--open-fraction", type=fractions, default=[0.9],
                         help="the open model's rate, as a fraction of the closed round's (0.9); "
                              "several, comma-separated, each run after the same closed round")
-    parser.add_argument("--open-max-workers", type=int, default=10,
-                        help="the open model's --max-workers (10, as many as -w)")
+    parser.add_argument("--open-max-workers", type=int, default=50,
+                        help="the open model's --max-workers (50; -w is 10)")
     opts = parser.parse_args()
     require("taskset", "cargo")
     build()
