@@ -26,16 +26,13 @@ pub struct LiveFigures {
 impl LiveFigures {
     /// Adds another process's to these.
     pub fn absorb(&mut self, other: &LiveFigures) {
-        absorb_some(
-            &mut self.arrivals,
-            other.arrivals.as_ref(),
-            ArrivalSummary::absorb,
-        );
-        absorb_some(
-            &mut self.generator,
-            other.generator.as_ref(),
-            GeneratorLoad::absorb,
-        );
+        self.add(other.arrivals.as_ref(), other.generator.as_ref());
+    }
+
+    /// Adds another process's arrivals and load (a live view's, or a summary's).
+    pub fn add(&mut self, arrivals: Option<&ArrivalSummary>, generator: Option<&GeneratorLoad>) {
+        absorb_some(&mut self.arrivals, arrivals, ArrivalSummary::absorb);
+        absorb_some(&mut self.generator, generator, GeneratorLoad::absorb);
     }
 
     /// Whether there is nothing in them.

@@ -131,10 +131,7 @@ fn merged_figures(tracked: &[Child]) -> LiveFigures {
     let mut merged = LiveFigures::default();
     for child in tracked {
         match &child.summary {
-            Some(s) => merged.absorb(&LiveFigures {
-                arrivals: s.arrivals.clone(),
-                generator: s.generator.clone(),
-            }),
+            Some(s) => merged.add(s.arrivals.as_ref(), s.generator.as_ref()),
             None => {
                 if let Some(figures) = &child.figures {
                     merged.absorb(figures);

@@ -199,13 +199,15 @@ fn open_verdict(text: &str) -> Verdict {
     text.parse::<Threshold>().unwrap().evaluate(&observed)
 }
 
+/// Whether `text` holds on [`open_verdict`]'s run (which has data for it).
+fn holds(text: &str) -> bool {
+    let v = open_verdict(text);
+    assert!(!v.no_data, "{text}: {v:?}");
+    v.passed
+}
+
 #[test]
 fn the_open_models_runs_and_start_lags() {
-    let holds = |text: &str| {
-        let v = open_verdict(text);
-        assert!(!v.no_data, "{text}: {v:?}");
-        v.passed
-    };
     // Late: a share of the runs started; dropped and started: of the runs scheduled.
     assert!(holds("late.count == 20"));
     assert!(holds("late > 2.02%") && holds("late < 2.03%"));
@@ -236,11 +238,6 @@ fn the_open_models_runs_and_start_lags() {
 
 #[test]
 fn how_busy_the_generator_was() {
-    let holds = |text: &str| {
-        let v = open_verdict(text);
-        assert!(!v.no_data, "{text}: {v:?}");
-        v.passed
-    };
     assert!(holds("generator.busy == 60%") && !holds("generator.busy < 60%"));
     assert!(holds("generator.peak < 96%") && !holds("generator.peak < 90%"));
     // Saturated: a share of the seconds measured, seconds, or a duration.
