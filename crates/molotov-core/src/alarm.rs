@@ -6,7 +6,8 @@
 //! runtime within tens of microseconds. The runtime's timer is kept for tests on tokio's paused
 //! clock (a `timerfd` follows the real one), and where there is no `timerfd`.
 //!
-//! Each wake releases the runs due within a short window ahead ([`Alarm::window`]): at high
+//! Each wake releases the runs due within a short window ahead ([`Alarm::window`], the
+//! pacing's [`early_window`](crate::pacing::early_window), which grows with the rate): at high
 //! rates the runs due close together start together, a little early, instead of costing a wake
 //! (two system calls and a park of the runtime) each, and never late because of the batching.
 
@@ -17,14 +18,16 @@ use tokio::time::Instant;
 use crate::config::Timer;
 
 /// The runtime's timer: its ticks are a millisecond apart; it is asked to wake this early, and
-/// runs due this far ahead are released with the one it woke for.
+/// runs due this far ahead (at least) are released with the one it woke for.
 const RUNTIME_WINDOW: Duration = Duration::from_micros(500);
-/// The precise timer: runs due this far ahead are released with the one it woke for (at most
-/// one wake per window: 8000 a second).
-const PRECISE_WINDOW: Duration = crate::pacing::EARLY;
 
-/// The dispatcher's timer.
-pub(crate) enum Alarm {
+/// The dispatcher's timer, and how far ahead of a wake the runs due are released with it.
+pub(crate) struct Alarm {
+    timer: Precision,
+    early: Duration,
+}
+
+enum Precision {
     /// tokio's timer.
     Runtime,
     /// A `timerfd`, set again for each due time.
@@ -33,43 +36,45 @@ pub(crate) enum Alarm {
 }
 
 impl Alarm {
-    /// The timer `timer` asks for; tokio's when a `timerfd` cannot be made.
-    pub(crate) fn new(timer: Timer) -> Alarm {
-        match timer {
-            Timer::Runtime => Alarm::Runtime,
+    /// The timer `timer` asks for (tokio's when a `timerfd` cannot be made), releasing the
+    /// runs due within `early` of a wake with it.
+    pub(crate) fn new(timer: Timer, early: Duration) -> Alarm {
+        let timer = match timer {
+            Timer::Runtime => Precision::Runtime,
             #[cfg(target_os = "linux")]
             Timer::Precise => tokio_timerfd::Delay::new(std::time::Instant::now())
-                .map_or(Alarm::Runtime, Alarm::Precise),
+                .map_or(Precision::Runtime, Precision::Precise),
             #[cfg(not(target_os = "linux"))]
-            Timer::Precise => Alarm::Runtime,
-        }
+            Timer::Precise => Precision::Runtime,
+        };
+        Alarm { timer, early }
     }
 
     /// How far ahead of a wake the runs due are released with it.
     pub(crate) fn window(&self) -> Duration {
-        match self {
-            Alarm::Runtime => RUNTIME_WINDOW,
+        match self.timer {
+            Precision::Runtime => RUNTIME_WINDOW.max(self.early),
             #[cfg(target_os = "linux")]
-            Alarm::Precise(_) => PRECISE_WINDOW,
+            Precision::Precise(_) => self.early,
         }
     }
 
     /// Returns at `due` (the runtime's timer: a window before it), or a little after.
     pub(crate) async fn until(&mut self, due: Instant) {
-        match self {
-            Alarm::Runtime => {
+        match &mut self.timer {
+            Precision::Runtime => {
                 let at = due.checked_sub(RUNTIME_WINDOW).unwrap_or(due);
                 tokio::time::sleep_until(at).await;
             }
             #[cfg(target_os = "linux")]
-            Alarm::Precise(delay) => {
+            Precision::Precise(delay) => {
                 if due <= Instant::now() {
                     return;
                 }
                 delay.reset(due.into_std());
                 if (&mut *delay).await.is_err() {
                     // A timerfd that fails to read: the runtime's timer from now on.
-                    *self = Alarm::Runtime;
+                    self.timer = Precision::Runtime;
                     tokio::time::sleep_until(due).await;
                 }
             }

@@ -70,7 +70,7 @@ async fn dispatch(
     spawn: UnboundedSender<usize>,
     (mut started, most): (usize, usize),
 ) {
-    let mut alarm = Alarm::new(shared.env.info.config.timer);
+    let mut alarm = Alarm::new(shared.env.info.config.timer, timetable.early());
     timetable.begun().await;
     // The last first worker to be set up started its scenario loop as it started the
     // schedule: let it reach its claim, so the first run finds it waiting (not a reason to

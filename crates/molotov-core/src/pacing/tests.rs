@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::FutureExt as _;
 use tokio::time::advance;
 
-use super::{Next, Timetable};
+use super::{Next, Timetable, early_window};
 use crate::config::Partition;
 use crate::progress::Progress;
 use crate::schedule::Schedule;
@@ -71,6 +71,65 @@ async fn a_worker_takes_the_next_run_itself_up_to_125_us_before_it_is_due_and_wa
     let summary = t.summary();
     assert_eq!(summary.scheduled, 6);
     assert_eq!((summary.started, summary.late, summary.dropped), (4, 1, 2));
+}
+
+#[test]
+fn the_early_window_grows_with_the_rate_from_125_us_to_1_ms() {
+    for (rate, window) in [
+        (0.5, 125),
+        (1000.0, 125),
+        (12_500.0, 125),
+        (50_000.0, 500),
+        (100_000.0, 1000),
+        (2_000_000.0, 1000),
+        (f64::INFINITY, 1000),
+        (f64::NAN, 125),
+    ] {
+        assert_eq!(early_window(rate), us(window), "at {rate} runs/s");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn at_a_high_rate_a_worker_takes_runs_up_to_1_ms_early() {
+    // 200,000 runs/s: one every 5 us; the window is 1 ms (200 runs).
+    let t = timetable(200_000.0, false);
+    let shutdown = Shutdown::new();
+    for k in 0..=200 {
+        assert_eq!(claim_now(&t, &shutdown), Some(Duration::ZERO), "run {k}");
+    }
+    // Run 201 is due 1005 us from the start: 5 us more than the window ahead.
+    assert_eq!(claim_now(&t, &shutdown), None);
+    assert_eq!(t.released(), 201, "nothing released beyond the window");
+    advance(us(5)).await;
+    assert_eq!(claim_now(&t, &shutdown), Some(Duration::ZERO));
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_processes_the_window_follows_each_ones_share_of_the_rate() {
+    // 200,000 runs/s over 8 processes: 25,000 each, a window of 250 us (10 of its runs).
+    let progress = Arc::new(Progress::default());
+    let partition = Partition {
+        index: 3,
+        count: std::num::NonZeroUsize::new(8).expect("8 is not 0"),
+    };
+    let t = Timetable::new(
+        Schedule::constant(200_000.0),
+        partition,
+        false,
+        1,
+        None,
+        progress,
+    );
+    t.set_up();
+    assert_eq!(t.early(), us(250));
+    let shutdown = Shutdown::new();
+    // Its runs are due at 15 us, then every 40 us: runs 0 to 5 (up to 215 us) at once.
+    for k in 0..=5 {
+        assert_eq!(claim_now(&t, &shutdown), Some(Duration::ZERO), "run {k}");
+    }
+    assert_eq!(claim_now(&t, &shutdown), None, "run 6, due at 255 us");
+    advance(us(5)).await;
+    assert_eq!(claim_now(&t, &shutdown), Some(Duration::ZERO));
 }
 
 #[tokio::test(start_paused = true)]
