@@ -16,7 +16,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use bytes::{Buf, Bytes, BytesMut};
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, Method};
 use url::{Host, Url};
 
 use crate::body::{BodyReader, DEFAULT_MAX_BODY};
@@ -32,8 +32,10 @@ use crate::request::Request;
 use crate::response::{Headers, Response};
 use crate::streamed::Rest;
 use crate::tls::TlsContext;
+use redirect::is_redirect;
 
 mod multiplexed;
+mod redirect;
 mod upgrade;
 
 /// How a client behaves; plain data with defaults matching aiohttp's where a load test cares.
@@ -409,72 +411,6 @@ impl Client {
         }
     }
 
-    /// Follows the redirects starting at `first`.
-    async fn follow(
-        &self,
-        request: &Request,
-        first: Response,
-        eager: u64,
-    ) -> Result<Response, Error> {
-        let options = Options {
-            verify: request.verify_tls.unwrap_or(self.config.verify_tls),
-            default_headers: request.default_headers,
-        };
-        let mut method = request.method.clone();
-        let mut headers = request.headers.clone();
-        let mut body = request.body.clone();
-        let mut history = Vec::new();
-        let mut retries = first.retries;
-        let mut current = first;
-        while is_redirect(current.status) {
-            let Some(location) = current.headers.get("location") else {
-                break;
-            };
-            if history.len() >= self.config.max_redirects {
-                return Err(Error::new(Kind::Redirects)
-                    .with_context(format!("more than {}", self.config.max_redirects))
-                    .with_retries(retries));
-            }
-            let next = current
-                .url
-                .join(location)
-                .map_err(|e| Error::new(Kind::Url).with_source(e).with_retries(retries))?;
-            let to_get = match current.status {
-                StatusCode::SEE_OTHER => method != Method::HEAD,
-                StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND => method == Method::POST,
-                _ => false,
-            };
-            if to_get {
-                method = Method::GET;
-                body = Bytes::new();
-                headers.remove(http::header::CONTENT_TYPE);
-                headers.remove(http::header::CONTENT_LENGTH);
-                headers.remove(http::header::TRANSFER_ENCODING);
-            }
-            if next.origin() != current.url.origin() {
-                headers.remove(http::header::AUTHORIZATION);
-            }
-            // The redirect's body is read (and kept, as small as it is): its connection is
-            // then free for the next hop.
-            current
-                .finish()
-                .await
-                .map_err(|e| e.with_retries(retries))?;
-            history.push(current);
-            current = self
-                .exchange(&method, &next, &headers, &body, options, eager)
-                .await
-                .map_err(|e| {
-                    let total = retries + e.retries();
-                    e.with_retries(total)
-                })?;
-            retries += current.retries;
-        }
-        current.retries = retries;
-        current.history = history;
-        Ok(current)
-    }
-
     /// Every cookie the client holds: `(name, value, domain)`; cookies given up front have an
     /// empty domain.
     pub fn cookies(&self) -> Vec<(String, String, String)> {
@@ -505,10 +441,6 @@ impl Client {
     pub fn close(&self) {
         self.pool.borrow_mut().clear();
     }
-}
-
-fn is_redirect(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
 /// Methods a client may send again on its own (RFC 9110 §9.2.2).
