@@ -2,7 +2,7 @@
 //! final summary and the live views.
 
 use std::fmt::Write as _;
-use std::time::Instant;
+use std::time::Duration;
 
 use molotov_core::{Progress, Summary};
 
@@ -81,23 +81,25 @@ pub(crate) fn live(progress: &Progress, achieved: f64) -> Option<String> {
     Some(text)
 }
 
-/// Runs per second over the last second or so, from the counts of finished runs.
+/// Runs per second over the last second or so, from the counts of finished runs: the
+/// achieved rate the console, the dashboard and the exporters show next to the target rate.
 #[derive(Debug, Default)]
 pub(crate) struct RateMeter {
-    last: Option<(Instant, u64)>,
+    last: Option<(Duration, u64)>,
     rate: f64,
 }
 
 impl RateMeter {
-    /// The rate, measured again when a second passed since the last measure.
-    pub(crate) fn update(&mut self, now: Instant, runs: u64) -> f64 {
+    /// The rate, measured again when a second passed since the last measure; `at`: the time
+    /// since the run (or the process) started, `runs`: the runs finished by then.
+    pub(crate) fn update(&mut self, at: Duration, runs: u64) -> f64 {
         match self.last {
-            None => self.last = Some((now, runs)),
+            None => self.last = Some((at, runs)),
             Some((then, before)) => {
-                let seconds = now.saturating_duration_since(then).as_secs_f64();
+                let seconds = at.saturating_sub(then).as_secs_f64();
                 if seconds >= 1.0 {
                     self.rate = runs.saturating_sub(before) as f64 / seconds;
-                    self.last = Some((now, runs));
+                    self.last = Some((at, runs));
                 }
             }
         }
@@ -209,12 +211,17 @@ mod tests {
     #[test]
     fn the_meter_measures_once_a_second() {
         let mut meter = RateMeter::default();
-        let t = Instant::now();
+        let t = Duration::from_millis(300);
         assert!(meter.update(t, 0).abs() < f64::EPSILON);
         let early = meter.update(t + Duration::from_millis(500), 100);
         assert!(early.abs() < f64::EPSILON, "not a second yet");
         let rate = meter.update(t + Duration::from_secs(2), 400);
         assert!((rate - 200.0).abs() < 1e-9, "{rate}");
+        // Kept until the next second passed.
+        let kept = meter.update(t + Duration::from_millis(2500), 1000);
+        assert!((kept - 200.0).abs() < 1e-9, "{kept}");
+        let rate = meter.update(t + Duration::from_secs(4), 1400);
+        assert!((rate - 500.0).abs() < 1e-9, "{rate}");
     }
 
     #[test]

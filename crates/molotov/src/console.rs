@@ -223,7 +223,7 @@ impl View {
             render::elapsed(self.started.elapsed()),
         );
         let runs = self.progress.successes() + self.progress.failures();
-        let achieved = self.meter.update(Instant::now(), runs);
+        let achieved = self.meter.update(self.started.elapsed(), runs);
         if let Some(open) = crate::arrivals::live(&self.progress, achieved) {
             footer.push(' ');
             footer.push_str(&open);

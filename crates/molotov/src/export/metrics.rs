@@ -136,7 +136,7 @@ const FAMILIES: [(&str, &str, &str, &str, Kind); 15] = [
         "molotov_achieved_rate",
         "molotov.arrivals.achieved_rate",
         "{run}/s",
-        "Open model: scenario runs per second this process started, over the run so far.",
+        "Open model: scenario runs per second this process finished, over the last second.",
         Kind::Gauge,
     ),
     (

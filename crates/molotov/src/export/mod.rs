@@ -28,6 +28,8 @@ use serde::{Deserialize, Serialize};
 pub(crate) use listen::MetricsListener;
 use metrics::{Arrivals, Source};
 
+use crate::arrivals::RateMeter;
+
 /// How long the end of a run waits for the final push (a slow endpoint does not hold the
 /// run longer).
 pub(crate) const FINAL_WAIT: Duration = Duration::from_secs(3);
@@ -254,6 +256,8 @@ pub(crate) struct Exporter {
     listener: Option<MetricsListener>,
     /// Since the epoch, when counting started (OTLP's start time).
     start_ns: u64,
+    /// The open model's achieved rate, over the last second.
+    meter: Mutex<RateMeter>,
 }
 
 impl Exporter {
@@ -275,6 +279,7 @@ impl Exporter {
             thread: Mutex::new(None),
             listener,
             start_ns: unix_nanos(SystemTime::now()),
+            meter: Mutex::new(RateMeter::default()),
         }
     }
 
@@ -295,7 +300,6 @@ impl Exporter {
             .values()
             .map(|e| e.successes + e.failures)
             .sum();
-        let seconds = snapshot.elapsed.as_secs_f64();
         Source {
             instance: self.instance.clone(),
             report: snapshot.report.clone(),
@@ -303,11 +307,11 @@ impl Exporter {
             generator_busy: progress.generator_busy(),
             arrivals: self.config.open.then(|| Arrivals {
                 target_rate: progress.target_rate(),
-                achieved_rate: if seconds > 0.0 {
-                    runs as f64 / seconds
-                } else {
-                    0.0
-                },
+                achieved_rate: self
+                    .meter
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .update(snapshot.elapsed, runs),
                 late: progress.late_runs(),
                 dropped: progress.dropped_runs(),
             }),

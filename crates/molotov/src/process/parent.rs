@@ -216,11 +216,11 @@ fn follow(
 fn publish_metrics(
     listener: &crate::export::MetricsListener,
     export: &crate::export::ExportConfig,
-    tracked: &[Child],
+    tracked: &mut [Child],
 ) {
     use crate::export::metrics::{Arrivals, Source};
     let sources: Vec<Source> = tracked
-        .iter()
+        .iter_mut()
         .filter_map(|c| {
             let (report, elapsed) = match &c.summary {
                 Some(s) => (&s.report, s.elapsed),
@@ -231,7 +231,6 @@ fn publish_metrics(
                 .values()
                 .map(|e| e.successes + e.failures)
                 .sum();
-            let seconds = elapsed.as_secs_f64();
             let (late, dropped, target_rate) =
                 match c.summary.as_ref().and_then(|s| s.arrivals.as_ref()) {
                     Some(a) => (a.late, a.dropped, 0.0),
@@ -244,11 +243,7 @@ fn publish_metrics(
                 generator_busy: c.generator_busy,
                 arrivals: export.open.then_some(Arrivals {
                     target_rate,
-                    achieved_rate: if seconds > 0.0 {
-                        runs as f64 / seconds
-                    } else {
-                        0.0
-                    },
+                    achieved_rate: c.meter.update(elapsed, runs),
                     late,
                     dropped,
                 }),

@@ -8,6 +8,7 @@ use std::time::Duration;
 use molotov_core::stats::Report;
 use molotov_core::{LiveFigures, Progress, Shutdown, StopCause, Summary};
 
+use crate::arrivals::RateMeter;
 use crate::export::PushOutcome;
 
 /// A child as the parent tracks it.
@@ -20,6 +21,8 @@ pub(super) struct Child {
     pub(super) arrivals: (u64, u64, f64),
     /// How busy its workers' thread was over the last second.
     pub(super) generator_busy: Option<f64>,
+    /// Its achieved rate (open model), from its statistics, for `/metrics`.
+    pub(super) meter: RateMeter,
     /// Its latest statistics, and the time they span.
     pub(super) report: Option<(Report, Duration)>,
     /// The open model's and the generator's figures that go with them.
@@ -48,6 +51,7 @@ impl Child {
             workers: 0,
             arrivals: (0, 0, 0.0),
             generator_busy: None,
+            meter: RateMeter::default(),
             report: None,
             figures: None,
             summary: None,

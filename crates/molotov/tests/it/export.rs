@@ -110,6 +110,50 @@ fn metrics_are_served_while_a_rust_load_test_runs_alone_or_in_two_processes() {
 }
 
 #[test]
+fn the_achieved_rate_is_the_last_seconds_as_the_target_rate_is_the_schedules_now() {
+    // A ramp from 0 to 40 runs/s over 1 s (20 runs), then 40/s: over the last second the
+    // achieved rate reads about 40; averaged over the run (setup, ramp) it would stay under
+    // 37 for the whole run.
+    for processes in ["1", "2"] {
+        let server = target();
+        let port = free_port();
+        let mut running = testbed()
+            .at(&server)
+            .args([
+                "--rate-stages",
+                "1s:40,6s:40",
+                "-w",
+                "2",
+                "--max-workers",
+                "10",
+            ])
+            .args(["-d", "7", "-q", "-p", processes, "--run-id", "rate-1"])
+            .args(["--prometheus-listen", &port.to_string()])
+            .spawn();
+        let mut seen = String::new();
+        wait_until(
+            Duration::from_secs(20),
+            "the achieved rate near 40/s",
+            || {
+                assert!(
+                    !running.has_exited(),
+                    "the run ended before its achieved rate read about 40/s: {seen}"
+                );
+                seen = scrape(port);
+                let (achieved, instances) =
+                    total(&seen, "molotov_achieved_rate", "run_id=\"rate-1\"");
+                instances.len().to_string() == processes && (37.5..=43.0).contains(&achieved)
+            },
+        );
+        assert!(
+            seen.contains("# TYPE molotov_achieved_rate gauge"),
+            "{seen}"
+        );
+        running.wait(Duration::from_secs(30)).code(0);
+    }
+}
+
+#[test]
 // Counts of whole messages and sockets: exact in an f64.
 #[allow(clippy::float_cmp)]
 fn web_socket_figures_are_exported_beside_the_requests() {
