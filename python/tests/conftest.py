@@ -11,6 +11,7 @@ import os
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -35,6 +36,13 @@ def command(script: str, module: str) -> list[str]:
     if os.access(path, os.X_OK):
         return [path]
     return [sys.executable, "-m", module]
+
+
+def refused_port() -> int:
+    """A loopback port nobody listens on: bound, read, released."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def git_repo(path: Path, files: dict[str, Any]) -> Path:

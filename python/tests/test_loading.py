@@ -1,7 +1,6 @@
 """Scripts and extensions load as Molotov loads them; every way loading can fail is one
 ``error:`` line and exit code 2."""
 
-from conftest import Molotov
 
 SCENARIO = """
 import molotov

@@ -5,12 +5,11 @@ its scenario succeeded, and shows the scenario's failure lines when it did not. 
 ``/echo`` returns what it received: method, path, query, headers and body.
 """
 
-import socket
 import textwrap
 
 import pytest
 
-from conftest import PICK_OWN, Molotov
+from conftest import PICK_OWN, Molotov, refused_port
 
 PRELUDE = """
 import asyncio
@@ -262,16 +261,10 @@ def _script() -> str:
     return "\n".join(parts)
 
 
-def _refused_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def session_run(tmp_path_factory, target):
     runner = Molotov(tmp_path_factory.mktemp("session"), target)
-    source = _script().replace("{refused}", str(_refused_port()))
+    source = _script().replace("{refused}", str(refused_port()))
     path = runner.write(source, "session_script.py")
     # Each scenario on a worker of its own (see PICK_OWN); one that hangs is cancelled at
     # the deadline, and only its own test fails.
@@ -309,7 +302,7 @@ def test_session_close_is_awaitable_and_marks_it_closed(molotov):
 
 
 def test_an_uncaught_connection_error_is_a_failure_counted_by_exception_class(molotov):
-    port = _refused_port()
+    port = refused_port()
     result = molotov.run("-r", "2", source=f"""
         import molotov
 

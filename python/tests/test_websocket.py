@@ -5,7 +5,6 @@ answers the handshake; the handshake is the request ``WS /path`` in the results.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
