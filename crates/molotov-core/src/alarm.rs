@@ -21,13 +21,8 @@ use crate::config::Timer;
 /// runs due this far ahead (at least) are released with the one it woke for.
 const RUNTIME_WINDOW: Duration = Duration::from_micros(500);
 
-/// The dispatcher's timer, and how far ahead of a wake the runs due are released with it.
-pub(crate) struct Alarm {
-    timer: Precision,
-    early: Duration,
-}
-
-enum Precision {
+/// The dispatcher's timer.
+pub(crate) enum Alarm {
     /// tokio's timer.
     Runtime,
     /// A `timerfd`, set again for each due time.
@@ -36,45 +31,54 @@ enum Precision {
 }
 
 impl Alarm {
-    /// The timer `timer` asks for (tokio's when a `timerfd` cannot be made), releasing the
-    /// runs due within `early` of a wake with it.
-    pub(crate) fn new(timer: Timer, early: Duration) -> Alarm {
-        let timer = match timer {
-            Timer::Runtime => Precision::Runtime,
+    /// The timer `timer` asks for; tokio's when a `timerfd` cannot be made.
+    pub(crate) fn new(timer: Timer) -> Alarm {
+        match timer {
+            Timer::Runtime => Alarm::Runtime,
             #[cfg(target_os = "linux")]
             Timer::Precise => tokio_timerfd::Delay::new(std::time::Instant::now())
-                .map_or(Precision::Runtime, Precision::Precise),
+                .map_or(Alarm::Runtime, Alarm::Precise),
             #[cfg(not(target_os = "linux"))]
-            Timer::Precise => Precision::Runtime,
-        };
-        Alarm { timer, early }
+            Timer::Precise => Alarm::Runtime,
+        }
     }
 
-    /// How far ahead of a wake the runs due are released with it.
-    pub(crate) fn window(&self) -> Duration {
-        match self.timer {
-            Precision::Runtime => RUNTIME_WINDOW.max(self.early),
+    /// How far ahead of a wake the runs due are released with it, when a run may start
+    /// `early`.
+    pub(crate) fn window(&self, early: Duration) -> Duration {
+        match self {
+            Alarm::Runtime => RUNTIME_WINDOW.max(early),
             #[cfg(target_os = "linux")]
-            Precision::Precise(_) => self.early,
+            Alarm::Precise(_) => early,
+        }
+    }
+
+    /// How long before a due time [`Alarm::until`] returns: a run due within this of a wake
+    /// is the one it woke for.
+    pub(crate) fn lead(&self) -> Duration {
+        match self {
+            Alarm::Runtime => RUNTIME_WINDOW,
+            #[cfg(target_os = "linux")]
+            Alarm::Precise(_) => Duration::ZERO,
         }
     }
 
     /// Returns at `due` (the runtime's timer: a window before it), or a little after.
     pub(crate) async fn until(&mut self, due: Instant) {
-        match &mut self.timer {
-            Precision::Runtime => {
+        match self {
+            Alarm::Runtime => {
                 let at = due.checked_sub(RUNTIME_WINDOW).unwrap_or(due);
                 tokio::time::sleep_until(at).await;
             }
             #[cfg(target_os = "linux")]
-            Precision::Precise(delay) => {
+            Alarm::Precise(delay) => {
                 if due <= Instant::now() {
                     return;
                 }
                 delay.reset(due.into_std());
                 if (&mut *delay).await.is_err() {
                     // A timerfd that fails to read: the runtime's timer from now on.
-                    self.timer = Precision::Runtime;
+                    *self = Alarm::Runtime;
                     tokio::time::sleep_until(due).await;
                 }
             }

@@ -7,7 +7,8 @@
 //!   run that found no worker, as k6 allocates one per missed iteration); past that, the run
 //!   waits for a worker and starts late. While every worker is busy and none can be added, the
 //!   dispatcher waits for one to be idle instead: busy workers take the due runs themselves.
-//!   The schedule's rate now goes to [`Progress`](crate::Progress) once a second; the moment
+//!   The schedule's rate now goes to [`Progress`](crate::Progress) once a second, and sets
+//!   how early a run may start ([`early_window`](crate::pacing::early_window)); the moment
 //!   the run is asked to stop is noted, so only runs due before it count as scheduled.
 //! - Closed model with stages: every 50 ms, workers start in the slots under the stage's
 //!   count that have none (workers over it stop by themselves, asking their pacing).
@@ -21,7 +22,7 @@ use tokio::time::Instant;
 
 use crate::alarm::Alarm;
 use crate::config::Load;
-use crate::pacing::{Pacing, Released, Staffing, Timetable};
+use crate::pacing::{Pacing, Staffing, Timetable};
 use crate::worker::Shared;
 
 /// How often the stage controller looks at the count.
@@ -70,7 +71,7 @@ async fn dispatch(
     spawn: UnboundedSender<usize>,
     (mut started, most): (usize, usize),
 ) {
-    let mut alarm = Alarm::new(shared.env.info.config.timer, timetable.early());
+    let mut alarm = Alarm::new(shared.env.info.config.timer);
     timetable.begun().await;
     // The last first worker to be set up started its scenario loop as it started the
     // schedule: let it reach its claim, so the first run finds it waiting (not a reason to
@@ -107,23 +108,20 @@ async fn dispatch(
             () = alarm.until(due) => {}
             () = shared.shutdown.stopped() => return,
         }
-        // Every run due by now (at high rates, several per wake) that no worker took itself
-        // meanwhile.
-        let now = Instant::now() + alarm.window();
-        loop {
-            let j = timetable.released();
-            match timetable.release_time(j) {
-                Some(due) if due <= now => {}
-                _ => break,
+        // Every run due by now that no worker took itself meanwhile, and the runs due within
+        // the window while workers wait for one (at high rates, several per wake); one more
+        // worker for each due run that found every worker busy.
+        let woke = Instant::now();
+        let (due_by, ahead) = (woke + alarm.lead(), woke + alarm.window(timetable.early()));
+        let missed = timetable.release_due(due_by, ahead);
+        for _ in 0..missed {
+            if started >= most {
+                break;
             }
-            if let Released::NoWorker = timetable.release(j) {
-                if started < most {
-                    if spawn.send(started).is_err() {
-                        return;
-                    }
-                    started += 1;
-                }
+            if spawn.send(started).is_err() {
+                return;
             }
+            started += 1;
         }
         // Let the woken workers start before the next wait.
         tokio::task::yield_now().await;
@@ -141,7 +139,9 @@ async fn publish(shared: Rc<Shared>, timetable: Rc<Timetable>) {
         let mut ticker = tokio::time::interval(Duration::from_secs(1));
         loop {
             ticker.tick().await;
-            progress.set_target_rate(timetable.rate_now());
+            let rate = timetable.rate_now();
+            progress.set_target_rate(rate);
+            timetable.follow_rate(rate);
         }
     };
     tokio::select! {

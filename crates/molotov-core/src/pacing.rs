@@ -6,7 +6,8 @@
 //! - The open model ([`Timetable`]): a dispatcher ([`crate::load`]) releases the runs of the
 //!   schedule at their due times, waking a waiting worker for each; a worker that finishes
 //!   takes the next released run at once, or the next run of the schedule if it is due within
-//!   its window ([`early_window`]: a busy process needs no wake per run). A run nobody could start on time
+//!   its window ([`early_window`]: a busy process needs no wake per run). A run nobody could
+//!   start on time
 //!   starts late (or is dropped, with `--drop-late`). A due run is just its index: the memory
 //!   does not grow when the server falls behind. `counts`: what the schedule made of the run,
 //!   so far and at the end.
@@ -36,8 +37,8 @@ pub(crate) const LATE: Duration = Duration::from_millis(1);
 const EARLY_LEAST: Duration = Duration::from_micros(125);
 const EARLY_MOST: Duration = Duration::from_millis(1);
 
-/// How early a run may start, for a process making `rate` runs a second at its busiest: a
-/// worker that finishes with the next run due within this takes it at once instead of parking
+/// How early a run may start, for a process making `rate` runs a second now: a worker that
+/// finishes with the next run due within this takes it at once instead of parking
 /// until it is due, and the dispatcher's precise timer releases the runs due this far ahead
 /// with the one it woke for. The runs due close together then start together, never late
 /// because of it, and a busy process pays neither a wake nor a park per run.
@@ -161,8 +162,9 @@ impl Staffing {
 pub(crate) struct Timetable {
     schedule: Schedule,
     partition: Partition,
-    /// How early a run may start ([`early_window`]).
-    early: Duration,
+    /// How early a run may start ([`early_window`] of the process's rate now, followed once a
+    /// second by [`Timetable::follow_rate`]).
+    early: Cell<Duration>,
     drop_late: bool,
     /// The run's deadline (`-d`): runs due at or after it are not released.
     deadline: Option<Instant>,
@@ -194,14 +196,6 @@ pub(crate) struct Timetable {
     stopped_at: Cell<Option<Instant>>,
 }
 
-/// What the dispatcher should do with a run it released.
-pub(crate) enum Released {
-    /// A waiting worker was woken for it.
-    Taken,
-    /// Every worker is busy: start one more if allowed, else it waits (late).
-    NoWorker,
-}
-
 impl Timetable {
     pub(crate) fn new(
         schedule: Schedule,
@@ -211,10 +205,9 @@ impl Timetable {
         deadline: Option<Instant>,
         progress: Arc<Progress>,
     ) -> Self {
-        // This process's share of the schedule's busiest rate.
-        let rate = schedule.peak_rate() / partition.count.get() as f64;
+        let rate = schedule.rate_at(0.0) / partition.count.get() as f64;
         Timetable {
-            early: early_window(rate),
+            early: Cell::new(early_window(rate)),
             schedule,
             partition,
             drop_late,
@@ -302,9 +295,16 @@ impl Timetable {
         self.ends_at_deadline(j) || self.schedule_end().is_some_and(|end| now < end)
     }
 
-    /// How early a run may start.
+    /// How early a run may start now.
     pub(crate) fn early(&self) -> Duration {
-        self.early
+        self.early.get()
+    }
+
+    /// The schedule's rate is `rate` now (all processes): the window follows this process's
+    /// share of it.
+    pub(crate) fn follow_rate(&self, rate: f64) {
+        let share = rate / self.partition.count.get() as f64;
+        self.early.set(early_window(share));
     }
 
     /// The next run to release.
@@ -322,17 +322,27 @@ impl Timetable {
         self.went_idle.notified().await;
     }
 
-    /// Run `j`, the next to release, is due: a waiting worker is woken for it, if there is
-    /// one.
-    pub(crate) fn release(&self, j: u64) -> Released {
-        debug_assert_eq!(j, self.released.get());
-        self.released.set(j + 1);
-        if self.idle.get() > self.woken.get() {
-            self.woken.set(self.woken.get() + 1);
-            self.release.notify_one();
-            Released::Taken
-        } else {
-            Released::NoWorker
+    /// Releases the runs due by `due_by` that no worker took itself, and those due by
+    /// `ahead` while a worker waits for one (a waiting worker is woken for each); returns how
+    /// many due runs found every worker busy: one more worker each, if allowed, else they
+    /// wait (late). A run not due yet that no worker waits for is left to a worker that
+    /// finishes, or to the dispatcher's wake at its due time: no worker is added for a run
+    /// the window would start early.
+    pub(crate) fn release_due(&self, due_by: Instant, ahead: Instant) -> u64 {
+        let mut missed = 0;
+        loop {
+            let j = self.released.get();
+            match self.release_time(j) {
+                Some(due) if due <= ahead && (due <= due_by || !self.all_busy()) => {}
+                _ => return missed,
+            }
+            self.released.set(j + 1);
+            if self.all_busy() {
+                missed += 1;
+            } else {
+                self.woken.set(self.woken.get() + 1);
+                self.release.notify_one();
+            }
         }
     }
 
@@ -369,7 +379,7 @@ impl Timetable {
                 // Nothing released: the next run of the schedule, if it is due soon enough,
                 // without waiting for the dispatcher to release it.
                 match self.release_time(j) {
-                    Some(due) if due <= now + self.early => {
+                    Some(due) if due <= now + self.early.get() => {
                         let upto = if self.drop_late && now.saturating_duration_since(due) > LATE {
                             // Every run due during a stall at once (up to the deadline):
                             // `skip_late` drops them in one step, not one pass each.

@@ -206,15 +206,6 @@ impl Schedule {
         None
     }
 
-    /// The highest rate the schedule reaches, runs per second.
-    pub fn peak_rate(&self) -> f64 {
-        self.stages
-            .0
-            .iter()
-            .map(|stage| stage.target)
-            .fold(self.start_rate, f64::max)
-    }
-
     /// Whether the schedule ends (with its last stage), and when.
     pub fn end(&self) -> Option<Duration> {
         (!self.stages.0.is_empty()).then(|| self.stages.duration())
@@ -293,14 +284,6 @@ mod tests {
         assert!((s.rate_at(0.5) - 0.75).abs() < 1e-12);
         assert!((s.rate_at(3.5) - 0.75).abs() < 1e-12);
         assert_eq!(s.rate_at(5.0), 0.0);
-    }
-
-    #[test]
-    fn the_peak_rate_is_the_highest_of_the_start_and_the_targets() {
-        assert_eq!(Schedule::constant(250.0).peak_rate(), 250.0);
-        let s = Schedule::ramping(10.0, stages("1s:300,2s:200,1s:0"));
-        assert_eq!(s.peak_rate(), 300.0);
-        assert_eq!(Schedule::ramping(500.0, stages("1s:0")).peak_rate(), 500.0);
     }
 
     #[test]

@@ -133,6 +133,71 @@ async fn with_processes_the_window_follows_each_ones_share_of_the_rate() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_dispatcher_adds_workers_only_for_due_runs_not_for_the_window_ahead() {
+    // 100,000 runs/s: one every 10 us, a window of 1 ms. No worker waits: the six runs due
+    // by 50 us each found every worker busy; those due later are not released.
+    let t = timetable(100_000.0, false);
+    advance(us(50)).await;
+    let now = tokio::time::Instant::now();
+    assert_eq!(t.release_due(now, now + us(1000)), 6);
+    assert_eq!(
+        t.released(),
+        6,
+        "none released ahead with no worker waiting"
+    );
+    // With the runtime timer, which wakes 500 us early, the runs due within that lead count
+    // as due.
+    assert_eq!(t.release_due(now + us(500), now + us(1000)), 50);
+    assert_eq!(t.released(), 56);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_waiting_worker_is_woken_for_a_due_run_and_no_worker_is_added_for_the_next() {
+    let t = timetable(100_000.0, false);
+    let shutdown = Shutdown::new();
+    // The worker takes runs 0 to 100 (the window: 1 ms), then waits for run 101. (Its claim
+    // is dropped while it waits: the timetable still counts one worker waiting.)
+    for k in 0..=100 {
+        assert_eq!(claim_now(&t, &shutdown), Some(Duration::ZERO), "run {k}");
+    }
+    assert_eq!(claim_now(&t, &shutdown), None);
+    assert_eq!(t.released(), 101);
+    advance(us(1010)).await;
+    let now = tokio::time::Instant::now();
+    // Run 101 is due: the waiting worker is woken for it. Run 102, due in 10 us, is left to
+    // that worker (every worker is busy now): nothing missed, no worker to add.
+    assert_eq!(t.release_due(now, now + us(1000)), 0);
+    assert_eq!(t.released(), 102);
+    assert!(t.all_busy());
+}
+
+#[test]
+fn the_window_follows_the_rate_now_not_the_busiest() {
+    let progress = Arc::new(Progress::default());
+    let stages: crate::schedule::Stages = "10s:400000,1m:100".parse().expect("stages");
+    let partition = Partition {
+        index: 0,
+        count: std::num::NonZeroUsize::new(2).expect("2 is not 0"),
+    };
+    let t = Timetable::new(
+        Schedule::ramping(0.0, stages),
+        partition,
+        false,
+        1,
+        None,
+        progress,
+    );
+    assert_eq!(t.early(), us(125), "a ramp from 0 starts with the least");
+    // 60,000 runs/s over two processes: 30,000 each.
+    t.follow_rate(60_000.0);
+    assert_eq!(t.early(), us(300));
+    t.follow_rate(400_000.0);
+    assert_eq!(t.early(), us(1000));
+    t.follow_rate(100.0);
+    assert_eq!(t.early(), us(125), "back to the least at the low stage");
+}
+
+#[tokio::test(start_paused = true)]
 async fn after_a_stall_drop_late_drops_every_late_run_in_one_claim() {
     let t = timetable(100_000.0, true);
     let shutdown = Shutdown::new();
