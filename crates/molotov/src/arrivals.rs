@@ -82,26 +82,27 @@ pub(crate) fn live(progress: &Progress, achieved: f64) -> Option<String> {
 }
 
 /// Runs per second over the last second or so, from the counts of finished runs: the
-/// achieved rate the console, the dashboard and the exporters show next to the target rate.
+/// achieved rate the console and the exporters show next to the target rate.
 #[derive(Debug, Default)]
 pub(crate) struct RateMeter {
-    last: Option<(Duration, u64)>,
+    /// The last measure: when (from the start, with no run finished), and the runs by then.
+    last: (Duration, u64),
     rate: f64,
 }
 
+/// How long a measure spans at least: a second, less what the callers' ticks may fall short
+/// of it (snapshots a second apart are measured each).
+const MEASURE: Duration = Duration::from_millis(900);
+
 impl RateMeter {
-    /// The rate, measured again when a second passed since the last measure; `at`: the time
-    /// since the run (or the process) started, `runs`: the runs finished by then.
+    /// The rate, measured again when about a second passed since the last measure; `at`: the
+    /// time since the run (or the process) started, `runs`: the runs finished by then.
     pub(crate) fn update(&mut self, at: Duration, runs: u64) -> f64 {
-        match self.last {
-            None => self.last = Some((at, runs)),
-            Some((then, before)) => {
-                let seconds = at.saturating_sub(then).as_secs_f64();
-                if seconds >= 1.0 {
-                    self.rate = runs.saturating_sub(before) as f64 / seconds;
-                    self.last = Some((at, runs));
-                }
-            }
+        let (then, before) = self.last;
+        let span = at.saturating_sub(then);
+        if span >= MEASURE {
+            self.rate = runs.saturating_sub(before) as f64 / span.as_secs_f64();
+            self.last = (at, runs);
         }
         self.rate
     }
@@ -211,16 +212,17 @@ mod tests {
     #[test]
     fn the_meter_measures_once_a_second() {
         let mut meter = RateMeter::default();
-        let t = Duration::from_millis(300);
-        assert!(meter.update(t, 0).abs() < f64::EPSILON);
-        let early = meter.update(t + Duration::from_millis(500), 100);
+        let early = meter.update(Duration::from_millis(500), 100);
         assert!(early.abs() < f64::EPSILON, "not a second yet");
-        let rate = meter.update(t + Duration::from_secs(2), 400);
+        // The first second is measured from the start.
+        let rate = meter.update(Duration::from_secs(1), 250);
+        assert!((rate - 250.0).abs() < 1e-9, "{rate}");
+        let rate = meter.update(Duration::from_secs(3), 650);
         assert!((rate - 200.0).abs() < 1e-9, "{rate}");
-        // Kept until the next second passed.
-        let kept = meter.update(t + Duration::from_millis(2500), 1000);
+        // Kept until about a second passed; a tick a little short of it measures.
+        let kept = meter.update(Duration::from_millis(3500), 1000);
         assert!((kept - 200.0).abs() < 1e-9, "{kept}");
-        let rate = meter.update(t + Duration::from_secs(4), 1400);
+        let rate = meter.update(Duration::from_millis(3950), 1125);
         assert!((rate - 500.0).abs() < 1e-9, "{rate}");
     }
 

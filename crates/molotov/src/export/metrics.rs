@@ -44,7 +44,7 @@ pub(crate) struct Source {
 pub(crate) struct Arrivals {
     /// Runs per second the schedule asks for now (the whole run's, all processes).
     pub(crate) target_rate: f64,
-    /// Runs per second this process started, over the run so far.
+    /// Runs per second this process finished, over the last second.
     pub(crate) achieved_rate: f64,
     pub(crate) late: u64,
     pub(crate) dropped: u64,

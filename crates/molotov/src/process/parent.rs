@@ -243,7 +243,12 @@ fn publish_metrics(
                 generator_busy: c.generator_busy,
                 arrivals: export.open.then_some(Arrivals {
                     target_rate,
-                    achieved_rate: c.meter.update(elapsed, runs),
+                    // A child that ended achieves nothing more (as it runs no worker).
+                    achieved_rate: if c.running() {
+                        c.meter.update(elapsed, runs)
+                    } else {
+                        0.0
+                    },
                     late,
                     dropped,
                 }),

@@ -113,7 +113,7 @@ fn metrics_are_served_while_a_rust_load_test_runs_alone_or_in_two_processes() {
 fn the_achieved_rate_is_the_last_seconds_as_the_target_rate_is_the_schedules_now() {
     // A ramp from 0 to 40 runs/s over 1 s (20 runs), then 40/s: over the last second the
     // achieved rate reads about 40; averaged over the run (setup, ramp) it would stay under
-    // 37 for the whole run.
+    // 37.2 (40 - 20/7) for the whole run.
     for processes in ["1", "2"] {
         let server = target();
         let port = free_port();

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use molotov_target::{Target, TargetConfig};
 
-mod examples;
+mod binaries;
 
-pub(crate) use examples::example;
+pub(crate) use binaries::example;
 
 /// How long any run may take before the test kills it and fails: generous, for a loaded
 /// machine; runs that finish normally take a fraction of it.
