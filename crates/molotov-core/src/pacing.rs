@@ -7,10 +7,9 @@
 //!   schedule at their due times, waking a waiting worker for each; a worker that finishes
 //!   takes the next released run at once, or the next run of the schedule if it is due within
 //!   its window ([`early_window`]: a busy process needs no wake per run). A run nobody could
-//!   start on time
-//!   starts late (or is dropped, with `--drop-late`). A due run is just its index: the memory
-//!   does not grow when the server falls behind. `counts`: what the schedule made of the run,
-//!   so far and at the end.
+//!   start on time starts late (or is dropped, with `--drop-late`). A due run is just its
+//!   index: the memory does not grow when the server falls behind. `counts`: what the schedule
+//!   made of the run, so far and at the end.
 
 use std::cell::{Cell, RefCell};
 use std::sync::Arc;
@@ -38,9 +37,9 @@ const EARLY_LEAST: Duration = Duration::from_micros(125);
 const EARLY_MOST: Duration = Duration::from_millis(1);
 
 /// How early a run may start, for a process making `rate` runs a second now: a worker that
-/// finishes with the next run due within this takes it at once instead of parking
-/// until it is due, and the dispatcher's precise timer releases the runs due this far ahead
-/// with the one it woke for. The runs due close together then start together, never late
+/// finishes with the next run due within this takes it at once instead of parking until it
+/// is due, and the dispatcher's precise timer releases the runs due this far ahead with the
+/// one it woke for. The runs due close together then start together, never late
 /// because of it, and a busy process pays neither a wake nor a park per run.
 ///
 /// A wake costs the same at any rate, and so does the server's (a request to a server that

@@ -14,18 +14,23 @@ use crate::schedule::Schedule;
 use crate::shutdown::Shutdown;
 
 fn timetable(rate: f64, drop_late: bool) -> Timetable {
+    shared_timetable(Schedule::constant(rate), Partition::default(), drop_late)
+}
+
+/// Process `partition` of a run on `schedule`, started now (its one first worker set up).
+fn shared_timetable(schedule: Schedule, partition: Partition, drop_late: bool) -> Timetable {
     let progress = Arc::new(Progress::default());
-    let t = Timetable::new(
-        Schedule::constant(rate),
-        Partition::default(),
-        drop_late,
-        1,
-        None,
-        progress,
-    );
-    // The one first worker is set up: the schedule starts now.
+    let t = Timetable::new(schedule, partition, drop_late, 1, None, progress);
     t.set_up();
     t
+}
+
+/// Process `index` of `count`.
+fn process(index: usize, count: usize) -> Partition {
+    Partition {
+        index,
+        count: std::num::NonZeroUsize::new(count).expect("a count above 0"),
+    }
 }
 
 /// The lag of the run `claim` starts at once; `None` if it would wait.
@@ -107,20 +112,7 @@ async fn at_a_high_rate_a_worker_takes_runs_up_to_1_ms_early() {
 #[tokio::test(start_paused = true)]
 async fn with_processes_the_window_follows_each_ones_share_of_the_rate() {
     // 200,000 runs/s over 8 processes: 25,000 each, a window of 250 us (10 of its runs).
-    let progress = Arc::new(Progress::default());
-    let partition = Partition {
-        index: 3,
-        count: std::num::NonZeroUsize::new(8).expect("8 is not 0"),
-    };
-    let t = Timetable::new(
-        Schedule::constant(200_000.0),
-        partition,
-        false,
-        1,
-        None,
-        progress,
-    );
-    t.set_up();
+    let t = shared_timetable(Schedule::constant(200_000.0), process(3, 8), false);
     assert_eq!(t.early(), us(250));
     let shutdown = Shutdown::new();
     // Its runs are due at 15 us, then every 40 us: runs 0 to 5 (up to 215 us) at once.
@@ -173,20 +165,8 @@ async fn a_waiting_worker_is_woken_for_a_due_run_and_no_worker_is_added_for_the_
 
 #[test]
 fn the_window_follows_the_rate_now_not_the_busiest() {
-    let progress = Arc::new(Progress::default());
     let stages: crate::schedule::Stages = "10s:400000,1m:100".parse().expect("stages");
-    let partition = Partition {
-        index: 0,
-        count: std::num::NonZeroUsize::new(2).expect("2 is not 0"),
-    };
-    let t = Timetable::new(
-        Schedule::ramping(0.0, stages),
-        partition,
-        false,
-        1,
-        None,
-        progress,
-    );
+    let t = shared_timetable(Schedule::ramping(0.0, stages), process(0, 2), false);
     assert_eq!(t.early(), us(125), "a ramp from 0 starts with the least");
     // 60,000 runs/s over two processes: 30,000 each.
     t.follow_rate(60_000.0);

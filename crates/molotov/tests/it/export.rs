@@ -6,7 +6,9 @@ use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
 use std::time::Duration;
 
-use crate::support::{molotov, target, testbed, wait_until};
+use molotov_target::Target;
+
+use crate::support::{Molotov, Running, molotov, target, testbed, wait_until};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -14,6 +16,18 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// `example` against `server` with `args`, serving `/metrics` on a free port: the run, and
+/// the port.
+fn serving(example: Molotov, server: &Target, args: &[&str]) -> (Running, u16) {
+    let port = free_port();
+    let running = example
+        .at(server)
+        .args(args)
+        .args(["--prometheus-listen", &port.to_string()])
+        .spawn();
+    (running, port)
 }
 
 /// `GET /metrics` on `port`, its body (empty when nothing answers).
@@ -64,14 +78,13 @@ fn total(text: &str, name: &str, with: &str) -> (f64, Vec<String>) {
 fn metrics_are_served_while_a_rust_load_test_runs_alone_or_in_two_processes() {
     for processes in ["1", "2"] {
         let server = target();
-        let port = free_port();
-        let mut running = testbed()
-            .at(&server)
-            .args([
+        let (mut running, port) = serving(
+            testbed(),
+            &server,
+            &[
                 "-w", "2", "-d", "5", "-c", "-p", processes, "--run-id", "rust-1",
-            ])
-            .args(["--prometheus-listen", &port.to_string()])
-            .spawn();
+            ],
+        );
         let mut seen = String::new();
         wait_until(Duration::from_secs(20), "metrics of every process", || {
             assert!(
@@ -116,20 +129,25 @@ fn the_achieved_rate_is_the_last_seconds_as_the_target_rate_is_the_schedules_now
     // 37.2 (40 - 20/7) for the whole run.
     for processes in ["1", "2"] {
         let server = target();
-        let port = free_port();
-        let mut running = testbed()
-            .at(&server)
-            .args([
+        let (mut running, port) = serving(
+            testbed(),
+            &server,
+            &[
                 "--rate-stages",
                 "1s:40,6s:40",
                 "-w",
                 "2",
                 "--max-workers",
                 "10",
-            ])
-            .args(["-d", "7", "-q", "-p", processes, "--run-id", "rate-1"])
-            .args(["--prometheus-listen", &port.to_string()])
-            .spawn();
+                "-d",
+                "7",
+                "-q",
+                "-p",
+                processes,
+                "--run-id",
+                "rate-1",
+            ],
+        );
         let mut seen = String::new();
         wait_until(
             Duration::from_secs(20),
@@ -158,12 +176,11 @@ fn the_achieved_rate_is_the_last_seconds_as_the_target_rate_is_the_schedules_now
 #[allow(clippy::float_cmp)]
 fn web_socket_figures_are_exported_beside_the_requests() {
     let server = target();
-    let port = free_port();
-    let mut running = molotov("ws_echo")
-        .at(&server)
-        .args(["-w", "2", "-d", "3", "-q", "--run-id", "ws-1"])
-        .args(["--prometheus-listen", &port.to_string()])
-        .spawn();
+    let (mut running, port) = serving(
+        molotov("ws_echo"),
+        &server,
+        &["-w", "2", "-d", "3", "-q", "--run-id", "ws-1"],
+    );
     let mut seen = String::new();
     wait_until(Duration::from_secs(20), "web socket metrics", || {
         assert!(
