@@ -21,6 +21,10 @@ use crate::config::Timer;
 /// runs due this far ahead (at least) are released with the one it woke for.
 const RUNTIME_WINDOW: Duration = Duration::from_micros(500);
 
+/// A `timerfd` wake later than this after its time found the thread busy.
+#[cfg(target_os = "linux")]
+const PUNCTUAL: Duration = Duration::from_micros(100);
+
 /// The dispatcher's timer.
 pub(crate) enum Alarm {
     /// tokio's timer.
@@ -63,6 +67,17 @@ impl Alarm {
         }
     }
 
+    /// Whether a wake at `woke` for `asked` was on time: a `timerfd` wakes a thread that has
+    /// time to spare within tens of microseconds, and one busy running tasks later. (The
+    /// runtime's timer is late by its ticks whatever the thread does: always on time.)
+    pub(crate) fn punctual(&self, asked: Instant, woke: Instant) -> bool {
+        match self {
+            Alarm::Runtime => true,
+            #[cfg(target_os = "linux")]
+            Alarm::Precise(_) => woke <= asked + PUNCTUAL,
+        }
+    }
+
     /// Returns at `due` (the runtime's timer: a window before it), or a little after.
     pub(crate) async fn until(&mut self, due: Instant) {
         match self {
@@ -83,5 +98,41 @@ impl Alarm {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_wake_is_on_time_within_100_us_of_a_timerfd_and_always_on_the_runtimes_timer() {
+        let asked = Instant::now();
+        let late = asked + Duration::from_micros(150);
+        assert!(
+            Alarm::Runtime.punctual(asked, late),
+            "late by its own ticks"
+        );
+        #[cfg(target_os = "linux")]
+        {
+            let precise = Alarm::new(Timer::Precise);
+            assert!(matches!(precise, Alarm::Precise(_)));
+            assert!(precise.punctual(asked, asked + Duration::from_micros(100)));
+            assert!(!precise.punctual(asked, late), "the thread was busy");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_timerfd_alarm_wakes_at_its_time_not_before() {
+        let mut alarm = Alarm::new(Timer::Precise);
+        assert_eq!(alarm.lead(), Duration::ZERO);
+        let asked = Instant::now() + Duration::from_millis(2);
+        alarm.until(asked).await;
+        let late = Instant::now().checked_duration_since(asked);
+        // A loaded test machine may wake it late; ten milliseconds would be a lost wake.
+        assert!(
+            late.is_some_and(|late| late < Duration::from_millis(10)),
+            "{late:?}"
+        );
     }
 }

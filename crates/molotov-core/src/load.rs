@@ -3,10 +3,13 @@
 //!
 //! - Open model: while a worker waits for a run, the dispatcher waits for the next run's due
 //!   time (on a precise timer, [`Alarm`]) and releases it: a waiting worker is woken for it,
-//!   or, when every worker is busy, one more worker starts, up to `max_workers` (one per due
-//!   run that found no worker, as k6 allocates one per missed iteration); past that, the run
-//!   waits for a worker and starts late. While every worker is busy and none can be added, the
-//!   dispatcher waits for one to be idle instead: busy workers take the due runs themselves.
+//!   or, when every worker is busy, the run waits. If it still waits [`BUSY_GRACE`] later
+//!   and the workers, not the thread, were short, one more worker starts for each due run
+//!   waiting, up to `max_workers` (as k6 allocates one per missed iteration, but not for a
+//!   worker that was about to finish, nor while the generator is busy catching up); past
+//!   that, the run waits for a worker and starts late. While every worker is busy and none
+//!   can be added, the dispatcher waits for one to be idle instead: busy workers take the due
+//!   runs themselves.
 //!   The schedule's rate now goes to [`Progress`](crate::Progress) once a second, and sets
 //!   how early a run may start ([`early_window`](crate::pacing::early_window)); the moment
 //!   the run is asked to stop is noted, so only runs due before it count as scheduled.
@@ -24,6 +27,14 @@ use crate::alarm::Alarm;
 use crate::config::Load;
 use crate::pacing::{Pacing, Staffing, Timetable};
 use crate::worker::Shared;
+
+/// How long a due run that found every worker busy may wait for one to finish before one more
+/// worker starts for it: a worker finishing a moment later takes it, well within [`LATE`]
+/// (a worker added for it would open one more connection and start no sooner). Workers are
+/// added then only if the runs waiting did not go down meanwhile.
+///
+/// [`LATE`]: crate::pacing::LATE
+const BUSY_GRACE: Duration = Duration::from_micros(250);
 
 /// How often the stage controller looks at the count.
 const STAFFING_TICK: Duration = Duration::from_millis(50);
@@ -63,8 +74,8 @@ pub(crate) fn spawn_helpers(
     helpers
 }
 
-/// Releases each run at its due time; starts a worker for each run that finds every one
-/// busy, from `workers.0` up to `workers.1`.
+/// Releases each run at its due time; starts a worker for each run that waits for a busy one
+/// ([`BUSY_GRACE`]), from `workers.0` up to `workers.1`.
 async fn dispatch(
     shared: Rc<Shared>,
     timetable: Rc<Timetable>,
@@ -77,6 +88,9 @@ async fn dispatch(
     // schedule: let it reach its claim, so the first run finds it waiting (not a reason to
     // start one more worker).
     tokio::task::yield_now().await;
+    // When to look again at the due runs that found every worker busy, and how many waited
+    // then.
+    let mut recheck: Option<(Instant, u64)> = None;
     loop {
         let Some(due) = timetable.release_time(timetable.released()) else {
             if timetable.ends_at_deadline(timetable.released()) {
@@ -98,30 +112,50 @@ async fn dispatch(
         if timetable.all_busy() && started >= most {
             // Nobody to wake and no worker to add: the workers take the due runs themselves
             // as they finish. Wait until one waits for a run instead of for each due time.
+            recheck = None;
             tokio::select! {
                 () = timetable.went_idle() => {}
                 () = shared.shutdown.stopped() => return,
             }
             continue;
         }
+        // `until` returns its lead before the time asked (the runtime's timer).
+        let asked = recheck.map_or(due, |(at, _)| due.min(at + alarm.lead()));
         tokio::select! {
-            () = alarm.until(due) => {}
+            () = alarm.until(asked) => {}
             () = shared.shutdown.stopped() => return,
         }
         // Every run due by now that no worker took itself meanwhile, and the runs due within
-        // the window while workers wait for one (at high rates, several per wake); one more
-        // worker for each due run that found every worker busy.
+        // the window while workers wait for one (at high rates, several per wake).
         let woke = Instant::now();
         let (due_by, ahead) = (woke + alarm.lead(), woke + alarm.window(timetable.early()));
-        let missed = timetable.release_due(due_by, ahead);
-        for _ in 0..missed {
-            if started >= most {
-                break;
+        if timetable.release_due(due_by, ahead) > 0 && recheck.is_none() {
+            recheck = Some((due_by + BUSY_GRACE, timetable.waiting(due_by)));
+        }
+        if let Some((_, before)) = recheck.filter(|&(at, _)| at <= woke) {
+            recheck = None;
+            // One more worker for each due run still waiting (at most as many as there are:
+            // the workers double at most each grace), if the workers were short, not the
+            // generator's thread: it woke on time (it had time to spare), and the runs
+            // waiting did not go down meanwhile (it was not catching up after a pause of its
+            // own). More workers would not speed up a busy thread: their connections would
+            // slow it down.
+            let waiting = timetable.waiting(woke);
+            let short = alarm.punctual(asked, woke) && waiting >= before;
+            let added = if short {
+                waiting.min(started as u64)
+            } else {
+                0
+            };
+            for _ in 0..added {
+                if started >= most {
+                    break;
+                }
+                if spawn.send(started).is_err() {
+                    return;
+                }
+                started += 1;
             }
-            if spawn.send(started).is_err() {
-                return;
-            }
-            started += 1;
         }
         // Let the woken workers start before the next wait.
         tokio::task::yield_now().await;

@@ -323,8 +323,8 @@ impl Timetable {
 
     /// Releases the runs due by `due_by` that no worker took itself, and those due by
     /// `ahead` while a worker waits for one (a waiting worker is woken for each); returns how
-    /// many due runs found every worker busy: one more worker each, if allowed, else they
-    /// wait (late). A run not due yet that no worker waits for is left to a worker that
+    /// many due runs found every worker busy (they wait: the dispatcher adds workers for those
+    /// still waiting a moment later, if allowed, else they start late). A run not due yet that no worker waits for is left to a worker that
     /// finishes, or to the dispatcher's wake at its due time: no worker is added for a run
     /// the window would start early.
     pub(crate) fn release_due(&self, due_by: Instant, ahead: Instant) -> u64 {
@@ -343,6 +343,15 @@ impl Timetable {
                 self.release.notify_one();
             }
         }
+    }
+
+    /// The released runs due by `now` that no worker started or was woken for.
+    pub(crate) fn waiting(&self, now: Instant) -> u64 {
+        let (next, released) = (self.next.get(), self.released.get());
+        let due = first_failing(next, |k| {
+            k < released && self.release_time(k).is_some_and(|due| due <= now)
+        });
+        (due - next).saturating_sub(self.woken.get() as u64)
     }
 
     /// The schedule ended: workers stop once the due runs are started.

@@ -144,6 +144,27 @@ async fn the_dispatcher_adds_workers_only_for_due_runs_not_for_the_window_ahead(
 }
 
 #[tokio::test(start_paused = true)]
+async fn the_runs_waiting_for_a_worker_are_the_released_ones_due_that_none_took() {
+    let t = timetable(100_000.0, false);
+    let shutdown = Shutdown::new();
+    advance(us(50)).await;
+    let now = tokio::time::Instant::now();
+    // Six runs due with every worker busy: six wait, until workers take them.
+    assert_eq!(t.release_due(now, now), 6);
+    assert_eq!(t.waiting(now), 6);
+    assert!(claim_now(&t, &shutdown).is_some());
+    assert!(claim_now(&t, &shutdown).is_some());
+    assert_eq!(t.waiting(now), 4);
+    // Counted at a time: those due by then.
+    assert_eq!(
+        t.waiting(now - us(20)),
+        2,
+        "runs 2 and 3, due at 20 and 30 us"
+    );
+    assert_eq!(t.waiting(now + us(1000)), 4, "only the released ones");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_waiting_worker_is_woken_for_a_due_run_and_no_worker_is_added_for_the_next() {
     let t = timetable(100_000.0, false);
     let shutdown = Shutdown::new();

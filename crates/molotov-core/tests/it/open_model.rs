@@ -231,6 +231,42 @@ async fn workers_are_added_while_every_one_is_busy_up_to_the_most_allowed() {
     assert_eq!(workers.len(), summary.max_workers);
 }
 
+/// One worker (up to 10) at 100 runs a second, the `n`-th run lasting `take(n)`: the runs'
+/// (worker, lag), and the most workers the run had.
+async fn first_run_overlapping_the_next(
+    take: fn(usize) -> Duration,
+) -> (Vec<(usize, Duration)>, usize) {
+    let origin = Instant::now();
+    let starts = Starts::default();
+    let plan = Plan::new().scenario(recorded(&starts, origin, take));
+    let summary = run(plan, open(Schedule::constant(100.0), 1, 10, Some(1))).await;
+    let a = arrivals(&summary);
+    assert_eq!((a.started, a.late), (a.scheduled, 0), "{a:?}");
+    let runs = starts
+        .0
+        .borrow()
+        .iter()
+        .map(|s| (s.1, s.2.unwrap()))
+        .collect();
+    (runs, summary.max_workers)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_due_as_its_worker_finishes_waits_for_it_not_for_a_new_worker() {
+    // (The paused clock's timers fire on whole milliseconds: so do the runs' ends and the
+    // dispatcher's wakes.) Run 1 falls due as the worker finishes run 0: it takes it.
+    let (runs, most) = first_run_overlapping_the_next(|n| ms(if n == 0 { 10 } else { 5 })).await;
+    assert_eq!(most, 1, "{runs:?}");
+    assert_eq!(runs[1], (0, Duration::ZERO));
+
+    // The worker is busy 3 ms past run 1's due time: one more worker starts for it after a
+    // quarter of a millisecond (at the next tick here), not when the first is free.
+    let (runs, most) = first_run_overlapping_the_next(|n| ms(if n == 0 { 13 } else { 5 })).await;
+    assert_eq!(most, 2, "{runs:?}");
+    assert_ne!(runs[1].0, runs[0].0);
+    assert_eq!(runs[1].1, ms(1));
+}
+
 #[tokio::test(start_paused = true)]
 async fn when_the_most_workers_are_too_few_runs_start_late_and_the_lag_grows() {
     let origin = Instant::now();
