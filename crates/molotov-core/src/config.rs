@@ -61,7 +61,7 @@ pub struct Arrivals {
     /// When run `k` is due (for the whole run: every process together).
     pub schedule: Schedule,
     /// The most workers this process starts: `-w` are started before the schedule starts;
-    /// when a run is due and every worker is busy, one more, up to this.
+    /// when due runs wait for a busy worker, more, up to this.
     pub max_workers: NonZeroUsize,
     /// Drop the runs that are due while every worker is busy, instead of starting them late.
     pub drop_late: bool,

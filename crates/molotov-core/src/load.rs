@@ -5,9 +5,9 @@
 //!   time (on a precise timer, [`Alarm`]) and releases it: a waiting worker is woken for it,
 //!   or, when every worker is busy, the run waits. If it still waits [`BUSY_GRACE`] later
 //!   and the workers, not the thread, were short, one more worker starts for each due run
-//!   waiting, up to `max_workers` (as k6 allocates one per missed iteration, but not for a
-//!   worker that was about to finish, nor while the generator is busy catching up); past
-//!   that, the run waits for a worker and starts late. While every worker is busy and none
+//!   waiting, up to `max_workers` ([`Growth`]: as k6 allocates one per missed iteration, but
+//!   not for a worker about to finish, nor while the generator is catching up); past that,
+//!   the run waits for a worker and starts late. While every worker is busy and none
 //!   can be added, the dispatcher waits for one to be idle instead: busy workers take the due
 //!   runs themselves.
 //!   The schedule's rate now goes to [`Progress`](crate::Progress) once a second, and sets
@@ -29,9 +29,8 @@ use crate::pacing::{Pacing, Staffing, Timetable};
 use crate::worker::Shared;
 
 /// How long a due run that found every worker busy may wait for one to finish before one more
-/// worker starts for it: a worker finishing a moment later takes it, well within [`LATE`]
-/// (a worker added for it would open one more connection and start no sooner). Workers are
-/// added then only if the runs waiting did not go down meanwhile.
+/// worker may start for it ([`Growth`]): a worker finishing a moment later takes it, well
+/// within [`LATE`] (a worker added for it would open one more connection and start no sooner).
 ///
 /// [`LATE`]: crate::pacing::LATE
 const BUSY_GRACE: Duration = Duration::from_micros(250);
@@ -74,13 +73,13 @@ pub(crate) fn spawn_helpers(
     helpers
 }
 
-/// Releases each run at its due time; starts a worker for each run that waits for a busy one
-/// ([`BUSY_GRACE`]), from `workers.0` up to `workers.1`.
+/// Releases each run at its due time; starts a worker for the runs that wait for a busy one
+/// ([`Growth`]), from `workers.0` up to `workers.1`.
 async fn dispatch(
     shared: Rc<Shared>,
     timetable: Rc<Timetable>,
     spawn: UnboundedSender<usize>,
-    (mut started, most): (usize, usize),
+    (started, most): (usize, usize),
 ) {
     let mut alarm = Alarm::new(shared.env.info.config.timer);
     timetable.begun().await;
@@ -88,11 +87,15 @@ async fn dispatch(
     // schedule: let it reach its claim, so the first run finds it waiting (not a reason to
     // start one more worker).
     tokio::task::yield_now().await;
-    // When to look again at the due runs that found every worker busy, and how many waited
-    // then.
-    let mut recheck: Option<(Instant, u64)> = None;
+    let mut growth = Growth {
+        started,
+        most,
+        recheck: None,
+    };
     loop {
-        let Some(due) = timetable.release_time(timetable.released()) else {
+        let due = timetable.release_time(timetable.released());
+        // The next wake: the next run's due time, or the look at the runs waiting.
+        let Some(asked) = due.into_iter().chain(growth.wake(&alarm)).min() else {
             if timetable.ends_at_deadline(timetable.released()) {
                 // The deadline comes first: it stops the run (and the waiting workers).
                 shared.shutdown.stopped().await;
@@ -109,56 +112,93 @@ async fn dispatch(
             timetable.exhaust();
             return;
         };
-        if timetable.all_busy() && started >= most {
+        if timetable.all_busy() && growth.started >= most {
             // Nobody to wake and no worker to add: the workers take the due runs themselves
             // as they finish. Wait until one waits for a run instead of for each due time.
-            recheck = None;
+            growth.recheck = None;
             tokio::select! {
                 () = timetable.went_idle() => {}
                 () = shared.shutdown.stopped() => return,
             }
             continue;
         }
-        // `until` returns its lead before the time asked (the runtime's timer).
-        let asked = recheck.map_or(due, |(at, _)| due.min(at + alarm.lead()));
         tokio::select! {
             () = alarm.until(asked) => {}
             () = shared.shutdown.stopped() => return,
         }
+        let woke = Instant::now();
+        for _ in 0..growth.check(&timetable, &alarm, asked, woke) {
+            if spawn.send(growth.started).is_err() {
+                return;
+            }
+            growth.started += 1;
+            timetable.adding_worker();
+        }
         // Every run due by now that no worker took itself meanwhile, and the runs due within
         // the window while workers wait for one (at high rates, several per wake).
-        let woke = Instant::now();
         let (due_by, ahead) = (woke + alarm.lead(), woke + alarm.window(timetable.early()));
-        if timetable.release_due(due_by, ahead) > 0 && recheck.is_none() {
-            recheck = Some((due_by + BUSY_GRACE, timetable.waiting(due_by)));
-        }
-        if let Some((_, before)) = recheck.filter(|&(at, _)| at <= woke) {
-            recheck = None;
-            // One more worker for each due run still waiting (at most as many as there are:
-            // the workers double at most each grace), if the workers were short, not the
-            // generator's thread: it woke on time (it had time to spare), and the runs
-            // waiting did not go down meanwhile (it was not catching up after a pause of its
-            // own). More workers would not speed up a busy thread: their connections would
-            // slow it down.
-            let waiting = timetable.waiting(woke);
-            let short = alarm.punctual(asked, woke) && waiting >= before;
-            let added = if short {
-                waiting.min(started as u64)
-            } else {
-                0
-            };
-            for _ in 0..added {
-                if started >= most {
-                    break;
-                }
-                if spawn.send(started).is_err() {
-                    return;
-                }
-                started += 1;
-            }
+        if timetable.release_due(due_by, ahead) > 0 {
+            growth.missed(&timetable, due_by);
         }
         // Let the woken workers start before the next wait.
         tokio::task::yield_now().await;
+    }
+}
+
+/// The workers the dispatcher adds, from `-w` up to `--max-workers`: none at once for a due
+/// run that found every worker busy. If it still waits [`BUSY_GRACE`] later, one more worker
+/// starts for each due run waiting, at most as many as there are (they at most double each
+/// time), if the workers were short and not the generator's thread: the dispatcher woke on
+/// time (its thread had time to spare, [`Alarm::punctual`]), and the runs waiting did not go
+/// down meanwhile (the thread was not catching up after a pause of its own). More workers would
+/// not speed up a busy thread: their connections would slow it down. While runs still wait,
+/// it looks again after each grace.
+struct Growth {
+    /// The workers started so far.
+    started: usize,
+    /// The most allowed.
+    most: usize,
+    /// When to look again at the runs waiting, and how many waited then.
+    recheck: Option<(Instant, u64)>,
+}
+
+impl Growth {
+    /// Due runs found every worker busy at `due_by`: look again after the grace.
+    fn missed(&mut self, timetable: &Timetable, due_by: Instant) {
+        if self.recheck.is_none() {
+            self.recheck = Some((due_by + BUSY_GRACE, timetable.waiting(due_by)));
+        }
+    }
+
+    /// When to ask the alarm for, to look again in time (it returns its lead before).
+    fn wake(&self, alarm: &Alarm) -> Option<Instant> {
+        self.recheck.map(|(at, _)| at + alarm.lead())
+    }
+
+    /// The workers to add now, at `woke` (the alarm asked for `asked`).
+    fn check(
+        &mut self,
+        timetable: &Timetable,
+        alarm: &Alarm,
+        asked: Instant,
+        woke: Instant,
+    ) -> u64 {
+        let Some((_, before)) = self.recheck.filter(|&(at, _)| at <= woke) else {
+            return 0;
+        };
+        self.recheck = None;
+        let waiting = timetable.waiting(woke);
+        let short = alarm.punctual(asked, woke) && waiting >= before;
+        let room = self.most.saturating_sub(self.started) as u64;
+        let added = if short {
+            waiting.min(self.started as u64).min(room)
+        } else {
+            0
+        };
+        if waiting > added && added < room {
+            self.recheck = Some((woke + BUSY_GRACE, waiting - added));
+        }
+        added
     }
 }
 

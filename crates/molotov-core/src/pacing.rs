@@ -182,6 +182,8 @@ pub(crate) struct Timetable {
     /// Workers waiting for a run, and how many of them were woken for one already.
     idle: Cell<usize>,
     woken: Cell<usize>,
+    /// Workers added for runs waiting, not set up yet.
+    starting: Cell<usize>,
     release: Notify,
     /// A worker began to wait for a run (the dispatcher, with every worker busy and none to
     /// add, waits for this rather than for each due time).
@@ -220,6 +222,7 @@ impl Timetable {
             next: Cell::new(0),
             idle: Cell::new(0),
             woken: Cell::new(0),
+            starting: Cell::new(0),
             release: Notify::new(),
             went_idle: Notify::new(),
             started: Cell::new(0),
@@ -323,8 +326,8 @@ impl Timetable {
 
     /// Releases the runs due by `due_by` that no worker took itself, and those due by
     /// `ahead` while a worker waits for one (a waiting worker is woken for each); returns how
-    /// many due runs found every worker busy (they wait: the dispatcher adds workers for those
-    /// still waiting a moment later, if allowed, else they start late). A run not due yet that no worker waits for is left to a worker that
+    /// many due runs found every worker busy (they wait for one; the dispatcher may add
+    /// workers for them, `load::Growth`). A run not due yet that no worker waits for is left to a worker that
     /// finishes, or to the dispatcher's wake at its due time: no worker is added for a run
     /// the window would start early.
     pub(crate) fn release_due(&self, due_by: Instant, ahead: Instant) -> u64 {
@@ -345,13 +348,23 @@ impl Timetable {
         }
     }
 
-    /// The released runs due by `now` that no worker started or was woken for.
+    /// The released runs due by `now` that no worker started, was woken for or is starting for.
     pub(crate) fn waiting(&self, now: Instant) -> u64 {
         let (next, released) = (self.next.get(), self.released.get());
         let due = first_failing(next, |k| {
             k < released && self.release_time(k).is_some_and(|due| due <= now)
         });
-        (due - next).saturating_sub(self.woken.get() as u64)
+        (due - next).saturating_sub((self.woken.get() + self.starting.get()) as u64)
+    }
+
+    /// One more worker starts: a run waiting is its own until it is set up.
+    pub(crate) fn adding_worker(&self) {
+        self.starting.set(self.starting.get() + 1);
+    }
+
+    /// A worker added while the schedule ran is set up (or gave up).
+    pub(crate) fn added_set_up(&self) {
+        self.starting.set(self.starting.get().saturating_sub(1));
     }
 
     /// The schedule ended: workers stop once the due runs are started.

@@ -81,9 +81,10 @@ pub(crate) async fn run(shared: Rc<Shared>, index: usize) {
     let id = config.first_worker_id + index;
     let notices = &shared.env.notices;
     notices.send(Notice::WorkerStarting(id));
-    // One of the open model's first workers: the schedule starts once they are all set up.
-    let first = match &shared.pacing {
-        Pacing::Open(timetable) if index < config.workers.get() => Some(timetable.clone()),
+    // An open-model worker: one of the first (the schedule starts once they are all set up),
+    // or one added for runs waiting (they are its own until it is set up).
+    let open = match &shared.pacing {
+        Pacing::Open(timetable) => Some((timetable.clone(), index < config.workers.get())),
         _ => None,
     };
     // The closed model's ramp-up (the other models pace their workers themselves).
@@ -92,16 +93,16 @@ pub(crate) async fn run(shared: Rc<Shared>, index: usize) {
         _ => Duration::ZERO,
     };
     if !ramp.is_zero() && !pause(&shared.shutdown, ramp).await {
-        set_up(first.as_deref());
+        set_up(open.as_ref());
         return;
     }
     if shared.shutdown.is_stopping() {
-        set_up(first.as_deref());
+        set_up(open.as_ref());
         return;
     }
     shared.progress.worker_started();
     let session = start_session(&shared, id).await;
-    set_up(first.as_deref());
+    set_up(open.as_ref());
     if let Some(session) = session {
         notices.send(Notice::RunningScenarios(id));
         let in_flight = Rc::new(Cell::new(false));
@@ -142,10 +143,12 @@ pub(crate) async fn run(shared: Rc<Shared>, index: usize) {
     drop(alive);
 }
 
-/// An open-model first worker is set up (or gave up).
-fn set_up(first: Option<&Timetable>) {
-    if let Some(timetable) = first {
-        timetable.set_up();
+/// An open-model worker is set up (or gave up): `true` for one of the first.
+fn set_up(open: Option<&(Rc<Timetable>, bool)>) {
+    match open {
+        Some((timetable, true)) => timetable.set_up(),
+        Some((timetable, false)) => timetable.added_set_up(),
+        None => {}
     }
 }
 

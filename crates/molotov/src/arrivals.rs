@@ -12,7 +12,11 @@ use crate::render::latency;
 /// The summary's lines on the open model: target and achieved rates, the runs scheduled,
 /// started, late and dropped, the largest lag, the workers needed; and, when runs could not
 /// start on time, what to do about it.
-pub(crate) fn summary(summary: &Summary, max_workers: Option<usize>) -> Option<String> {
+pub(crate) fn summary(
+    summary: &Summary,
+    max_workers: Option<usize>,
+    processes: usize,
+) -> Option<String> {
     let a = summary.arrivals.as_ref()?;
     let mut out = String::new();
     // Over the schedule's time, as its rate is (not the run's, which has the workers' setup
@@ -47,6 +51,18 @@ pub(crate) fn summary(summary: &Summary, max_workers: Option<usize>) -> Option<S
             Bottleneck::SharedCores => "its cores were shared with other programs: run fewer \
                 beside it, spread the load over machines (--shard), or lower the rate"
                 .to_owned(),
+            // The workers allowed were not all started: the runs waited for the generator's
+            // own pauses, which it caught up after (more workers do not help then).
+            Bottleneck::None
+                if max_workers.is_some_and(|m| summary.max_workers < m * processes.max(1)) =>
+            {
+                format!(
+                    "not every worker allowed was started ({}): the runs waited for the \
+                     generator, which fell behind now and then, not for workers; give it room \
+                     (-p, --shard), or lower the rate",
+                    summary.max_workers
+                )
+            }
             Bottleneck::None => {
                 let most =
                     max_workers.map_or_else(String::new, |m| format!(" (now {m} per process)"));
@@ -164,7 +180,7 @@ mod tests {
         };
         // The run lasted longer than the schedule (its workers' setup before it): the rate
         // achieved is over the schedule's time, as the target is.
-        let text = summary(&run(a.clone(), 6, 3), Some(10)).unwrap();
+        let text = summary(&run(a.clone(), 6, 3), Some(10), 1).unwrap();
         assert!(text.starts_with(
             "Arrivals: 200 runs/s scheduled, 200 runs/s started | scheduled 1000, started 1000, \
              late 0, dropped 0 | start lag p99 0.42ms, max 0.42ms | workers needed 3\n"
@@ -172,7 +188,7 @@ mod tests {
         assert!(!text.contains("--max-workers"));
         let mut closed = run(a, 5, 3);
         closed.arrivals = None;
-        assert!(summary(&closed, None).is_none());
+        assert!(summary(&closed, None, 1).is_none());
     }
 
     #[test]
@@ -185,13 +201,20 @@ mod tests {
             lag: lags(&[1_200_000]),
             target_rate: 100.0,
         };
-        let text = summary(&run(a.clone(), 2, 2), Some(2)).unwrap();
+        let text = summary(&run(a.clone(), 2, 2), Some(2), 1).unwrap();
         assert!(text.contains("40 runs/s started"), "{text}");
         assert!(text.contains("when 198 runs fell due"), "{text}");
         assert!(
             text.contains("raise --max-workers (now 2 per process)"),
             "{text}"
         );
+        // Fewer workers than allowed were started: more would not have helped.
+        let text = summary(&run(a.clone(), 2, 3), Some(2), 2).unwrap();
+        assert!(
+            text.contains("not every worker allowed was started (3): the runs waited for the"),
+            "{text}"
+        );
+        assert!(!text.contains("--max-workers"), "{text}");
         // A generator that was CPU-bound is told to add processes, not workers.
         let mut cpu_bound = run(a, 2, 2);
         cpu_bound.generator = Some(molotov_core::GeneratorLoad {
@@ -201,7 +224,7 @@ mod tests {
             saturated_seconds: 2.0,
             peak: 0.99,
         });
-        let text = summary(&cpu_bound, Some(2)).unwrap();
+        let text = summary(&cpu_bound, Some(2), 1).unwrap();
         assert!(
             text.contains("could not keep the schedule; it was CPU-bound: add processes (-p)"),
             "{text}"

@@ -104,7 +104,7 @@ pub(crate) fn sizing(outcome: &SizingOutcome, stop: Option<StopCause>) -> String
 pub(crate) fn summary(summary: &Summary, style: &SummaryStyle<'_>) -> String {
     let mut out = String::new();
     head(&mut out, summary, style.processes);
-    if let Some(arrivals) = crate::arrivals::summary(summary, style.max_workers) {
+    if let Some(arrivals) = crate::arrivals::summary(summary, style.max_workers, style.processes) {
         out.push_str(&arrivals);
     }
     if let Some(generator) = crate::generator::summary(summary, style.processes) {

@@ -162,6 +162,24 @@ async fn the_runs_waiting_for_a_worker_are_the_released_ones_due_that_none_took(
         "runs 2 and 3, due at 20 and 30 us"
     );
     assert_eq!(t.waiting(now + us(1000)), 4, "only the released ones");
+    // A worker added for them: one is its own until it is set up.
+    t.adding_worker();
+    assert_eq!(t.waiting(now), 3);
+    t.added_set_up();
+    assert_eq!(t.waiting(now), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_a_waiting_worker_was_woken_for_is_not_waiting() {
+    let t = timetable(100_000.0, false);
+    let shutdown = Shutdown::new();
+    // The worker takes runs 0 to 100 (1 ms ahead), then waits.
+    while claim_now(&t, &shutdown).is_some() {}
+    advance(us(1050)).await;
+    let now = tokio::time::Instant::now();
+    // Runs 101 to 105 are due: the worker is woken for the first, four found none.
+    assert_eq!(t.release_due(now, now), 4);
+    assert_eq!(t.waiting(now), 4);
 }
 
 #[tokio::test(start_paused = true)]

@@ -50,6 +50,9 @@ fn recorded(starts: &Starts, origin: Instant, take: fn(usize) -> Duration) -> Sc
                 s.len() - 1
             };
             tokio::time::sleep(take(n)).await;
+            // The timers that fire with this one (the dispatcher's) run first: a run ending
+            // as another falls due ends after the dispatcher looked.
+            tokio::task::yield_now().await;
             Ok(())
         }
     })
@@ -254,7 +257,8 @@ async fn first_run_overlapping_the_next(
 #[tokio::test(start_paused = true)]
 async fn a_run_due_as_its_worker_finishes_waits_for_it_not_for_a_new_worker() {
     // (The paused clock's timers fire on whole milliseconds: so do the runs' ends and the
-    // dispatcher's wakes.) Run 1 falls due as the worker finishes run 0: it takes it.
+    // dispatcher's wakes.) Run 1 falls due as the worker finishes run 0, after the dispatcher
+    // found it busy: the worker takes it.
     let (runs, most) = first_run_overlapping_the_next(|n| ms(if n == 0 { 10 } else { 5 })).await;
     assert_eq!(most, 1, "{runs:?}");
     assert_eq!(runs[1], (0, Duration::ZERO));
@@ -264,7 +268,10 @@ async fn a_run_due_as_its_worker_finishes_waits_for_it_not_for_a_new_worker() {
     let (runs, most) = first_run_overlapping_the_next(|n| ms(if n == 0 { 13 } else { 5 })).await;
     assert_eq!(most, 2, "{runs:?}");
     assert_ne!(runs[1].0, runs[0].0);
-    assert_eq!(runs[1].1, ms(1));
+    assert!(
+        (Duration::from_micros(250)..=ms(1)).contains(&runs[1].1),
+        "{runs:?}"
+    );
 }
 
 #[tokio::test(start_paused = true)]

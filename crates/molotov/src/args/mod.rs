@@ -156,7 +156,7 @@ pub struct Args {
     #[serde(serialize_with = "displayed_some")]
     pub rate_stages: Option<molotov_core::Stages>,
 
-    /// Open model: the most workers per process; more than -w start when every worker is busy as a run falls due [default: -w]
+    /// Open model: the most workers per process; more than -w start when due runs wait for a busy worker [default: -w]
     #[arg(long, value_name = "WORKERS", value_parser = parse_at_least_one)]
     pub max_workers: Option<u64>,
 
