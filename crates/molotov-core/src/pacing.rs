@@ -1,8 +1,9 @@
 //! [`Pacing`]: when a worker's next scenario run starts. It is the one seam of the worker loop
 //! between the load models: the loop asks it before each run, and runs, or stops.
 //!
-//! - The closed model: at once (after the run's delay). With stages ([`Staffing`]), only while
-//!   the worker's slot is under the stage's count: a worker over it stops.
+//! - The closed model: at once (after the run's delay). With stages ([`Staffing`], in
+//!   `staffing`), only while the worker's slot is under the stage's count: a worker over it
+//!   stops.
 //! - The open model ([`Timetable`]): a dispatcher ([`crate::load`]) releases the runs of the
 //!   schedule at their due times, waking a waiting worker for each; a worker that finishes
 //!   takes the next released run at once, or the next run of the schedule if it is due within
@@ -21,13 +22,15 @@ use tokio::time::Instant;
 
 use crate::config::Partition;
 use crate::progress::Progress;
-use crate::schedule::{Schedule, Stages};
+use crate::schedule::Schedule;
 use crate::shutdown::Shutdown;
 use crate::summary::ArrivalSummary;
 
 mod counts;
+mod staffing;
 
 use counts::first_failing;
+pub(crate) use staffing::Staffing;
 
 /// A run that starts more than this after its due time was late (every worker was busy).
 pub(crate) const LATE: Duration = Duration::from_millis(1);
@@ -110,46 +113,6 @@ impl Pacing {
 
     pub(crate) fn is_open(&self) -> bool {
         matches!(self, Pacing::Open(_))
-    }
-}
-
-/// The closed model's worker count over time, following stages.
-pub(crate) struct Staffing {
-    stages: Stages,
-    /// The count at the start (`-w`).
-    from: f64,
-    start: Instant,
-    /// Which slots have a worker now (set when one starts, cleared when it ended).
-    pub(crate) alive: RefCell<Vec<bool>>,
-}
-
-impl Staffing {
-    pub(crate) fn new(stages: Stages, from: usize, start: Instant, slots: usize) -> Self {
-        Staffing {
-            stages,
-            from: from as f64,
-            start,
-            // The first workers' slots are taken from the start, before their tasks run.
-            alive: RefCell::new((0..slots).map(|slot| slot < from).collect()),
-        }
-    }
-
-    /// How many workers should be running now; 0 once the stages are over.
-    pub(crate) fn target(&self) -> usize {
-        let t = self.start.elapsed();
-        if t >= self.stages.duration() {
-            return 0;
-        }
-        let count = self.stages.value_at(self.from, t.as_secs_f64()).round();
-        // A worker count from the command line: a small, non-negative whole number.
-        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-        let count = count.clamp(0.0, 1e9) as usize;
-        count
-    }
-
-    /// Whether the stages are over.
-    pub(crate) fn is_over(&self) -> bool {
-        self.start.elapsed() >= self.stages.duration()
     }
 }
 
