@@ -112,7 +112,7 @@ async fn dispatch(
             timetable.exhaust();
             return;
         };
-        if timetable.all_busy() && growth.started >= most {
+        if timetable.all_busy() && growth.is_full() {
             // Nobody to wake and no worker to add: the workers take the due runs themselves
             // as they finish. Wait until one waits for a run instead of for each due time.
             growth.recheck = None;
@@ -163,6 +163,11 @@ struct Growth {
 }
 
 impl Growth {
+    /// Whether the most workers allowed are started.
+    fn is_full(&self) -> bool {
+        self.started >= self.most
+    }
+
     /// Due runs found every worker busy at `due_by`: look again after the grace.
     fn missed(&mut self, timetable: &Timetable, due_by: Instant) {
         if self.recheck.is_none() {

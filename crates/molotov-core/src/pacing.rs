@@ -290,9 +290,9 @@ impl Timetable {
     /// Releases the runs due by `due_by` that no worker took itself, and those due by
     /// `ahead` while a worker waits for one (a waiting worker is woken for each); returns how
     /// many due runs found every worker busy (they wait for one; the dispatcher may add
-    /// workers for them, `load::Growth`). A run not due yet that no worker waits for is left to a worker that
-    /// finishes, or to the dispatcher's wake at its due time: no worker is added for a run
-    /// the window would start early.
+    /// workers for them, `load::Growth`). A run not due yet that no worker waits for is left
+    /// to a worker that finishes, or to the dispatcher's wake at its due time: no worker is
+    /// added for a run the window would start early.
     pub(crate) fn release_due(&self, due_by: Instant, ahead: Instant) -> u64 {
         let mut missed = 0;
         loop {
