@@ -14,7 +14,9 @@ What it measures (2-core machine: the target on core 0, the load generator on co
   not for a free worker): the runs started against scheduled, the start lag p99 (from --json),
   the CPU per request against that closed round's and against a closed run with fewer workers
   at about the same rate, and how busy the generator's thread was, running and waiting for a
-  core (--json's `generator`: a saturated generator starts runs late);
+  core (--json's `generator`: a saturated generator starts runs late), and how busy the
+  target server's core was in the closed round and in the open one (a saturated server holds
+  the workers, and runs start late too);
 - peak RSS of one process running 10,000 workers with keep-alive connections.
 
 Usage: python3 bench/engine.py [--rounds 5] [--duration 5] [--skip-memory]
@@ -27,7 +29,7 @@ import os
 import statistics
 import tempfile
 
-from measure import RELEASE, build, measure, median_table, peak_rss_mb, require, round_options, start_target
+from measure import RELEASE, build, busy_while, measure, median_table, peak_rss_mb, require, round_options, start_target
 
 
 def main():
@@ -62,7 +64,7 @@ def main():
         print(f"ratio hello/wrk CPU per request: {ratio:.2f}x")
         shown = medians[console] / medians["hello -w 10 (Rust engine)"]
         print(f"ratio console/quiet CPU per request: {shown:.3f}x")
-        open_model(hello, url, env, opts)
+        open_model(hello, target, url, env, opts)
         if not opts.skip_memory:
             rss = peak_rss_mb([hello, "-w", "10000", "-d", "5", "-q"], env)
             print(f"memory: 10000 workers, keep-alive, one process: peak RSS {rss:.1f} MB")
@@ -79,7 +81,7 @@ def fractions(text):
     return values
 
 
-def open_model(hello, url, env, opts):
+def open_model(hello, target, url, env, opts):
     """`--rate` at a fraction (90 %) of the closed model's rate, each round right after a closed
     round (the machine's noise then weighs on both alike): runs started against scheduled, start
     lag p99, CPU per request against that round's closed model.
@@ -87,21 +89,30 @@ def open_model(hello, url, env, opts):
     A client below its full rate pays more per request whatever its model: its event loop finds
     fewer responses ready per wake and sleeps and wakes more often. So each round also runs the
     closed model with fewer workers (-w 2, 3, 4), and the open model is compared with the one
-    whose rate came closest to its own: the same load, closed against open."""
-    rounds = {f: {"started": [], "lags": [], "ratios": [], "same_rate": [], "busy": []}
+    whose rate came closest to its own: the same load, closed against open.
+
+    The target server shares the machine: how busy its core was is printed for the closed round
+    and for each open one. Where the closed model keeps both cores busy, the server too is near
+    its own limit at 90 % of that rate (it also pays more per request below its full rate), and
+    runs wait for workers held by its responses: they start late because of the server."""
+    rounds = {f: {"started": [], "lags": [], "ratios": [], "same_rate": [], "busy": [],
+                  "server": []}
               for f in opts.open_fraction}
+    server_closed = []
     with tempfile.TemporaryDirectory() as tmp:
         results = os.path.join(tmp, "results.json")
         for _ in range(opts.rounds):
-            closed_cpu, closed_rate = measure(
-                [hello, "-w", "10", "-d", str(opts.duration), "-q"], url, env)
+            (closed_cpu, closed_rate), server = busy_while(target.pid, lambda: measure(
+                [hello, "-w", "10", "-d", str(opts.duration), "-q"], url, env))
+            server_closed.append(round(server, 2))
             fewer = None
             for fraction, seen in rounds.items():
                 rate = round(closed_rate * fraction)
                 cmd = [hello, "--rate", str(rate), "-w", "10",
                        "--max-workers", str(opts.open_max_workers),
                        "-d", str(opts.duration), "-q", "--json", results]
-                cpu, open_rate = measure(cmd, url, env)
+                (cpu, open_rate), server = busy_while(target.pid, lambda: measure(cmd, url, env))
+                seen["server"].append(round(server, 2))
                 with open(results) as f:
                     r = json.load(f)
                 seen["started"].append(round(r["started"] / r["scheduled"] * 100, 2))
@@ -124,6 +135,8 @@ def open_model(hello, url, env, opts):
               f"started/scheduled {statistics.median(started):.2f} % {started}, "
               f"start lag p99 {statistics.median(lags)} us {lags}, "
               f"CPU per request {statistics.median(ratios):.3f}x the closed model's {ratios}")
+        print(f"  the target server's core, each round (share busy): closed model "
+              f"{server_closed}, open model {seen['server']}")
         if seen["busy"]:
             print(f"  the open model's generator thread, each round (share of the run running, "
                   f"share waiting for a core, seconds at 90 % or more): {seen['busy']}")

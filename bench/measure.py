@@ -2,6 +2,7 @@
 and peak memory of a load generator run as a child process."""
 
 import argparse
+import glob
 import json
 import os
 import resource
@@ -58,6 +59,27 @@ def served(url):
     """Requests the target has answered so far."""
     with urllib.request.urlopen(url + "/stats") as resp:
         return json.load(resp)["requests"]
+
+
+def run_seconds(pid):
+    """The CPU time process `pid`'s threads have run so far, in seconds (Linux's schedstat: on a
+    core, not counting the time waiting for one); 0 where /proc does not tell."""
+    total = 0
+    for stat in glob.glob(f"/proc/{pid}/task/*/schedstat"):
+        try:
+            with open(stat) as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / 1e9
+
+
+def busy_while(pid, run):
+    """Calls `run()`; returns its result and how busy process `pid` was meanwhile (its threads'
+    CPU time over the wall time, 1.0 for one core used in full)."""
+    before, start = run_seconds(pid), time.monotonic()
+    result = run()
+    return result, (run_seconds(pid) - before) / (time.monotonic() - start)
 
 
 def child_cpu():
