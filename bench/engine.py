@@ -24,12 +24,11 @@ Usage: python3 bench/engine.py [--rounds 5] [--duration 5] [--skip-memory]
 Installs wrk from Debian if it is missing; needs taskset (util-linux).
 """
 
-import json
 import os
 import statistics
 import tempfile
 
-from measure import RELEASE, build, busy_while, measure, median_table, peak_rss_mb, require, round_options, start_target
+from measure import RELEASE, build, busy_while, measure, median_table, open_figures, peak_rss_mb, require, round_options, start_target
 
 
 def main():
@@ -113,10 +112,9 @@ def open_model(hello, target, url, env, opts):
                        "-d", str(opts.duration), "-q", "--json", results]
                 (cpu, open_rate), server = busy_while(target.pid, lambda: measure(cmd, url, env))
                 seen["server"].append(round(server, 2))
-                with open(results) as f:
-                    r = json.load(f)
-                seen["started"].append(round(r["started"] / r["scheduled"] * 100, 2))
-                seen["lags"].append(r["start_lag"]["p99_us"])
+                r, started, lag = open_figures(results)
+                seen["started"].append(started)
+                seen["lags"].append(lag)
                 g = r.get("generator")
                 if g:
                     seen["busy"].append((round(g["running_seconds"] / g["seconds"], 3),

@@ -82,6 +82,14 @@ def busy_while(pid, run):
     return result, (run_seconds(pid) - before) / (time.monotonic() - start)
 
 
+def open_figures(results):
+    """An open-model run's `--json` file at `results`: the whole of it, the runs started as a
+    percentage of those scheduled, and the start lag p99 in microseconds."""
+    with open(results) as f:
+        r = json.load(f)
+    return r, round(r["started"] / r["scheduled"] * 100, 2), r["start_lag"]["p99_us"]
+
+
 def child_cpu():
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime

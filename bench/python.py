@@ -16,14 +16,13 @@ Usage: python3 bench/python.py [--rounds 5] [--duration 5] [--skip-memory] [--sk
                                [--open-fraction 0.9]
 """
 
-import json
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 
-from measure import ROOT, busy_while, measure, median_table, peak_rss_mb, require, round_options, start_target
+from measure import ROOT, busy_while, measure, median_table, open_figures, peak_rss_mb, require, round_options, start_target
 
 WORK = os.path.join(ROOT, "bench", ".work")
 SCRIPT = os.path.join(ROOT, "examples", "python", "example2.py")
@@ -115,10 +114,9 @@ def open_round(closed_cmd, closed_cpu, closed_rate, target, url, opts, seen):
         cmd = [closed_cmd[0], "--rate", str(rate), "--max-workers", "50", "--json", results,
                *closed_cmd[1:]]
         (cpu, _), server = busy_while(target.pid, lambda: measure(cmd, url))
-        with open(results) as f:
-            r = json.load(f)
-    seen["started"].append(round(r["started"] / r["scheduled"] * 100, 2))
-    seen["lag"].append(r["start_lag"]["p99_us"])
+        _, started, lag = open_figures(results)
+    seen["started"].append(started)
+    seen["lag"].append(lag)
     seen["ratio"].append(round(cpu / closed_cpu, 3))
     seen["server"].append(round(server, 2))
 
